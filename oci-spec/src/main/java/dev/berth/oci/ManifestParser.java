@@ -1,0 +1,137 @@
+package dev.berth.oci;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/** Parses and validates manifest bodies of every supported type; schema1 is rejected. */
+public final class ManifestParser {
+    private static final ObjectMapper JSON = OciJson.mapper();
+
+    private ManifestParser() {
+    }
+
+    /**
+     * Parses {@code body}, declared as {@code contentType} (may be null or a generic JSON type).
+     *
+     * @throws ManifestInvalidException with a message fit for the error detail
+     */
+    public static ParsedManifest parse(byte[] body, String contentType) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (JacksonException e) {
+            throw new ManifestInvalidException("manifest is not valid JSON", e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new ManifestInvalidException("manifest must be a JSON object");
+        }
+        String declared = baseType(contentType);
+        JsonNode schemaVersion = root.get("schemaVersion");
+        if (schemaVersion != null && schemaVersion.isNumber() && schemaVersion.asInt() == 1
+                || MediaTypes.SCHEMA1.contains(declared) && !"application/json".equals(declared)) {
+            throw new ManifestInvalidException("Docker schema1 manifests are not supported; push schema2 or OCI");
+        }
+        if (schemaVersion == null || !schemaVersion.isIntegralNumber() || schemaVersion.asInt() != 2) {
+            throw new ManifestInvalidException("schemaVersion must be 2");
+        }
+        String mediaType = effectiveMediaType(root, declared);
+        try {
+            if (MediaTypes.isIndex(mediaType)) {
+                return ofIndex(mediaType, JSON.treeToValue(root, ImageIndex.class));
+            }
+            return ofImage(mediaType, JSON.treeToValue(root, ImageManifest.class));
+        } catch (JacksonException | IllegalArgumentException e) {
+            if (e instanceof ManifestInvalidException mie) {
+                throw mie;
+            }
+            throw new ManifestInvalidException("malformed manifest: " + rootCause(e).getMessage(), e);
+        }
+    }
+
+    private static String effectiveMediaType(JsonNode root, String declared) {
+        JsonNode field = root.get("mediaType");
+        String inBody = field != null && field.isString() ? field.asString() : null;
+        if (inBody != null && declared != null && MediaTypes.isManifest(declared) && !inBody.equals(declared)) {
+            throw new ManifestInvalidException(
+                    "mediaType " + inBody + " does not match Content-Type " + declared);
+        }
+        String type = inBody != null ? inBody : declared;
+        if (type == null || !MediaTypes.isManifest(type)) {
+            // Without a usable declaration, the structure tells: indexes list manifests, images have a config.
+            if (root.has("manifests")) {
+                type = MediaTypes.OCI_INDEX;
+            } else if (root.has("config")) {
+                type = MediaTypes.OCI_MANIFEST;
+            } else {
+                throw new ManifestInvalidException("unsupported manifest media type: " + type);
+            }
+        }
+        return type;
+    }
+
+    private static ParsedManifest ofImage(String mediaType, ImageManifest m) {
+        if (m.config() == null) {
+            throw new ManifestInvalidException("image manifest has no config descriptor");
+        }
+        List<Descriptor> blobs = new ArrayList<>();
+        blobs.add(checked(m.config(), "config"));
+        for (Descriptor layer : m.layersOrEmpty()) {
+            blobs.add(checked(layer, "layer"));
+        }
+        if (MediaTypes.DOCKER_MANIFEST.equals(mediaType) && m.layersOrEmpty().isEmpty()) {
+            // Docker schema2 images always have layers; OCI artifacts may have none.
+            throw new ManifestInvalidException("Docker schema2 manifest has no layers");
+        }
+        if (m.subject() != null) {
+            checked(m.subject(), "subject");
+        }
+        String artifactType = m.artifactType() != null ? m.artifactType() : m.config().mediaType();
+        return new ParsedManifest(mediaType, artifactType, List.copyOf(blobs), List.of(), m.subject(),
+                m.annotations() == null ? Map.of() : m.annotations(), m, null);
+    }
+
+    private static ParsedManifest ofIndex(String mediaType, ImageIndex index) {
+        if (index.manifests() == null) {
+            throw new ManifestInvalidException("index has no manifests array");
+        }
+        List<Descriptor> children = new ArrayList<>();
+        for (Descriptor d : index.manifestsOrEmpty()) {
+            children.add(checked(d, "manifests[]"));
+        }
+        if (index.subject() != null) {
+            checked(index.subject(), "subject");
+        }
+        return new ParsedManifest(mediaType, index.artifactType(), List.of(), List.copyOf(children),
+                index.subject(), index.annotations() == null ? Map.of() : index.annotations(), null, index);
+    }
+
+    private static Descriptor checked(Descriptor d, String what) {
+        if (d == null || d.digest() == null || d.mediaType() == null || d.mediaType().isEmpty()) {
+            throw new ManifestInvalidException(what + " descriptor needs mediaType and digest");
+        }
+        if (d.size() < 0) {
+            throw new ManifestInvalidException(what + " descriptor has a negative size");
+        }
+        return d;
+    }
+
+    /** {@code application/x; charset=utf-8} to {@code application/x}. */
+    public static String baseType(String contentType) {
+        if (contentType == null) {
+            return null;
+        }
+        int semi = contentType.indexOf(';');
+        return (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}
