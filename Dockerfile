@@ -1,0 +1,14 @@
+# Builds both Berth programs from source; the compose file picks a target.
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY . .
+RUN mvn -B -q -DskipTests package
+
+FROM eclipse-temurin:17-jre AS registry
+COPY --from=build /src/registry-server/target/berth-registry-*.jar /opt/berth/berth-registry.jar
+EXPOSE 5000
+ENTRYPOINT ["java", "-jar", "/opt/berth/berth-registry.jar"]
+
+FROM eclipse-temurin:17-jre AS puller
+COPY --from=build /src/client-puller/target/berth-pull-*.jar /opt/berth/berth-pull.jar
+ENTRYPOINT ["java", "-jar", "/opt/berth/berth-pull.jar"]
