@@ -26,7 +26,10 @@ public interface StorageDriver extends AutoCloseable {
     /** A short name for logs and metrics, e.g. {@code filesystem} or {@code s3}. */
     String name();
 
-    /** Reads a whole small object (manifests, links, metadata). Throws {@link PathNotFoundException}. */
+    /**
+     * Reads a whole small object (manifests, links, metadata). Throws {@link PathNotFoundException}, also
+     * when {@code path} is a directory.
+     */
     byte[] getContent(String path) throws IOException;
 
     /** Writes a whole small object atomically, replacing any previous content. */
@@ -34,7 +37,8 @@ public interface StorageDriver extends AutoCloseable {
 
     /**
      * Opens a stream over an object starting at {@code offset}. An offset equal to the size yields an empty
-     * stream; an offset past the size throws {@link InvalidOffsetException}.
+     * stream; an offset past the size, or a negative one, throws {@link InvalidOffsetException}. Once open, the
+     * stream keeps returning the content it started with, or fails; it never mixes in a newer version.
      */
     InputStream reader(String path, long offset) throws IOException;
 
@@ -42,31 +46,46 @@ public interface StorageDriver extends AutoCloseable {
      * Opens a writer. With {@code append} the writer continues an object that an earlier writer
      * {@linkplain FileWriter#close() closed} without committing (possibly in another process sharing the
      * storage); otherwise it starts empty, discarding such unfinished content. Nothing becomes visible at
-     * {@code path} until {@link FileWriter#commit()}.
+     * {@code path} until {@link FileWriter#commit()}. Appending when there is no unfinished content (never
+     * written, or already committed or cancelled) throws {@link PathNotFoundException}; a committed object is
+     * never reopened for appending.
      */
     FileWriter writer(String path, boolean append) throws IOException;
 
-    /** Describes an object or directory. Throws {@link PathNotFoundException}. */
+    /**
+     * Describes an object or directory ({@code size} 0; {@code modTime} may be unknown for directories and
+     * is then {@code null}). Throws {@link PathNotFoundException}.
+     */
     FileInfo stat(String path) throws IOException;
 
     /**
-     * Lists the direct children of a directory as full paths, in lexical order. Throws
-     * {@link PathNotFoundException} when nothing exists below {@code path}.
+     * Lists the direct children of a directory (objects and directories alike) as full paths without a
+     * trailing slash, in lexical order of those strings. Throws {@link PathNotFoundException} when nothing
+     * exists below {@code path}, including when {@code path} names an object.
      */
     List<String> list(String path) throws IOException;
 
     /**
-     * Moves an object to a new path, atomically replacing the destination. Drivers should make this
+     * Moves an object to a new path, atomically replacing the destination and creating its parents; the
+     * source's directories disappear if it leaves them empty. Throws {@link PathNotFoundException} when no
+     * object exists at {@code sourcePath} (a directory is not moved). Drivers should make this
      * O(1) in the object's size: it is how verified uploads become blobs.
      */
     void move(String sourcePath, String destPath) throws IOException;
 
-    /** Deletes an object or a whole directory tree. Throws {@link PathNotFoundException}. */
+    /**
+     * Deletes an object or a whole directory tree, including unfinished writes (see {@link #writer}) below it,
+     * so purging an upload directory frees its space. Throws {@link PathNotFoundException} when nothing
+     * visible exists at {@code path}.
+     */
     void delete(String path) throws IOException;
 
     /**
-     * Visits every object below {@code path} (depth first, lexical order). The visitor may stop the walk early.
-     * Throws {@link PathNotFoundException} when nothing exists below {@code path}.
+     * Visits every object below {@code path} in lexical order of their full paths, which is depth first (the
+     * objects below a directory are contiguous) and is the order in which object stores list keys. Note that
+     * it differs from a name-by-name traversal: {@code /a/b-c} comes before {@code /a/b/d} because
+     * {@code '-'} sorts before {@code '/'}. The visitor may stop the walk early; its exceptions propagate
+     * unchanged. Throws {@link PathNotFoundException} when no object exists below {@code path}.
      */
     void walk(String path, WalkVisitor visitor) throws IOException;
 

@@ -22,6 +22,14 @@ public final class StoragePaths {
         return path;
     }
 
+    /** Like {@link #check}, for paths that must name an object: the root {@code /} cannot be one. */
+    public static String checkObject(String path) throws InvalidPathException {
+        if ("/".equals(check(path))) {
+            throw new InvalidPathException(path);
+        }
+        return path;
+    }
+
     /** The parent directory of a checked path; the root's parent is the root. */
     public static String parent(String path) {
         int slash = path.lastIndexOf('/');
