@@ -1,0 +1,130 @@
+package dev.berth.puller.agent;
+
+import dev.berth.oci.ImageReference;
+import dev.berth.puller.store.StoreLayout;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * The node agent's configuration, read from YAML:
+ *
+ * <pre>
+ * root: /var/lib/berth          # the store
+ * images:                       # kept pulled; never evicted
+ *   - registry.example.com/team/app:prod
+ * refreshInterval: 5m           # re-resolve tags this often (s, m, h; or plain seconds)
+ * concurrency: 2                # images pulled at once
+ * parallel: 4                   # layers per image pulled at once
+ * diskBudget: 20GiB             # evict least-recently-used unlisted layers beyond this (0 = no limit)
+ * listen: 127.0.0.1:9095        # /healthz, /metrics and POST /events
+ * platform: linux/amd64         # default: this host
+ * plainHttp: false
+ * insecure: false
+ * caFile: /etc/ssl/registry-ca.pem
+ * </pre>
+ *
+ * @param root            store root
+ * @param images          references to keep pulled
+ * @param refreshInterval how often every image is re-resolved and pulled when changed
+ * @param concurrency     images pulled at once
+ * @param parallel        layers of one image pulled at once
+ * @param diskBudget      bytes the layer store may use, 0 for no limit
+ * @param listenHost      address of the HTTP endpoint
+ * @param listenPort      its port (0 picks a free one)
+ * @param platform        platform to pull, or null for the host's
+ * @param plainHttp       registries speak HTTP
+ * @param insecure        skip TLS verification
+ * @param caFile          extra CA certificates, or null
+ */
+public record AgentConfig(Path root, List<ImageReference> images, Duration refreshInterval, int concurrency,
+                          int parallel, long diskBudget, String listenHost, int listenPort, String platform,
+                          boolean plainHttp, boolean insecure, Path caFile) {
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]i?b?|b)?");
+
+    public AgentConfig {
+        images = List.copyOf(images);
+        if (concurrency < 1 || parallel < 1) {
+            throw new IllegalArgumentException("concurrency and parallel must be at least 1");
+        }
+    }
+
+    public static AgentConfig load(Path file) throws IOException {
+        try (Reader r = Files.newBufferedReader(file)) {
+            Object doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(r);
+            if (!(doc instanceof Map<?, ?> map)) {
+                throw new IOException(file + ": expected a YAML mapping");
+            }
+            return fromMap(map);
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static AgentConfig fromMap(Map<?, ?> m) {
+        Object imgs = m.get("images");
+        if (!(imgs instanceof List<?> list) || list.isEmpty()) {
+            throw new IllegalArgumentException("images: a non-empty list of references is required");
+        }
+        List<ImageReference> refs = list.stream().map(o -> ImageReference.parse(String.valueOf(o))).toList();
+        String listen = str(m, "listen", "127.0.0.1:9095");
+        int colon = listen.lastIndexOf(':');
+        return new AgentConfig(Path.of(str(m, "root", StoreLayout.DEFAULT_ROOT)), refs,
+                duration(str(m, "refreshInterval", "5m")), Integer.parseInt(str(m, "concurrency", "2")),
+                Integer.parseInt(str(m, "parallel", "4")), size(str(m, "diskBudget", "0")),
+                colon < 0 ? "127.0.0.1" : listen.substring(0, colon),
+                Integer.parseInt(colon < 0 ? listen : listen.substring(colon + 1)),
+                m.get("platform") == null ? null : String.valueOf(m.get("platform")),
+                Boolean.parseBoolean(str(m, "plainHttp", "false")), Boolean.parseBoolean(str(m, "insecure", "false")),
+                m.get("caFile") == null ? null : Path.of(String.valueOf(m.get("caFile"))));
+    }
+
+    private static String str(Map<?, ?> m, String key, String def) {
+        Object v = m.get(key);
+        return v == null ? def : String.valueOf(v).trim();
+    }
+
+    static Duration duration(String s) {
+        Matcher x = DURATION.matcher(s.toLowerCase(Locale.ROOT));
+        if (!x.matches()) {
+            throw new IllegalArgumentException("bad duration: " + s);
+        }
+        long n = Long.parseLong(x.group(1));
+        String unit = x.group(2) == null ? "s" : x.group(2);
+        return switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofSeconds(n);
+        };
+    }
+
+    static long size(String s) {
+        Matcher x = SIZE.matcher(s.toLowerCase(Locale.ROOT).replace(" ", ""));
+        if (!x.matches()) {
+            throw new IllegalArgumentException("bad size: " + s);
+        }
+        long n = Long.parseLong(x.group(1));
+        String unit = x.group(2) == null ? "b" : x.group(2).substring(0, 1);
+        boolean binary = x.group(2) != null && x.group(2).contains("i");
+        long k = binary ? 1024 : 1000;
+        return switch (unit) {
+            case "k" -> n * k;
+            case "m" -> n * k * k;
+            case "g" -> n * k * k * k;
+            case "t" -> n * k * k * k * k;
+            default -> n;
+        };
+    }
+}

@@ -1,0 +1,34 @@
+package dev.berth.puller.registry;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+/**
+ * One kind of HTTP exchange with a registry (pull a manifest, open a blob). Implementations are small
+ * immutable values; {@link RegistryClient} adds authentication, redirects and error parsing around them.
+ *
+ * @param <T> what a successful exchange yields
+ */
+interface RegistryEndpoint<T> {
+
+    /** The repository the request is scoped to, for token scopes. */
+    String repository();
+
+    /** The request URI below {@code <scheme>://<host>}. */
+    URI uri(String baseUrl);
+
+    /** Adds endpoint-specific headers (Accept, Range). */
+    void addHeaders(HttpRequest.Builder builder);
+
+    /** True for the statuses {@link #handle} understands; anything else becomes a {@link RegistryException}. */
+    boolean accepts(int status);
+
+    /** Turns an accepted response into a result; it owns the body from here on. */
+    T handle(HttpResponse<InputStream> response) throws IOException;
+
+    /** For error messages, e.g. "pull manifest library/busybox:latest". */
+    String describe();
+}

@@ -1,0 +1,192 @@
+package dev.berth.puller.registry;
+
+import dev.berth.oci.Digest;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+
+/**
+ * A blob body that survives broken connections: when a read fails (or the body ends before the expected
+ * size), it reconnects with {@code Range: bytes=<position>-} and carries on where it stopped, so whatever
+ * reads from it (a digest check, a decompressor, a tar reader) never notices. A registry that ignores the
+ * range and sends the whole blob again is handled by skipping the bytes already delivered. Consecutive
+ * failures without progress are bounded by the backoff's attempt count.
+ */
+public final class ResumingBlobStream extends InputStream {
+    /** A body that delivers nothing for this long is treated as a broken connection and resumed. */
+    static final long STALL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(
+            Long.getLong("berth.pull.stallSeconds", 30));
+    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "blob-stall-watchdog");
+                t.setDaemon(true);
+                return t;
+            });
+    private static final java.util.Set<ResumingBlobStream> ACTIVE =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        // The JDK client has no read timeout for streamed bodies; a stalled TCP connection would block forever.
+        WATCHDOG.scheduleWithFixedDelay(() -> {
+            long now = System.nanoTime();
+            for (ResumingBlobStream s : ACTIVE) {
+                if (now - s.lastProgress > STALL_NANOS) {
+                    s.lastProgress = now;
+                    s.abortCurrent();
+                }
+            }
+        }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    private volatile long lastProgress = System.nanoTime();
+    private volatile InputStream abortable;
+    private final RegistryClient client;
+    private final String repository;
+    private final Digest digest;
+    private final long expectedSize;
+    private final Backoff backoff;
+    private final Listener listener;
+    private InputStream current;
+    private long position;
+    private int failuresWithoutProgress;
+    private boolean closed;
+
+    /**
+     * @param expectedSize the blob's size from its descriptor, or -1; a body that ends early is resumed
+     */
+    public ResumingBlobStream(RegistryClient client, String repository, Digest digest, long expectedSize,
+                              Backoff backoff, Listener listener) {
+        this.client = client;
+        this.repository = repository;
+        this.digest = digest;
+        this.expectedSize = expectedSize;
+        this.backoff = backoff;
+        this.listener = listener == null ? Listener.NONE : listener;
+    }
+
+    /** Bytes of the blob delivered so far. */
+    public long position() {
+        return position;
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        while (true) {
+            if (closed) {
+                throw new IOException("stream closed");
+            }
+            try {
+                if (current == null) {
+                    current = open();
+                    abortable = current;
+                    lastProgress = System.nanoTime();
+                    ACTIVE.add(this);
+                }
+                int n = current.read(b, off, len);
+                if (n < 0) {
+                    if (expectedSize >= 0 && position < expectedSize) {
+                        throw new EOFException("body ended at byte " + position + " of " + expectedSize);
+                    }
+                    return -1;
+                }
+                position += n;
+                lastProgress = System.nanoTime();
+                failuresWithoutProgress = 0;
+                listener.bytesRead(n);
+                return n;
+            } catch (InterruptedIOException e) {
+                throw e;
+            } catch (RegistryException e) {
+                if (!e.isTransient()) {
+                    throw e;
+                }
+                retryAfter(e);
+            } catch (IOException e) {
+                retryAfter(e);
+            }
+        }
+    }
+
+    private void retryAfter(IOException cause) throws IOException {
+        closeCurrent();
+        if (++failuresWithoutProgress > backoff.maxAttempts()) {
+            throw new BlobUnavailableException("giving up on blob " + digest + " at byte " + position + " after "
+                    + backoff.maxAttempts() + " retries: " + cause.getMessage(), cause);
+        }
+        listener.resuming(position, failuresWithoutProgress, cause);
+        backoff.sleep(failuresWithoutProgress);
+    }
+
+    private InputStream open() throws IOException {
+        BlobResponse r = client.openBlob(repository, digest, position);
+        InputStream body = r.body();
+        if (r.offset() < position) {
+            // The registry sent the blob from the start: skip what the reader already has (and has hashed).
+            long toSkip = position - r.offset();
+            byte[] buf = new byte[64 * 1024];
+            while (toSkip > 0) {
+                int n = body.read(buf, 0, (int) Math.min(buf.length, toSkip));
+                if (n < 0) {
+                    body.close();
+                    throw new EOFException("restarted body ended before byte " + position);
+                }
+                toSkip -= n;
+            }
+        }
+        return body;
+    }
+
+    /** Called by the watchdog: closing the body makes the blocked read fail, and the reader resumes. */
+    private void abortCurrent() {
+        InputStream in = abortable;
+        if (in != null) {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // it is being abandoned anyway
+            }
+        }
+    }
+
+    private void closeCurrent() {
+        ACTIVE.remove(this);
+        abortable = null;
+        if (current != null) {
+            try {
+                current.close();
+            } catch (IOException ignored) {
+                // The connection is already broken; nothing more to learn from it.
+            }
+            current = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        closeCurrent();
+    }
+
+    /** Progress and resumption events, for progress bars and metrics. */
+    public interface Listener {
+        Listener NONE = new Listener() {
+        };
+
+        default void bytesRead(long n) {
+        }
+
+        default void resuming(long position, int attempt, IOException cause) {
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package dev.berth.puller.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.berth.oci.ImageReference;
+import dev.berth.puller.pull.LayerUnpacker;
+import dev.berth.puller.pull.PullListener;
+import dev.berth.puller.pull.PullOptions;
+import dev.berth.puller.pull.Puller;
+import dev.berth.puller.registry.CredentialStore;
+import dev.berth.puller.registry.Registries;
+import dev.berth.puller.registry.TransportOptions;
+import dev.berth.puller.store.FsUtil;
+import dev.berth.puller.store.Store;
+import dev.berth.puller.testing.TestImages;
+import dev.berth.puller.testing.TestRegistry;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The node agent against a real registry: initial pull, health, metrics, webhook re-pull, eviction. */
+class NodeAgentTest {
+    private static Path work;
+    private static TestRegistry registry;
+    private static TestImages images;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws IOException {
+        work = Files.createTempDirectory("berth-agent-test");
+        registry = TestRegistry.start(work.resolve("registry"));
+        images = TestImages.build(work.resolve("layout"));
+        registry.push(images.layout.dir(), "base", "agent/img:moving");
+        registry.push(images.layout.dir(), "big", "agent/other:big");
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (registry != null) {
+            registry.close();
+        }
+        FsUtil.deleteTree(work);
+    }
+
+    @Test
+    void keepsImagesPulledAndReactsToPushEvents() throws Exception {
+        Path root = work.resolve("root");
+        // An unlisted image already on the node: its own layer is fair game for eviction.
+        Store store = Store.open(root);
+        new Puller(store, new Registries(TransportOptions.defaults().withPlainHttp(true), CredentialStore.anonymous()),
+                LayerUnpacker.unionFs(), PullOptions.defaults().withPlatform(TestImages.AMD64))
+                .pull(ImageReference.parse(registry.host() + "/agent/other:big"), PullListener.NONE);
+        assertThat(store.layers().list()).hasSize(2);
+
+        Path cfg = work.resolve("agent.yml");
+        String ref = registry.host() + "/agent/img:moving";
+        Files.writeString(cfg, """
+                root: %s
+                images:
+                  - %s
+                refreshInterval: 1h
+                concurrency: 2
+                diskBudget: 1KiB
+                listen: 127.0.0.1:0
+                platform: linux/amd64
+                plainHttp: true
+                """.formatted(root, ref));
+        try (NodeAgent agent = NodeAgent.start(AgentConfig.load(cfg))) {
+            String base = "http://127.0.0.1:" + agent.port();
+            await(() -> images(agent).stream().anyMatch(r -> r.reference().equals(ref)
+                    && get(base + "/metrics").contains("berth_agent_layers_evicted_total 1")));
+            var first = agent.store().images().get(ref).orElseThrow();
+            assertThat(first.layers()).hasSize(1);
+
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.body()).contains("\"pulled\":true");
+            String metrics = get(base + "/metrics");
+            assertThat(metrics).contains("# TYPE berth_agent_pulls_total counter")
+                    .contains("berth_agent_pulls_total{result=\"success\"} 1")
+                    .contains("berth_agent_images_configured 1");
+            // The budget evicted the unlisted image's own layer (and its record), never the listed base.
+            assertThat(agent.store().images().list()).hasSize(1);
+            assertThat(agent.store().layers().list()).extracting(l -> l.chainId())
+                    .containsExactly(first.topChainId());
+
+            // The tag moves; the registry tells the agent.
+            registry.push(images.layout.dir(), "app", "agent/img:moving");
+            String envelope = """
+                    {"events":[
+                      {"action":"pull","target":{"repository":"agent/img","tag":"moving"},"request":{"host":"%1$s"}},
+                      {"action":"push","target":{"repository":"agent/img","tag":"other","digest":"sha256:00"},"request":{"host":"%1$s"}},
+                      {"action":"push","target":{"mediaType":"application/vnd.oci.image.manifest.v1+json",
+                        "repository":"agent/img","tag":"moving","digest":"sha256:11"},"request":{"host":"%1$s"}}
+                    ]}""".formatted(registry.host());
+            HttpResponse<String> posted = http.send(HttpRequest.newBuilder(URI.create(base + "/events"))
+                    .header("Content-Type", "application/vnd.docker.distribution.events.v1+json")
+                    .POST(HttpRequest.BodyPublishers.ofString(envelope)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(posted.statusCode()).isEqualTo(202);
+            assertThat(posted.body()).isEqualTo("{\"matched\":1}");
+            await(() -> images(agent).stream().anyMatch(r -> r.reference().equals(ref) && r.layers().size() == 3));
+            assertThat(get(base + "/metrics")).contains("berth_agent_pulls_total{result=\"success\"} 2")
+                    .contains("berth_agent_events_total{outcome=\"matched\"} 1");
+        }
+
+        // A restarted agent finds everything in the store: nothing to download.
+        Files.writeString(cfg, Files.readString(cfg).replace("diskBudget: 1KiB", "diskBudget: 0"));
+        try (NodeAgent again = NodeAgent.start(AgentConfig.load(cfg))) {
+            String base = "http://127.0.0.1:" + again.port();
+            await(() -> get(base + "/metrics").contains("berth_agent_pulls_total{result=\"success\"} 1"));
+            assertThat(get(base + "/metrics")).contains("berth_agent_layers_fetched_total 0");
+        }
+    }
+
+    private static java.util.List<dev.berth.puller.store.ImageRecord> images(NodeAgent agent) {
+        try {
+            return agent.store().images().list();
+        } catch (IOException e) {
+            return java.util.List.of();
+        }
+    }
+
+    private String get(String url) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 30 s");
+            }
+            Thread.sleep(100);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package dev.berth.puller.testing;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The CNCF distribution registry (Debian's docker-registry) on a loopback port with filesystem storage in a
+ * temporary directory; images are pushed with skopeo from OCI layouts.
+ */
+public final class TestRegistry implements AutoCloseable {
+    private final Path dir;
+    private final int port;
+    private final Process process;
+    private final String htpasswdUser;
+    private final String htpasswdPassword;
+
+    private TestRegistry(Path dir, int port, Process process, String user, String password) {
+        this.dir = dir;
+        this.port = port;
+        this.process = process;
+        this.htpasswdUser = user;
+        this.htpasswdPassword = password;
+    }
+
+    public static TestRegistry start(Path dir) throws IOException {
+        return start(dir, null, null);
+    }
+
+    /** With a user and password, the registry requires Basic auth (htpasswd with bcrypt). */
+    public static TestRegistry start(Path dir, String user, String password) throws IOException {
+        Files.createDirectories(dir);
+        int port = freePort();
+        StringBuilder cfg = new StringBuilder();
+        cfg.append("version: 0.1\n")
+                .append("log:\n  level: info\n  accesslog:\n    disabled: false\n")
+                .append("storage:\n  filesystem:\n    rootdirectory: ").append(dir.resolve("data")).append('\n')
+                .append("  delete:\n    enabled: true\n")
+                .append("http:\n  addr: 127.0.0.1:").append(port).append('\n');
+        if (user != null) {
+            Path htpasswd = dir.resolve("htpasswd");
+            Proc.check(List.of("htpasswd", "-Bbc", htpasswd.toString(), user, password));
+            cfg.append("auth:\n  htpasswd:\n    realm: berth-test\n    path: ").append(htpasswd).append('\n');
+        }
+        Path config = dir.resolve("config.yml");
+        Files.writeString(config, cfg.toString());
+        Process p = new ProcessBuilder("/usr/bin/docker-registry", "serve", config.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+        TestRegistry r = new TestRegistry(dir, port, p, user, password);
+        r.awaitReady();
+        return r;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String host() {
+        return "127.0.0.1:" + port;
+    }
+
+    public Path log() {
+        return dir.resolve("registry.log");
+    }
+
+    /** Pushes {@code oci:<layout>:<tag>} to {@code <repo>:<tag>} (all platforms of an index). */
+    public void push(Path layout, String tag, String repoAndTag) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("skopeo", "copy", "--all", "--dest-tls-verify=false",
+                "--preserve-digests"));
+        if (htpasswdUser != null) {
+            cmd.add("--dest-creds=" + htpasswdUser + ":" + htpasswdPassword);
+        }
+        cmd.add("oci:" + layout + ":" + tag);
+        cmd.add("docker://" + host() + "/" + repoAndTag);
+        Proc.check(cmd);
+    }
+
+    private void awaitReady() throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("docker-registry exited: " + Files.readString(log()));
+            }
+            try {
+                HttpURLConnection c = (HttpURLConnection) URI.create("http://" + host() + "/v2/").toURL()
+                        .openConnection();
+                c.setConnectTimeout(500);
+                int status = c.getResponseCode();
+                c.disconnect();
+                if (status == 200 || status == 401) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+        }
+        throw new IOException("docker-registry did not start: " + Files.readString(log()));
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
