@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,7 @@ import java.util.concurrent.atomic.LongAdder;
  * them; otherwise they answer "not available" ({@link Optional#empty()}), which both capability contracts
  * already allow.
  */
-public final class CheckedStorageDriver implements StorageDriver, LocalFileCapable, RedirectCapable {
+public final class CheckedStorageDriver implements StorageDriver, LocalFileCapable, RedirectCapable, BatchDeleteCapable {
     private final StorageDriver delegate;
     private final Counters counters = new Counters();
 
@@ -130,6 +131,35 @@ public final class CheckedStorageDriver implements StorageDriver, LocalFileCapab
         } finally {
             counters.timeAdder(StorageStats.Operation.WALK).add(System.nanoTime() - start);
         }
+    }
+
+    /**
+     * Forwards to the wrapped driver's batch delete when it has one; otherwise deletes object by object, so
+     * callers can always batch. Counted as one {@code DELETE} call per batch.
+     */
+    @Override
+    public int deleteMany(Collection<String> paths) throws IOException {
+        String first = paths.isEmpty() ? "/" : paths.iterator().next();
+        return call(StorageStats.Operation.DELETE, first, () -> {
+            for (String path : paths) {
+                StoragePaths.checkObject(path);
+            }
+            if (delegate instanceof BatchDeleteCapable batch) {
+                return batch.deleteMany(paths);
+            }
+            int deleted = 0;
+            for (String path : paths) {
+                try {
+                    if (!delegate.stat(path).directory()) {
+                        delegate.delete(path);
+                        deleted++;
+                    }
+                } catch (PathNotFoundException gone) {
+                    // skipped, as the capability allows
+                }
+            }
+            return deleted;
+        });
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.berth.storage.filesystem;
 
+import dev.berth.storage.BatchDeleteCapable;
 import dev.berth.storage.FileInfo;
 import dev.berth.storage.FileWriter;
 import dev.berth.storage.InvalidOffsetException;
@@ -26,6 +27,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -58,7 +60,7 @@ import java.util.function.Predicate;
  * committed object survives a crash. Parking on {@code close()} does not fsync: after a crash the upload
  * resumes from whatever size the file reports.
  */
-public final class FilesystemDriver implements StorageDriver, LocalFileCapable {
+public final class FilesystemDriver implements StorageDriver, LocalFileCapable, BatchDeleteCapable {
     /** The hidden staging directory's name; {@code '#'} makes it impossible as a storage path segment. */
     public static final String STAGING_DIR = "#staging";
     private static final String PARKED_SUFFIX = "#partial";
@@ -285,6 +287,22 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable {
         if (visited[0] == 0) {
             throw new PathNotFoundException(path);
         }
+    }
+
+    @Override
+    public int deleteMany(Collection<String> paths) throws IOException {
+        int deleted = 0;
+        for (String path : paths) {
+            StoragePaths.checkObject(path);
+            Path target = resolve(path);
+            BasicFileAttributes attributes = attributesOrNull(target);
+            // Objects only: a directory here means the caller's listing is stale, so leave it alone.
+            if (attributes != null && attributes.isRegularFile() && Files.deleteIfExists(target)) {
+                deleted++;
+                prune(target.getParent(), root);
+            }
+        }
+        return deleted;
     }
 
     @Override

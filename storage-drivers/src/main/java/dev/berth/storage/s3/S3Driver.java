@@ -1,0 +1,1036 @@
+package dev.berth.storage.s3;
+
+import dev.berth.storage.FileInfo;
+import dev.berth.storage.FileWriter;
+import dev.berth.storage.InvalidOffsetException;
+import dev.berth.storage.PathNotFoundException;
+import dev.berth.storage.RedirectCapable;
+import dev.berth.storage.StorageDriver;
+import dev.berth.storage.StorageException;
+import dev.berth.storage.StoragePaths;
+import dev.berth.storage.StorageUnavailableException;
+import dev.berth.storage.WalkVisitor;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.retries.api.RetryStrategy;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.Part;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * A {@link StorageDriver} over one S3 bucket (AWS or any S3-compatible server), with O(1) moves and resumable
+ * multipart writers. The keys are drawn in {@code S3Layout}.
+ *
+ * <h2>Pointers: why {@code move} is O(1)</h2>
+ * S3 has no rename; copy-then-delete costs time proportional to the object, and the registry publishes every
+ * blob with a move. So content produced by {@link #writer} never lives at its logical key. Its bytes go to a
+ * <em>data object</em> {@code ~berth/data/<uuid>} (the multipart upload completes there in place), and the
+ * logical key receives a 128-byte <em>pointer</em> ({@code Pointer}: content type
+ * {@code application/vnd.berth.pointer}, naming the uuid and the logical size). {@code move} of a pointer writes a new
+ * pointer and deletes the old one: a handful of tiny requests, whatever the size, and zero bytes copied by the
+ * server. Small objects from {@link #putContent} are stored directly at their key; moving one is a server-side
+ * copy of a small object. Readers follow pointers; {@code stat} reads the logical size from the pointer's
+ * metadata (one HEAD); {@code list}/{@code walk} never show {@code ~berth} and report logical sizes.
+ *
+ * <h2>Ownership: why a crash never loses data</h2>
+ * Exactly one pointer <em>owns</em> a data object: the logical path written in {@code ~berth/owner/<uuid>}.
+ * Deleting or overwriting a pointer deletes the data object only if the owner record names that pointer's path;
+ * any other pointer to the same data is just dropped. Every multi-step operation orders its steps so that a
+ * crash between any two of them leaves at worst an unreferenced data object (a leak), never a visible pointer
+ * whose data was deleted:
+ * <ul>
+ *   <li>commit: complete the upload into {@code data/<uuid>}, write the owner record, then write the pointer
+ *       (the visibility point). Before it, nothing is visible; if the pointer write fails the data and owner
+ *       record are removed again.</li>
+ *   <li>move: check that the data object exists (a dangling pointer is never propagated), set the owner record
+ *       to the destination, write the destination pointer, delete the source pointer. A crash after the owner
+ *       write leaves the source readable but no longer owning (deleting it keeps the data); a crash after the
+ *       destination write leaves two pointers of which only the destination owns the data; retrying the move
+ *       converges.</li>
+ *   <li>delete/overwrite: remove the pointer first, then the data it owned, then the owner record.</li>
+ * </ul>
+ * Replacing what a path holds is read-then-write (HEAD the old pointer, write, release the old data), so
+ * concurrent publishes to one path (two uploads of the same blob, say) are serialised per path inside a process
+ * ({@code PathLocks}). Across replicas the last pointer written wins and no pointer ever names deleted data, but
+ * a data object displaced by a racing replica that did not see it is leaked (never lost); finding such orphans
+ * needs a mark-and-sweep over all pointers, which this driver does not do.
+ *
+ * <h2>Writers: multipart uploads that survive the process</h2>
+ * A writer buffers at most {@link S3DriverConfig#partSize()} bytes; each full buffer becomes one part of a
+ * multipart upload to {@code data/<uuid>} (started lazily, so small content is one PutObject). {@code close()}
+ * without commit stores a <em>session</em> object {@code ~berth/uploads/<path>/~session} whose body is the
+ * buffered tail (S3 parts must be at least 5 MiB, so the tail cannot be a part yet) and whose metadata names the
+ * upload id, the number of parts and the size: one atomic PUT. {@code writer(path, true)} in any process sharing
+ * the bucket loads the session, lists the upload's parts (ListParts) to recover their ETags, checks that parts
+ * plus tail add up to the recorded size, and continues. Parts beyond the recorded count (from a writer that died
+ * before storing its session) are ignored and overwritten. {@code cancel()} aborts the upload and deletes the
+ * session; {@link #purgeUploads} aborts abandoned ones.
+ *
+ * <h2>Failures</h2>
+ * The SDK retries throttling (503 SlowDown and friends), 5xx and connection failures with exponential backoff
+ * (longer for throttling), {@link S3DriverConfig#maxRetries()} times; what still fails becomes a
+ * {@link dev.berth.storage.StorageUnavailableException} (see {@code S3Errors}). A failed commit leaves nothing
+ * visible. A move that fails after writing the destination pointer but before deleting the source leaves both
+ * visible; retrying it finishes the job.
+ *
+ * <h2>S3-compatible servers</h2>
+ * Only the checksums S3 requires are sent, path-style addressing and the endpoint are configurable, and a 500
+ * for a key below an existing object (filesystem-backed servers cannot have a file and a directory of one name)
+ * is recognised as "not found", and a GET whose content type and body disagree (a server that reads them
+ * separately can mix two versions of an object being replaced) is resolved again; plain content that merely
+ * looks like a pointer stays plain, so nobody reads a blob by forging a pointer. Readers that close early abort
+ * the connection instead of draining the object.
+ *
+ * <p>Thread-safe; writers are not (one thread at a time, like a stream).
+ */
+public final class S3Driver implements StorageDriver, RedirectCapable {
+    private static final Logger log = LoggerFactory.getLogger(S3Driver.class);
+
+    static final String OCTET_STREAM = "application/octet-stream";
+    private static final String META_SESSION_DATA = "berth-data";
+    private static final String META_SESSION_UPLOAD = "berth-upload";
+    private static final String META_SESSION_PARTS = "berth-parts";
+    private static final String META_SESSION_SIZE = "berth-size";
+    private static final int DELETE_BATCH = 1000;
+    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._:@-]+");
+
+    private final S3DriverConfig config;
+    private final S3Layout layout;
+    private final S3Client s3;
+    private final S3Presigner presigner;
+    private final Clock clock;
+    private final PathLocks locks = new PathLocks();
+
+    public S3Driver(S3DriverConfig config) {
+        this(config, Clock.systemUTC());
+    }
+
+    /** With a clock, so tests can age uploads for {@link #purgeUploads}. */
+    S3Driver(S3DriverConfig config, Clock clock) {
+        this.config = config;
+        this.layout = new S3Layout(config.rootPrefix());
+        this.clock = clock;
+        AwsCredentialsProvider credentials = config.accessKey() != null
+                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(config.accessKey(), config.secretKey()))
+                : DefaultCredentialsProvider.builder().build();
+        // Throttling backs off harder than other retryable failures: retrying a SlowDown quickly only adds load.
+        RetryStrategy retry = AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                .maxAttempts(config.maxRetries() + 1)
+                .backoffStrategy(BackoffStrategy.exponentialDelay(config.retryBaseDelay(), config.retryMaxDelay()))
+                .throttlingBackoffStrategy(BackoffStrategy.exponentialDelay(
+                        min(config.retryBaseDelay().multipliedBy(5), config.retryMaxDelay()), config.retryMaxDelay()))
+                .build();
+        S3ClientBuilder builder = S3Client.builder()
+                .region(Region.of(config.region()))
+                .credentialsProvider(credentials)
+                .forcePathStyle(config.pathStyleAccess())
+                // Only the checksums S3 requires: S3-compatible servers disagree on the optional ones.
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .httpClientBuilder(Apache5HttpClient.builder()
+                        .connectionTimeout(config.connectTimeout())
+                        .socketTimeout(config.socketTimeout())
+                        .maxConnections(64))
+                .overrideConfiguration(o -> o.retryStrategy(retry));
+        S3Presigner.Builder presignerBuilder = S3Presigner.builder()
+                .region(Region.of(config.region()))
+                .credentialsProvider(credentials)
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(config.pathStyleAccess()).build());
+        if (config.endpoint() != null) {
+            builder.endpointOverride(config.endpoint());
+            presignerBuilder.endpointOverride(config.endpoint());
+        }
+        this.s3 = builder.build();
+        this.presigner = presignerBuilder.build();
+    }
+
+    @Override
+    public String name() {
+        return "s3";
+    }
+
+    /** The configuration this driver was built with. */
+    public S3DriverConfig config() {
+        return config;
+    }
+
+    @Override
+    public byte[] getContent(String path) throws IOException {
+        StoragePaths.checkObject(path);
+        try (InputStream in = reader(path, 0)) {
+            return in.readAllBytes();
+        }
+    }
+
+    @Override
+    public void putContent(String path, byte[] content) throws IOException {
+        StoragePaths.checkObject(path);
+        String key = layout.key(path);
+        try (PathLocks.Held held = locks.lock(path)) {
+            Pointer replaced = pointerOrNull(key, headOrNull(path, key));
+            put(path, key, content, content.length, OCTET_STREAM, Map.of(), true);
+            if (replaced != null) {
+                release(path, replaced.dataId());
+            }
+        }
+    }
+
+    @Override
+    public InputStream reader(String path, long offset) throws IOException {
+        StoragePaths.checkObject(path);
+        if (offset < 0) {
+            throw new InvalidOffsetException(path, offset);
+        }
+        // A pointer can be replaced, and its data deleted, between reading the pointer and opening the data:
+        // then the path holds a newer version, so resolve again.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return open(path, offset);
+            } catch (ResolveAgainException e) {
+                if (attempt == 5) {
+                    throw new PathNotFoundException(path);
+                }
+            }
+        }
+    }
+
+    private InputStream open(String path, long offset) throws IOException {
+        String key = layout.key(path);
+        if (offset == 0) {
+            // The common case in one round trip for plain objects: GET, and follow if it is a pointer.
+            ResponseInputStream<GetObjectResponse> in = get(path, key, null);
+            boolean typedPointer = Pointer.isPointer(in.response().contentType());
+            if (!typedPointer && !Long.valueOf(Pointer.LENGTH).equals(in.response().contentLength())) {
+                return new SdkStream(path, in);
+            }
+            byte[] body;
+            try (in) {
+                body = in.readNBytes(Pointer.LENGTH + 1);
+            }
+            // Type and body must agree. On S3 a GET is atomic, but a server that reads metadata and bytes
+            // separately (S3Proxy's filesystem store) can mix two versions while the object is replaced.
+            Pointer pointer = Pointer.parseOrNull(body);
+            if (typedPointer && pointer == null) {
+                throw new ResolveAgainException(path);
+            }
+            if (!typedPointer && pointer != null) {
+                // Mixed versions, or plain content that merely looks like a pointer: the metadata decides.
+                Pointer confirmed = pointerOrNull(key, headOrNull(path, key));
+                if (confirmed == null) {
+                    return new ByteArrayInputStream(body);
+                }
+                if (!confirmed.equals(pointer)) {
+                    throw new ResolveAgainException(path);
+                }
+            }
+            if (pointer == null) {
+                return new ByteArrayInputStream(body);
+            }
+            return new SdkStream(path, getData(path, pointer, null));
+        }
+        HeadObjectResponse head = headOrNull(path, key);
+        if (head == null) {
+            throw new PathNotFoundException(path);
+        }
+        Pointer pointer = pointerOrNull(key, head);
+        long size = pointer != null ? pointer.size() : head.contentLength();
+        if (offset > size) {
+            throw new InvalidOffsetException(path, offset);
+        }
+        if (offset == size) {
+            return InputStream.nullInputStream();
+        }
+        String range = "bytes=" + offset + "-";
+        if (pointer != null) {
+            return new SdkStream(path, getData(path, pointer, range));
+        }
+        ResponseInputStream<GetObjectResponse> in = get(path, key, range);
+        if (Pointer.isPointer(in.response().contentType())) {
+            in.abort(); // replaced by a pointer since the HEAD
+            throw new ResolveAgainException(path);
+        }
+        return new SdkStream(path, in);
+    }
+
+    private ResponseInputStream<GetObjectResponse> getData(String path, Pointer pointer, String range) throws IOException {
+        try {
+            return get(path, layout.dataKey(pointer.dataId()), range);
+        } catch (PathNotFoundException e) {
+            throw new ResolveAgainException(path);
+        }
+    }
+
+    /**
+     * What the path held changed while it was being opened: the pointer was replaced and its data deleted (or a
+     * crash left it dangling), or the server showed metadata and bytes of two versions. Resolve again.
+     */
+    private static final class ResolveAgainException extends PathNotFoundException {
+        ResolveAgainException(String path) {
+            super(path);
+        }
+    }
+
+    @Override
+    public FileWriter writer(String path, boolean append) throws IOException {
+        StoragePaths.checkObject(path);
+        return S3FileWriter.open(this, path, append);
+    }
+
+    @Override
+    public FileInfo stat(String path) throws IOException {
+        StoragePaths.check(path);
+        if (!path.equals("/")) {
+            String key = layout.key(path);
+            HeadObjectResponse head = headOrNull(path, key);
+            if (head != null) {
+                Pointer pointer = pointerOrNull(key, head);
+                return new FileInfo(path, pointer != null ? pointer.size() : head.contentLength(), head.lastModified(), false);
+            }
+        }
+        ListObjectsV2Response page = call(path, () -> s3.listObjectsV2(b -> b.bucket(config.bucket())
+                .prefix(layout.dirPrefix(path)).maxKeys(1)));
+        // Hidden keys sort last, so if the first key is hidden nothing visible exists.
+        if (page.contents().isEmpty() || layout.isHidden(page.contents().get(0).key())) {
+            throw new PathNotFoundException(path);
+        }
+        return new FileInfo(path, 0, page.contents().get(0).lastModified(), true);
+    }
+
+    @Override
+    public List<String> list(String path) throws IOException {
+        StoragePaths.check(path);
+        String prefix = layout.dirPrefix(path);
+        TreeSet<String> children = new TreeSet<>();
+        listPages(path, ListObjectsV2Request.builder().bucket(config.bucket()).prefix(prefix).delimiter("/").build(), page -> {
+            for (S3Object object : page.contents()) {
+                addChild(children, path, object.key().substring(prefix.length()));
+            }
+            for (CommonPrefix common : page.commonPrefixes()) {
+                String name = common.prefix().substring(prefix.length());
+                addChild(children, path, name.substring(0, name.length() - 1));
+            }
+            return true;
+        });
+        if (children.isEmpty()) {
+            throw new PathNotFoundException(path);
+        }
+        return new ArrayList<>(children);
+    }
+
+    @Override
+    public void move(String sourcePath, String destPath) throws IOException {
+        StoragePaths.checkObject(sourcePath);
+        StoragePaths.checkObject(destPath);
+        try (PathLocks.Held held = locks.lock(sourcePath, destPath)) {
+            moveLocked(sourcePath, destPath);
+        }
+    }
+
+    private void moveLocked(String sourcePath, String destPath) throws IOException {
+        String sourceKey = layout.key(sourcePath);
+        String destKey = layout.key(destPath);
+        HeadObjectResponse source = headOrNull(sourcePath, sourceKey);
+        if (source == null) {
+            throw new PathNotFoundException(sourcePath);
+        }
+        if (sourcePath.equals(destPath)) {
+            return;
+        }
+        Pointer displaced = pointerOrNull(destKey, headOrNull(destPath, destKey));
+        Pointer pointer = pointerOrNull(sourceKey, source);
+        if (pointer != null) {
+            if (headOrNull(sourcePath, layout.dataKey(pointer.dataId())) == null) {
+                // A pointer whose data is gone (e.g. a crashed move whose destination was overwritten since)
+                // must not be copied anywhere: report the source as missing and drop it.
+                deleteKey(sourcePath, sourceKey);
+                throw new PathNotFoundException(sourcePath);
+            }
+            // Order matters for crash safety, see the class comment: owner, destination, source.
+            putOwner(destPath, pointer.dataId());
+            putPointer(destPath, destKey, pointer);
+            deleteKey(sourcePath, sourceKey);
+        } else {
+            // A plain object (putContent: small by contract) has no pointer to move; copy it server-side.
+            CopyObjectRequest.Builder copy = CopyObjectRequest.builder()
+                    .sourceBucket(config.bucket()).sourceKey(sourceKey)
+                    .destinationBucket(config.bucket()).destinationKey(destKey)
+                    .serverSideEncryption(config.serverSideEncryption().headerValue())
+                    .ssekmsKeyId(config.kmsKeyId())
+                    .storageClass(config.storageClass());
+            call(sourcePath, () -> s3.copyObject(copy.build()));
+            deleteKey(sourcePath, sourceKey);
+        }
+        if (displaced != null && (pointer == null || !displaced.dataId().equals(pointer.dataId()))) {
+            release(destPath, displaced.dataId());
+        }
+    }
+
+    @Override
+    public void delete(String path) throws IOException {
+        StoragePaths.check(path);
+        boolean found = false;
+        if (!path.equals("/")) {
+            String key = layout.key(path);
+            try (PathLocks.Held held = locks.lock(path)) {
+                HeadObjectResponse head = headOrNull(path, key);
+                if (head != null) {
+                    found = true;
+                    Pointer pointer = pointerOrNull(key, head);
+                    deleteKey(path, key);
+                    if (pointer != null) {
+                        release(path, pointer.dataId());
+                    }
+                }
+            }
+        }
+        // Then the tree below, a listing page at a time: pointers first (one batch), then the data they owned.
+        boolean[] below = {false};
+        listPages(path, ListObjectsV2Request.builder().bucket(config.bucket()).prefix(layout.dirPrefix(path)).build(), page -> {
+            List<String> keys = new ArrayList<>();
+            Map<String, Pointer> pointers = new HashMap<>();
+            for (S3Object object : page.contents()) {
+                if (layout.isHidden(object.key())) {
+                    continue;
+                }
+                keys.add(object.key());
+                if (object.size() == Pointer.LENGTH) {
+                    Pointer pointer = pointerOrNull(object.key(), headOrNull(path, object.key()));
+                    if (pointer != null) {
+                        pointers.put(layout.path(object.key()), pointer);
+                    }
+                }
+            }
+            below[0] |= !keys.isEmpty();
+            deleteKeys(path, keys);
+            for (Map.Entry<String, Pointer> entry : pointers.entrySet()) {
+                release(entry.getKey(), entry.getValue().dataId());
+            }
+            return true;
+        });
+        found |= below[0];
+        // Unfinished writes below the path go too, as files being written would on a file system.
+        discardSessions(path);
+        if (!found) {
+            throw new PathNotFoundException(path);
+        }
+    }
+
+    @Override
+    public void walk(String path, WalkVisitor visitor) throws IOException {
+        StoragePaths.check(path);
+        // One flat listing: S3 returns keys in byte order, which for these ASCII paths is the lexical order of
+        // full paths, and every directory's objects come out contiguously (depth first).
+        boolean[] found = {false};
+        listPages(path, ListObjectsV2Request.builder().bucket(config.bucket()).prefix(layout.dirPrefix(path)).build(), page -> {
+            for (S3Object object : page.contents()) {
+                if (layout.isHidden(object.key())) {
+                    return false; // '~' sorts last: nothing visible follows
+                }
+                String objectPath = layout.path(object.key());
+                if (!isValidPath(objectPath)) {
+                    continue;
+                }
+                found[0] = true;
+                long size = object.size();
+                if (size == Pointer.LENGTH) {
+                    // Only pointer-sized objects can be pointers; ask for the logical size.
+                    Pointer pointer = pointerOrNull(object.key(), headOrNull(objectPath, object.key()));
+                    if (pointer != null) {
+                        size = pointer.size();
+                    }
+                }
+                if (!visitor.visit(new FileInfo(objectPath, size, object.lastModified(), false))) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        if (!found[0]) {
+            throw new PathNotFoundException(path);
+        }
+    }
+
+    @Override
+    public Optional<URI> redirectUrl(String path, Duration validity) throws IOException {
+        StoragePaths.checkObject(path);
+        if (!config.redirect()) {
+            return Optional.empty();
+        }
+        Duration lifetime = validity == null || validity.compareTo(config.presignValidity()) < 0 ? config.presignValidity() : validity;
+        if (lifetime.compareTo(S3DriverConfig.MAX_PRESIGN_VALIDITY) > 0) {
+            return Optional.empty(); // SigV4 cannot sign that long; the caller serves the bytes itself
+        }
+        String key = layout.key(path);
+        HeadObjectResponse head = headOrNull(path, key);
+        if (head == null) {
+            throw new PathNotFoundException(path);
+        }
+        Pointer pointer = pointerOrNull(key, head);
+        String target = pointer != null ? layout.dataKey(pointer.dataId()) : key;
+        URI url;
+        try {
+            url = presigner.presignGetObject(b -> b.signatureDuration(lifetime)
+                    .getObjectRequest(g -> g.bucket(config.bucket()).key(target))).url().toURI();
+        } catch (SdkException e) {
+            throw S3Errors.translate(path, e);
+        } catch (URISyntaxException e) {
+            throw new StorageException("presigned URL is not a URI", path, e);
+        }
+        return Optional.of(url);
+    }
+
+    /**
+     * Aborts unfinished writes that nobody touched for {@code olderThan}: their multipart uploads and session
+     * objects. Activity is the latest of the session's last store and the upload's last part (S3-compatible
+     * servers do not all report a real upload start time, so that is only used when there are no parts).
+     * Uploads of live writers stay: a writer stores a part at least every {@code partSize} bytes and its session
+     * at every close. Returns how many unfinished writes were discarded.
+     */
+    public int purgeUploads(Duration olderThan) throws IOException {
+        Instant cutoff = clock.instant().minus(olderThan);
+        String where = "/";
+        // Sessions by the upload they name; sessions of small writes name none.
+        Map<String, SessionRef> sessionsByUpload = new HashMap<>();
+        List<SessionRef> orphanSessions = new ArrayList<>();
+        listPages(where, ListObjectsV2Request.builder().bucket(config.bucket()).prefix(layout.sessionsPrefix()).build(), page -> {
+            for (S3Object object : page.contents()) {
+                if (!layout.isSession(object.key())) {
+                    continue;
+                }
+                HeadObjectResponse head = headOrNull(where, object.key());
+                if (head == null) {
+                    continue;
+                }
+                SessionRef ref = new SessionRef(object.key(), head.lastModified());
+                String uploadId = blankToNull(head.metadata().get(META_SESSION_UPLOAD));
+                if (uploadId == null) {
+                    orphanSessions.add(ref);
+                } else {
+                    sessionsByUpload.put(uploadId, ref);
+                }
+            }
+            return true;
+        });
+        int purged = 0;
+        List<MultipartUpload> uploads = new ArrayList<>();
+        call(where, () -> {
+            s3.listMultipartUploadsPaginator(b -> b.bucket(config.bucket()).prefix(layout.dataPrefix())).uploads().forEach(uploads::add);
+            return null;
+        });
+        for (MultipartUpload upload : uploads) {
+            SessionRef session = sessionsByUpload.remove(upload.uploadId());
+            if (session != null && session.lastModified().isAfter(cutoff)) {
+                continue;
+            }
+            Instant activity = session == null ? Instant.MIN : session.lastModified();
+            Instant lastPart = lastPartTime(where, upload.key(), upload.uploadId());
+            if (lastPart != null) {
+                activity = max(activity, lastPart);
+            } else if (upload.initiated() != null) {
+                activity = max(activity, upload.initiated());
+            }
+            if (activity.isBefore(cutoff)) {
+                abortQuietly(where, upload.key(), upload.uploadId());
+                if (session != null) {
+                    deleteKey(where, session.key());
+                }
+                purged++;
+            }
+        }
+        // Sessions whose upload is gone (completed by a commit that crashed before cleaning up, or aborted) or
+        // that never had one.
+        orphanSessions.addAll(sessionsByUpload.values());
+        for (SessionRef session : orphanSessions) {
+            if (session.lastModified().isBefore(cutoff)) {
+                deleteKey(where, session.key());
+                purged++;
+            }
+        }
+        return purged;
+    }
+
+    @Override
+    public void close() {
+        presigner.close();
+        s3.close();
+    }
+
+    @Override
+    public String toString() {
+        return "s3(" + config.bucket() + "/" + config.rootPrefix() + ")";
+    }
+
+    // ---- writer support: the steps S3FileWriter composes ----
+
+    /** An unfinished write as stored by {@link S3FileWriter#close()}. */
+    record Session(String dataId, String uploadId, int parts, long size, byte[] tail) {
+    }
+
+    S3Layout layout() {
+        return layout;
+    }
+
+    int partSize() {
+        return (int) config.partSize();
+    }
+
+    static String newDataId() {
+        return UUID.randomUUID().toString();
+    }
+
+    Session loadSession(String path) throws IOException {
+        String key = layout.sessionKey(path);
+        try (ResponseInputStream<GetObjectResponse> in = get(path, key, null)) {
+            Map<String, String> metadata = in.response().metadata();
+            byte[] tail = in.readAllBytes();
+            try {
+                return new Session(blankToNull(metadata.get(META_SESSION_DATA)), blankToNull(metadata.get(META_SESSION_UPLOAD)),
+                        Integer.parseInt(metadata.getOrDefault(META_SESSION_PARTS, "0")),
+                        Long.parseLong(metadata.getOrDefault(META_SESSION_SIZE, "-1")), tail);
+            } catch (NumberFormatException e) {
+                throw new StorageException("corrupt unfinished-write session", path, e);
+            }
+        }
+    }
+
+    void storeSession(String path, String dataId, String uploadId, int parts, long size, byte[] tail, int tailLength) throws IOException {
+        Map<String, String> metadata = Map.of(
+                META_SESSION_DATA, dataId == null ? "" : dataId,
+                META_SESSION_UPLOAD, uploadId == null ? "" : uploadId,
+                META_SESSION_PARTS, Integer.toString(parts),
+                META_SESSION_SIZE, Long.toString(size));
+        put(path, layout.sessionKey(path), tail, tailLength, OCTET_STREAM, metadata, false);
+    }
+
+    /** Aborts the upload of the session at {@code path}, if any, and deletes the session. */
+    void discardSession(String path) throws IOException {
+        String key = layout.sessionKey(path);
+        HeadObjectResponse head = headOrNull(path, key);
+        if (head != null) {
+            discardSession(path, key, head);
+        }
+    }
+
+    void deleteSession(String path) throws IOException {
+        deleteKey(path, layout.sessionKey(path));
+    }
+
+    String createUpload(String path, String dataId) throws IOException {
+        CreateMultipartUploadRequest request = CreateMultipartUploadRequest.builder()
+                .bucket(config.bucket())
+                .key(layout.dataKey(dataId))
+                .contentType(OCTET_STREAM)
+                .serverSideEncryption(config.serverSideEncryption().headerValue())
+                .ssekmsKeyId(config.kmsKeyId())
+                .storageClass(config.storageClass())
+                .build();
+        return call(path, () -> s3.createMultipartUpload(request)).uploadId();
+    }
+
+    CompletedPart uploadPart(String path, String dataId, String uploadId, int number, byte[] buffer, int length) throws IOException {
+        UploadPartRequest request = UploadPartRequest.builder()
+                .bucket(config.bucket())
+                .key(layout.dataKey(dataId))
+                .uploadId(uploadId)
+                .partNumber(number)
+                .contentLength((long) length)
+                .build();
+        String eTag = call(path, () -> s3.uploadPart(request, body(buffer, length))).eTag();
+        return CompletedPart.builder().partNumber(number).eTag(eTag).build();
+    }
+
+    /** The parts of an upload, by part number. */
+    Map<Integer, Part> listParts(String path, String dataId, String uploadId) throws IOException {
+        Map<Integer, Part> parts = new HashMap<>();
+        call(path, () -> {
+            s3.listPartsPaginator(b -> b.bucket(config.bucket()).key(layout.dataKey(dataId)).uploadId(uploadId))
+                    .parts().forEach(part -> parts.put(part.partNumber(), part));
+            return null;
+        });
+        return parts;
+    }
+
+    void completeUpload(String path, String dataId, String uploadId, List<CompletedPart> parts) throws IOException {
+        call(path, () -> s3.completeMultipartUpload(b -> b.bucket(config.bucket()).key(layout.dataKey(dataId))
+                .uploadId(uploadId).multipartUpload(m -> m.parts(parts))));
+    }
+
+    void abortUpload(String path, String dataId, String uploadId) throws IOException {
+        abortQuietly(path, layout.dataKey(dataId), uploadId);
+    }
+
+    /** Stores small writer content as its data object in one PutObject. */
+    void putData(String path, String dataId, byte[] buffer, int length) throws IOException {
+        put(path, layout.dataKey(dataId), buffer, length, OCTET_STREAM, Map.of(), true);
+    }
+
+    /**
+     * Makes a committed data object visible at {@code path}: owner record, then pointer (the visibility point),
+     * then release of the data a replaced pointer owned.
+     */
+    void publish(String path, Pointer pointer) throws IOException {
+        String key = layout.key(path);
+        try (PathLocks.Held held = locks.lock(path)) {
+            Pointer replaced = pointerOrNull(key, headOrNull(path, key));
+            putOwner(path, pointer.dataId());
+            putPointer(path, key, pointer);
+            if (replaced != null && !replaced.dataId().equals(pointer.dataId())) {
+                release(path, replaced.dataId());
+            }
+        }
+    }
+
+    /**
+     * Cleans up after a commit whose publication failed. Returns true if the pointer turns out to be in place after
+     * all (the failure was a lost response), in which case nothing is removed; otherwise removes the data object
+     * and its owner record so the failed commit leaves nothing behind. If even that check fails the data is left
+     * for a later purge rather than risking a visible pointer to deleted data.
+     */
+    boolean abandonData(String path, String dataId) {
+        try {
+            String key = layout.key(path);
+            Pointer current = pointerOrNull(key, headOrNull(path, key));
+            if (current != null && current.dataId().equals(dataId)) {
+                return true;
+            }
+            deleteKey(path, layout.dataKey(dataId));
+            deleteKey(path, layout.ownerKey(dataId));
+        } catch (IOException e) {
+            log.warn("could not clean up after a failed commit of {}; data {} is left behind", path, dataId, e);
+        }
+        return false;
+    }
+
+    // ---- pointers and ownership ----
+
+    private void putPointer(String path, String key, Pointer pointer) throws IOException {
+        byte[] body = pointer.body();
+        put(path, key, body, body.length, Pointer.CONTENT_TYPE, pointer.metadata(), false);
+    }
+
+    private void putOwner(String path, String dataId) throws IOException {
+        byte[] body = path.getBytes(StandardCharsets.UTF_8);
+        put(path, layout.ownerKey(dataId), body, body.length, "text/plain; charset=utf-8", Map.of(), false);
+    }
+
+    /**
+     * Called after the pointer at {@code path} to {@code dataId} is gone: deletes the data (then its owner
+     * record) if {@code path} owned it. A data object without owner record is left alone: better a leak than a
+     * deleted blob that another pointer still needs.
+     */
+    private void release(String path, String dataId) throws IOException {
+        String owner;
+        try (ResponseInputStream<GetObjectResponse> in = get(path, layout.ownerKey(dataId), null)) {
+            owner = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (PathNotFoundException e) {
+            return;
+        }
+        if (owner.equals(path)) {
+            deleteKey(path, layout.dataKey(dataId));
+            deleteKey(path, layout.ownerKey(dataId));
+        }
+    }
+
+    /** The pointer an object holds, or null for a plain (or missing) object. */
+    private static Pointer pointerOrNull(String key, HeadObjectResponse head) throws IOException {
+        return head != null && Pointer.isPointer(head.contentType()) ? Pointer.fromMetadata(key, head.metadata()) : null;
+    }
+
+    // ---- sessions ----
+
+    private record SessionRef(String key, Instant lastModified) {
+    }
+
+    private void discardSessions(String path) throws IOException {
+        listPages(path, ListObjectsV2Request.builder().bucket(config.bucket()).prefix(layout.sessionsPrefix(path)).build(), page -> {
+            for (S3Object object : page.contents()) {
+                if (layout.isSession(object.key())) {
+                    HeadObjectResponse head = headOrNull(path, object.key());
+                    if (head != null) {
+                        discardSession(path, object.key(), head);
+                    }
+                }
+            }
+            return true;
+        });
+    }
+
+    private void discardSession(String path, String key, HeadObjectResponse head) throws IOException {
+        String dataId = blankToNull(head.metadata().get(META_SESSION_DATA));
+        String uploadId = blankToNull(head.metadata().get(META_SESSION_UPLOAD));
+        if (dataId != null && uploadId != null) {
+            abortQuietly(path, layout.dataKey(dataId), uploadId);
+        }
+        deleteKey(path, key);
+    }
+
+    private Instant lastPartTime(String path, String key, String uploadId) throws IOException {
+        try {
+            return call(path, () -> s3.listPartsPaginator(b -> b.bucket(config.bucket()).key(key).uploadId(uploadId))
+                    .parts().stream().map(Part::lastModified).filter(t -> t != null).max(Comparator.naturalOrder()).orElse(null));
+        } catch (PathNotFoundException e) {
+            return null;
+        }
+    }
+
+    private void abortQuietly(String path, String key, String uploadId) throws IOException {
+        try {
+            call(path, () -> s3.abortMultipartUpload(b -> b.bucket(config.bucket()).key(key).uploadId(uploadId)));
+        } catch (PathNotFoundException e) {
+            // already completed, aborted or purged
+        }
+    }
+
+    // ---- plumbing: every S3 call goes through call() for error translation ----
+
+    @FunctionalInterface
+    private interface S3Call<T> {
+        T run();
+    }
+
+    private static <T> T call(String path, S3Call<T> call) throws IOException {
+        try {
+            return call.run();
+        } catch (SdkException e) {
+            throw S3Errors.translate(path, e);
+        }
+    }
+
+    private HeadObjectResponse headOrNull(String path, String key) throws IOException {
+        try {
+            return call(path, () -> s3.headObject(b -> b.bucket(config.bucket()).key(key)));
+        } catch (PathNotFoundException e) {
+            return null;
+        } catch (StorageUnavailableException e) {
+            if (isBelowAnObject(path, key, e)) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private ResponseInputStream<GetObjectResponse> get(String path, String key, String range) throws IOException {
+        GetObjectRequest request = GetObjectRequest.builder().bucket(config.bucket()).key(key).range(range).build();
+        try {
+            return call(path, () -> s3.getObject(request));
+        } catch (StorageUnavailableException e) {
+            if (isBelowAnObject(path, key, e)) {
+                throw new PathNotFoundException(path);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Filesystem-backed S3 servers (S3Proxy's filesystem store, for one) answer 500 rather than 404 for a key
+     * below an existing object, because the object is a file where a directory would have to be. Only when a
+     * visible key got a 500 do we look for such an ancestor; if there is one, the key simply does not exist.
+     */
+    private boolean isBelowAnObject(String path, String key, StorageUnavailableException e) {
+        if (!(e.getCause() instanceof S3Exception s3e) || s3e.statusCode() != 500 || layout.isHidden(key)
+                || !key.startsWith(layout.base())) {
+            return false;
+        }
+        for (String ancestor = StoragePaths.parent(layout.path(key)); !ancestor.equals("/"); ancestor = StoragePaths.parent(ancestor)) {
+            String ancestorKey = layout.key(ancestor);
+            try {
+                call(path, () -> s3.headObject(b -> b.bucket(config.bucket()).key(ancestorKey)));
+                return true;
+            } catch (PathNotFoundException notThere) {
+                // keep climbing
+            } catch (IOException other) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** Puts a small object from a buffer without copying it (the SDK re-reads the provider on retries). */
+    private void put(String path, String key, byte[] buffer, int length, String contentType, Map<String, String> metadata,
+            boolean content) throws IOException {
+        PutObjectRequest request = PutObjectRequest.builder()
+                .bucket(config.bucket())
+                .key(key)
+                .contentType(contentType)
+                .contentLength((long) length)
+                .metadata(metadata)
+                .serverSideEncryption(config.serverSideEncryption().headerValue())
+                .ssekmsKeyId(config.kmsKeyId())
+                // Bookkeeping objects are tiny; infrequent-access classes bill them at 128 KiB each.
+                .storageClass(content ? config.storageClass() : null)
+                .build();
+        call(path, () -> s3.putObject(request, body(buffer, length)));
+    }
+
+    private static RequestBody body(byte[] buffer, int length) {
+        return RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buffer, 0, length), length, OCTET_STREAM);
+    }
+
+    private void deleteKey(String path, String key) throws IOException {
+        call(path, () -> s3.deleteObject(b -> b.bucket(config.bucket()).key(key)));
+    }
+
+    private void deleteKeys(String path, List<String> keys) throws IOException {
+        for (int from = 0; from < keys.size(); from += DELETE_BATCH) {
+            List<ObjectIdentifier> batch = keys.subList(from, Math.min(keys.size(), from + DELETE_BATCH)).stream()
+                    .map(key -> ObjectIdentifier.builder().key(key).build()).toList();
+            DeleteObjectsResponse response = call(path, () -> s3.deleteObjects(b -> b.bucket(config.bucket())
+                    .delete(d -> d.objects(batch).quiet(true))));
+            if (response.hasErrors() && !response.errors().isEmpty()) {
+                throw new StorageException("could not delete " + response.errors().size() + " objects, first: "
+                        + response.errors().get(0).key() + " " + response.errors().get(0).code(), path);
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface PageVisitor {
+        /** Returns false to stop listing. */
+        boolean visit(ListObjectsV2Response page) throws IOException;
+    }
+
+    /** Lists page by page (continuation tokens), so memory stays at one page whatever the tree's size. */
+    private void listPages(String path, ListObjectsV2Request request, PageVisitor visitor) throws IOException {
+        ListObjectsV2Request next = request;
+        while (true) {
+            ListObjectsV2Request current = next;
+            ListObjectsV2Response page = call(path, () -> s3.listObjectsV2(current));
+            if (!visitor.visit(page) || !Boolean.TRUE.equals(page.isTruncated()) || page.nextContinuationToken() == null) {
+                return;
+            }
+            next = request.toBuilder().continuationToken(page.nextContinuationToken()).build();
+        }
+    }
+
+    private static void addChild(TreeSet<String> children, String dir, String name) {
+        // Skips the hidden namespace, directory markers ("dir/" objects) and keys no SPI path could name.
+        if (isValidSegment(name)) {
+            children.add(StoragePaths.child(dir, name));
+        }
+    }
+
+    private static boolean isValidSegment(String name) {
+        return SEGMENT.matcher(name).matches() && !name.equals(".") && !name.equals("..");
+    }
+
+    private static boolean isValidPath(String path) {
+        for (String segment : path.substring(1).split("/", -1)) {
+            if (!isValidSegment(segment)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isEmpty() ? null : value;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static Instant max(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
+    }
+
+    /**
+     * A response body that reports failures as the SPI's errors and, when closed before the end, aborts the
+     * connection instead of draining the rest of a possibly huge object.
+     */
+    private static final class SdkStream extends FilterInputStream {
+        private final String path;
+        private final ResponseInputStream<?> response;
+        private boolean eof;
+
+        SdkStream(String path, ResponseInputStream<?> response) {
+            super(response);
+            this.path = path;
+            this.response = response;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                int b = super.read();
+                eof |= b < 0;
+                return b;
+            } catch (SdkException e) {
+                throw S3Errors.translate(path, e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                int n = super.read(b, off, len);
+                eof |= n < 0;
+                return n;
+            } catch (SdkException e) {
+                throw S3Errors.translate(path, e);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                if (!eof) {
+                    response.abort();
+                }
+                super.close();
+            } catch (SdkException e) {
+                throw S3Errors.translate(path, e);
+            }
+        }
+    }
+}
