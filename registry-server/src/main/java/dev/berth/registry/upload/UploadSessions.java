@@ -1,0 +1,286 @@
+package dev.berth.registry.upload;
+
+import dev.berth.oci.Digest;
+import dev.berth.oci.DigestAlgorithm;
+import dev.berth.oci.ErrorCode;
+import dev.berth.registry.storage.BlobStore;
+import dev.berth.registry.storage.RegistryLayout;
+import dev.berth.registry.storage.RepositoryLinks;
+import dev.berth.storage.FileWriter;
+import dev.berth.storage.PathNotFoundException;
+import dev.berth.storage.StorageDriver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Upload sessions kept entirely in storage, so replicas sharing one bucket continue each other's uploads:
+ *
+ * <ul>
+ *   <li>{@code startedat} marks the session (start time and the algorithm of its running digest);</li>
+ *   <li>{@code data} is the driver's unfinished object, appended by each PATCH and published by commit;</li>
+ *   <li>{@code hashstates/<alg>/<offset>} is the running digest saved after each request, so the next request
+ *       resumes hashing at {@code offset} without reading the data back.</li>
+ * </ul>
+ *
+ * When no state matches the current size (a crash between writing bytes and saving the state), hashing is
+ * deferred: the final PUT publishes the data inside the session directory and re-hashes it by reading it
+ * back. The same happens when the final digest uses another algorithm than the session's running digest.
+ * Either way a blob becomes visible only after its digest and size are verified, by one atomic move.
+ *
+ * <p>All methods block; callers on an event loop must offload them.
+ */
+public class UploadSessions {
+    private static final Logger log = LoggerFactory.getLogger(UploadSessions.class);
+
+    /** How long a request waits for an upload held by another request: 20 x 50 ms. */
+    private static final int BUSY_RETRIES = 20;
+    private static final long BUSY_WAIT_MILLIS = 50;
+
+    private final StorageDriver driver;
+    private final BlobStore blobs;
+    private final RepositoryLinks links;
+    private final long maxBlobSize;
+    private final Clock clock;
+
+    public UploadSessions(StorageDriver driver, BlobStore blobs, RepositoryLinks links, long maxBlobSize,
+                          Clock clock) {
+        this.driver = driver;
+        this.blobs = blobs;
+        this.links = links;
+        this.maxBlobSize = maxBlobSize;
+        this.clock = clock;
+    }
+
+    public long maxBlobSize() {
+        return maxBlobSize;
+    }
+
+    /** Starts a session whose bytes are hashed with {@code algorithm} as they arrive. */
+    public UploadSession create(String repository, DigestAlgorithm algorithm) throws IOException {
+        UploadSession session = new UploadSession(repository, UUID.randomUUID().toString(),
+                clock.instant(), algorithm);
+        // Empty unfinished data first, the marker second: a crash in between leaves only an orphan that no
+        // session refers to. Starting with data means every later request can simply append.
+        driver.writer(RegistryLayout.uploadData(repository, session.id()), false).close();
+        driver.putContent(RegistryLayout.uploadStartedAt(repository, session.id()), session.encode());
+        return session;
+    }
+
+    /** The session, if it exists. */
+    public Optional<UploadSession> find(String repository, String id) throws IOException {
+        try {
+            byte[] stored = driver.getContent(RegistryLayout.uploadStartedAt(repository, id));
+            return Optional.ofNullable(UploadSession.decode(repository, id, stored));
+        } catch (PathNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Takes hold of the session's data for appending. Every writer opened here must end in
+     * {@link #suspend}, {@link #complete} or {@link #cancel}. Only one request can hold an upload at a time
+     * (the driver hands unfinished content to one writer); a request that finds it held waits briefly, since
+     * the holder is usually a request that is just ending, e.g. after the client dropped the connection.
+     */
+    public UploadWriter open(UploadSession session) throws IOException {
+        FileWriter writer = claim(session);
+        try {
+            return new UploadWriter(session, writer, loadDigest(session, writer.size()), maxBlobSize);
+        } catch (IOException | RuntimeException e) {
+            writer.close();
+            throw e;
+        }
+    }
+
+    private FileWriter claim(UploadSession session) throws IOException {
+        String data = RegistryLayout.uploadData(session.repository(), session.id());
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return driver.writer(data, true);
+            } catch (PathNotFoundException e) {
+                if (find(session.repository(), session.id()).isEmpty()) {
+                    throw new UploadException(ErrorCode.BLOB_UPLOAD_UNKNOWN, null, session.id());
+                }
+                if (attempt >= BUSY_RETRIES) {
+                    throw new UploadException(ErrorCode.BLOB_UPLOAD_INVALID,
+                            "upload is in use by another request; retry later", session.id());
+                }
+                sleep(BUSY_WAIT_MILLIS);
+            }
+        }
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for an upload");
+        }
+    }
+
+    private RunningDigest loadDigest(UploadSession session, long offset) throws IOException {
+        if (offset == 0) {
+            return RunningDigest.start(session.algorithm());
+        }
+        try {
+            byte[] state = driver.getContent(RegistryLayout.uploadHashState(session.repository(), session.id(),
+                    session.algorithm(), offset));
+            return RunningDigest.restore(session.algorithm(), state);
+        } catch (PathNotFoundException | IllegalArgumentException e) {
+            log.info("upload {}: no digest state at offset {}; the final PUT will re-hash", session.id(), offset);
+            return null;
+        }
+    }
+
+    /**
+     * Ends this request's hold, keeping the bytes for the next request, and saves the digest state for the new
+     * size (when the digest still describes the stored bytes). Safe to call after a failed body: the bytes that
+     * did arrive stay, and the client learns the new offset from the {@code Range} of a status request.
+     */
+    public void suspend(UploadWriter upload) throws IOException {
+        synchronized (upload) {
+            suspendHeld(upload);
+        }
+    }
+
+    private void suspendHeld(UploadWriter upload) throws IOException {
+        if (upload.finished()) {
+            return;
+        }
+        upload.markFinished();
+        upload.writer().close();
+        RunningDigest digest = upload.digest();
+        if (digest != null && upload.written() > 0) {
+            UploadSession s = upload.session();
+            driver.putContent(RegistryLayout.uploadHashState(s.repository(), s.id(), s.algorithm(), upload.size()),
+                    digest.state());
+        }
+    }
+
+    /** Like {@link #suspend}, for cleanup paths where a second failure must not hide the first. */
+    public void suspendQuietly(UploadWriter upload) {
+        try {
+            suspend(upload);
+        } catch (IOException | RuntimeException e) {
+            log.warn("upload {}: could not suspend: {}", upload.session().id(), e.toString());
+        }
+    }
+
+    /** The number of bytes received so far. */
+    public long size(UploadSession session) throws IOException {
+        FileWriter writer = claim(session);
+        long size = writer.size();
+        writer.close();
+        return size;
+    }
+
+    /**
+     * Verifies the upload against {@code expected} and publishes it as that blob, linked into the session's
+     * repository; the session is gone afterwards. A mismatch discards the session (the client starts over)
+     * and throws {@link UploadException} with {@link ErrorCode#DIGEST_INVALID}.
+     */
+    public Digest complete(UploadWriter upload, Digest expected) throws IOException {
+        synchronized (upload) {
+            return completeHeld(upload, expected);
+        }
+    }
+
+    private Digest completeHeld(UploadWriter upload, Digest expected) throws IOException {
+        UploadSession s = upload.session();
+        String data = RegistryLayout.uploadData(s.repository(), s.id());
+        if (upload.finished()) {
+            throw new IOException("upload request already ended");
+        }
+        RunningDigest running = upload.digest();
+        upload.markFinished();
+        Digest actual;
+        if (running != null && running.algorithm() == expected.algorithm()) {
+            actual = running.current();
+            if (!actual.equals(expected)) {
+                upload.writer().cancel();
+                throw mismatch(s, expected, actual);
+            }
+            upload.writer().commit();
+        } else {
+            // The running digest cannot answer: publish inside the session directory (not a blob yet) and re-read.
+            upload.writer().commit();
+            actual = rehash(data, expected.algorithm());
+            if (!actual.equals(expected)) {
+                throw mismatch(s, expected, actual);
+            }
+        }
+        blobs.commitFrom(data, expected);
+        links.link(s.repository(), expected);
+        deleteQuietly(s);
+        return expected;
+    }
+
+    private UploadException mismatch(UploadSession s, Digest expected, Digest actual) {
+        deleteQuietly(s);
+        return new UploadException(ErrorCode.DIGEST_INVALID,
+                "provided digest did not match uploaded content", "expected " + expected + ", got " + actual);
+    }
+
+    private Digest rehash(String path, DigestAlgorithm algorithm) throws IOException {
+        RunningDigest digest = RunningDigest.start(algorithm);
+        byte[] buffer = new byte[64 * 1024];
+        try (InputStream in = driver.reader(path, 0)) {
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return digest.current();
+    }
+
+    /** Discards the upload: the writer (if any) and everything stored for the session. */
+    public void cancel(UploadWriter upload) throws IOException {
+        synchronized (upload) {
+            if (!upload.finished()) {
+                upload.markFinished();
+                upload.writer().cancel();
+            }
+        }
+        delete(upload.session());
+    }
+
+    /** Deletes everything stored for the session; false when it did not exist. */
+    public boolean delete(UploadSession session) throws IOException {
+        try {
+            driver.delete(RegistryLayout.upload(session.repository(), session.id()));
+            return true;
+        } catch (PathNotFoundException e) {
+            return false;
+        }
+    }
+
+    private void deleteQuietly(UploadSession s) {
+        try {
+            delete(s);
+        } catch (IOException | RuntimeException e) {
+            // Leftovers are harmless: they are not blobs, and expired sessions get purged.
+            log.warn("upload {}: could not delete session files: {}", s.id(), e.toString());
+        }
+    }
+
+    /**
+     * Cross-mounts {@code digest} into {@code repository} without an upload. The registry runs with automatic
+     * cross-mounting: the client's {@code from} is only a hint, and any blob present in the global store can be
+     * mounted (access control, when added, must check the source repository here). Returns false when the blob
+     * is not stored, so the caller starts a normal upload instead.
+     */
+    public boolean mount(String repository, Digest digest) throws IOException {
+        // retain() also protects the blob from a concurrent garbage collection until the manifest PUT.
+        if (!blobs.retain(digest)) {
+            return false;
+        }
+        links.link(repository, digest);
+        return true;
+    }
+}
