@@ -1,0 +1,118 @@
+package dev.berth.registry.security;
+
+import dev.berth.oci.Names;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The access rules of {@code berth.auth.rules}: decides what a user (or an anonymous client) may do. The token
+ * endpoint grants the intersection of what was asked and what this allows; htpasswd mode checks requests against
+ * it directly. Requests for resources that are not valid names (a {@code *} in a repository name, say) are never
+ * granted, so a wildcard scope cannot widen a grant.
+ */
+public final class AccessPolicy {
+    private static final Set<String> ALL = Set.of("pull", "push", "delete", "*");
+    private final List<Rule> rules;
+    private final Map<String, List<String>> groups;
+
+    private record Rule(Set<String> users, Set<String> groups, String type, Pattern repository, Set<String> actions,
+                        boolean anonymous) {
+    }
+
+    public AccessPolicy(List<AuthProperties.AccessRule> rules, Map<String, List<String>> groups) {
+        this.groups = Map.copyOf(groups);
+        List<Rule> compiled = new ArrayList<>();
+        for (AuthProperties.AccessRule r : rules) {
+            compiled.add(new Rule(Set.copyOf(r.getUsers()), Set.copyOf(r.getGroups()), r.getType(),
+                    glob(r.getRepository()), Set.copyOf(r.getActions()), r.isAnonymous()));
+        }
+        this.rules = List.copyOf(compiled);
+    }
+
+    /**
+     * What of {@code requested} the user gets; {@code user} is null for anonymous clients. Scopes that end up with
+     * no action are left out, as the token protocol expects.
+     */
+    public List<ResourceScope> grant(String user, List<ResourceScope> requested) {
+        List<ResourceScope> granted = new ArrayList<>();
+        for (ResourceScope scope : requested) {
+            Set<String> actions = new LinkedHashSet<>();
+            for (String action : scope.actions()) {
+                if (allows(user, scope.type(), scope.name(), action)) {
+                    actions.add(action);
+                }
+            }
+            if (!actions.isEmpty()) {
+                granted.add(new ResourceScope(scope.type(), scope.name(), actions));
+            }
+        }
+        return granted;
+    }
+
+    /** Whether the user (null: anonymous) may perform {@code action} on the resource. */
+    public boolean allows(String user, String type, String name, String action) {
+        if (!validResource(type, name) || !ALL.contains(action)) {
+            return false;
+        }
+        if (rules.isEmpty()) {
+            // No rules: an open door for every authenticated user, closed for anonymous ones.
+            return user != null;
+        }
+        for (Rule rule : rules) {
+            if (!rule.type().equals(type) || !rule.repository().matcher(name).matches()) {
+                continue;
+            }
+            if (rule.anonymous() && action.equals("pull")) {
+                return true;
+            }
+            if (user != null && appliesTo(rule, user)
+                    && (rule.actions().contains("*") || rule.actions().contains(action))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean appliesTo(Rule rule, String user) {
+        if (rule.users().contains("*") || rule.users().contains(user)) {
+            return true;
+        }
+        for (String group : rule.groups()) {
+            if (groups.getOrDefault(group, List.of()).contains(user)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean validResource(String type, String name) {
+        return switch (type) {
+            case "repository" -> Names.isRepository(name);
+            case "registry" -> name.equals("catalog");
+            default -> false;
+        };
+    }
+
+    /** {@code **}: anything; {@code *}: anything but '/'; {@code ?}: one character other than '/'. */
+    static Pattern glob(String glob) {
+        StringBuilder regex = new StringBuilder();
+        for (int i = 0; i < glob.length(); i++) {
+            char c = glob.charAt(i);
+            if (c == '*' && i + 1 < glob.length() && glob.charAt(i + 1) == '*') {
+                regex.append(".*");
+                i++;
+            } else if (c == '*') {
+                regex.append("[^/]*");
+            } else if (c == '?') {
+                regex.append("[^/]");
+            } else {
+                regex.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(regex.toString());
+    }
+}

@@ -1,0 +1,66 @@
+package dev.berth.registry.security;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Everything under {@code berth.limits.*}: what a single connection or request may cost the server before any
+ * handler runs. Blob and manifest size limits live with uploads and manifests.
+ */
+@ConfigurationProperties("berth.limits")
+public class LimitsProperties {
+    /** Longest request line (method, URL, version); longer ones are refused with 414. */
+    private DataSize maxInitialLineLength = DataSize.ofKilobytes(8);
+    /** Largest total size of request headers; larger ones are refused with 431. */
+    private DataSize maxHeaderSize = DataSize.ofKilobytes(16);
+    /** A connection with no traffic at all for this long is closed (also ends idle keep-alive connections). */
+    private Duration idleTimeout = Duration.ofMinutes(2);
+    /** Longest pause between two reads while a request body arrives; a stalled upload is cut after it. */
+    private Duration readTimeout = Duration.ofSeconds(60);
+    /**
+     * Longest time to receive a whole request, body included; unset by default since a large blob upload
+     * legitimately takes long.
+     */
+    private Duration requestTimeout;
+
+    public DataSize getMaxInitialLineLength() {
+        return maxInitialLineLength;
+    }
+
+    public void setMaxInitialLineLength(DataSize maxInitialLineLength) {
+        this.maxInitialLineLength = maxInitialLineLength;
+    }
+
+    public DataSize getMaxHeaderSize() {
+        return maxHeaderSize;
+    }
+
+    public void setMaxHeaderSize(DataSize maxHeaderSize) {
+        this.maxHeaderSize = maxHeaderSize;
+    }
+
+    public Duration getIdleTimeout() {
+        return idleTimeout;
+    }
+
+    public void setIdleTimeout(Duration idleTimeout) {
+        this.idleTimeout = idleTimeout;
+    }
+
+    public Duration getReadTimeout() {
+        return readTimeout;
+    }
+
+    public void setReadTimeout(Duration readTimeout) {
+        this.readTimeout = readTimeout;
+    }
+
+    public Duration getRequestTimeout() {
+        return requestTimeout;
+    }
+
+    public void setRequestTimeout(Duration requestTimeout) {
+        this.requestTimeout = requestTimeout;
+    }
+}
