@@ -35,15 +35,15 @@ public final class MediaTypes {
     }
 
     public static boolean isIndex(String mediaType) {
-        return INDEXES.contains(mediaType);
+        return mediaType != null && INDEXES.contains(mediaType);
     }
 
     public static boolean isImageManifest(String mediaType) {
-        return IMAGE_MANIFESTS.contains(mediaType);
+        return mediaType != null && IMAGE_MANIFESTS.contains(mediaType);
     }
 
     public static boolean isManifest(String mediaType) {
-        return MANIFESTS.contains(mediaType);
+        return mediaType != null && MANIFESTS.contains(mediaType);
     }
 
     /** Compression of a layer by its media type: one of {@code gzip}, {@code zstd} or {@code none}. */

@@ -41,7 +41,8 @@ import java.util.function.Predicate;
  * <pre>
  * &lt;root&gt;/a/b/data                  the committed object /a/b/data; directories exist only while they hold
  *                                   something (whoever empties one removes it)
- * &lt;root&gt;/#staging/a/b/data#&lt;id&gt;    one writer's private file while it is open, or a putContent temp file
+ * &lt;root&gt;/#staging/a/b/data#&lt;id&gt;    one writer's private file while it is open
+ * &lt;root&gt;/#staging/#put/&lt;id&gt;         a putContent temp file
  * &lt;root&gt;/#staging/a/b/data#partial   unfinished content parked by FileWriter.close(), to be continued
  * </pre>
  *
@@ -64,6 +65,8 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
     /** The hidden staging directory's name; {@code '#'} makes it impossible as a storage path segment. */
     public static final String STAGING_DIR = "#staging";
     private static final String PARKED_SUFFIX = "#partial";
+    /** Under staging; '#' keeps it apart from every mirrored storage path. */
+    static final String PUT_TEMP_DIR = "#put";
     /** Heap buffers are moved in slices of this size so the JDK's per-thread direct buffer cache stays small. */
     private static final int MAX_IO = 1 << 20;
     /** How often an operation is retried when a concurrent delete prunes a directory it just created. */
@@ -71,11 +74,13 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
 
     private final Path root;
     private final Path staging;
+    private final Path putTemp;
 
     /** Uses {@code root} (created if missing) as the storage root. */
     public FilesystemDriver(Path root) throws IOException {
         this.root = Files.createDirectories(root).toAbsolutePath().normalize();
         this.staging = Files.createDirectories(this.root.resolve(STAGING_DIR));
+        this.putTemp = Files.createDirectories(this.staging.resolve(PUT_TEMP_DIR));
     }
 
     /** The directory that holds the objects. */
@@ -115,21 +120,18 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
     @Override
     public void putContent(String path, byte[] content) throws IOException {
         StoragePaths.checkObject(path);
-        Path temp = privateFileOf(path);
+        // Whole-object writes stage in a flat directory outside the mirror tree: a concurrent delete of the
+        // target's directory (which discards unfinished writes below it) must not pull the file from under us.
+        Path temp = putTemp.resolve(UUID.randomUUID().toString());
         try {
-            withParents(temp, null, () -> {
-                try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                    writeFully(channel, ByteBuffer.wrap(content));
-                    channel.force(false);
-                }
-                return null;
-            });
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                writeFully(channel, ByteBuffer.wrap(content));
+                channel.force(false);
+            }
             publish(temp, path);
         } catch (IOException | RuntimeException e) {
             deleteQuietly(temp);
             throw e;
-        } finally {
-            prune(temp.getParent(), staging);
         }
     }
 
