@@ -32,7 +32,7 @@ public final class ManifestParser {
         String declared = baseType(contentType);
         JsonNode schemaVersion = root.get("schemaVersion");
         if (schemaVersion != null && schemaVersion.isNumber() && schemaVersion.asInt() == 1
-                || MediaTypes.SCHEMA1.contains(declared) && !"application/json".equals(declared)) {
+                || declared != null && MediaTypes.SCHEMA1.contains(declared) && !"application/json".equals(declared)) {
             throw new ManifestInvalidException("Docker schema1 manifests are not supported; push schema2 or OCI");
         }
         if (schemaVersion == null || !schemaVersion.isIntegralNumber() || schemaVersion.asInt() != 2) {
@@ -89,7 +89,8 @@ public final class ManifestParser {
         if (m.subject() != null) {
             checked(m.subject(), "subject");
         }
-        String artifactType = m.artifactType() != null ? m.artifactType() : m.config().mediaType();
+        // The spec treats an empty artifactType like a missing one: the config's media type stands in.
+        String artifactType = isBlank(m.artifactType()) ? m.config().mediaType() : m.artifactType();
         return new ParsedManifest(mediaType, artifactType, List.copyOf(blobs), List.of(), m.subject(),
                 m.annotations() == null ? Map.of() : m.annotations(), m, null);
     }
@@ -105,7 +106,9 @@ public final class ManifestParser {
         if (index.subject() != null) {
             checked(index.subject(), "subject");
         }
-        return new ParsedManifest(mediaType, index.artifactType(), List.of(), List.copyOf(children),
+        // An index without artifactType has none in the referrers list (no config to fall back on).
+        String artifactType = isBlank(index.artifactType()) ? null : index.artifactType();
+        return new ParsedManifest(mediaType, artifactType, List.of(), List.copyOf(children),
                 index.subject(), index.annotations() == null ? Map.of() : index.annotations(), null, index);
     }
 
@@ -126,6 +129,10 @@ public final class ManifestParser {
         }
         int semi = contentType.indexOf(';');
         return (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static boolean isBlank(String s) {
+        return s == null || s.isEmpty();
     }
 
     private static Throwable rootCause(Throwable t) {

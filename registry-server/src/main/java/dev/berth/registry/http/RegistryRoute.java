@@ -5,6 +5,7 @@ import dev.berth.oci.ErrorCode;
 import dev.berth.oci.InvalidDigestException;
 import dev.berth.oci.Names;
 import java.util.regex.Pattern;
+import org.springframework.http.HttpMethod;
 
 /**
  * A parsed {@code /v2/...} path. Repository names contain '/', so path patterns cannot split them from the
@@ -66,6 +67,22 @@ public record RegistryRoute(RouteKind kind, String name, String reference, Diges
             return new RegistryRoute(RouteKind.MANIFEST, name, last, null, null);
         }
         throw notFound(path);
+    }
+
+    /**
+     * Like {@link #parse(String)}, knowing the request's method: a manifest reference that is no valid tag names
+     * no manifest, so reads and deletes answer 404 MANIFEST_UNKNOWN (the conformance suite pulls such a name
+     * and expects 404); only a PUT, which would create it, is told the tag is invalid.
+     */
+    public static RegistryRoute parse(String path, HttpMethod method) {
+        try {
+            return parse(path);
+        } catch (RegistryException e) {
+            if (e.code() == ErrorCode.TAG_INVALID && !HttpMethod.PUT.equals(method)) {
+                throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, null, e.detail());
+            }
+            throw e;
+        }
     }
 
     /** True when a manifest route names a tag rather than a digest. */

@@ -64,7 +64,8 @@ public class RegistryRouter {
     private static Mono<ServerResponse> dispatch(Map<RouteKind, Map<HttpMethod, RouteHandler>> table,
                                                  ServerRequest request) {
         return Mono.defer(() -> {
-            RegistryRoute route = RegistryRoute.parse(request.requestPath().pathWithinApplication().value());
+            RegistryRoute route = RegistryRoute.parse(request.requestPath().pathWithinApplication().value(),
+                    request.method());
             RouteHandler handler = table.getOrDefault(route.kind(), Map.of()).get(request.method());
             if (handler == null) {
                 return Mono.error(new RegistryException(ErrorCode.UNSUPPORTED, "method not allowed here",

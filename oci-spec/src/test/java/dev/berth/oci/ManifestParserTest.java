@@ -1,0 +1,102 @@
+package dev.berth.oci;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class ManifestParserTest {
+    static final String CONFIG = "sha256:" + "a".repeat(64);
+    static final String LAYER = "sha256:" + "b".repeat(64);
+    static final String CHILD = "sha256:" + "c".repeat(64);
+
+    static byte[] bytes(String json) {
+        return json.replace('\'', '"').getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String image(String mediaTypeField, String extra) {
+        return "{'schemaVersion':2," + mediaTypeField
+                + "'config':{'mediaType':'application/vnd.oci.image.config.v1+json','digest':'" + CONFIG + "','size':2},"
+                + "'layers':[{'mediaType':'application/vnd.oci.image.layer.v1.tar+gzip','digest':'" + LAYER + "','size':3}]"
+                + extra + "}";
+    }
+
+    @Test
+    void ociImageListsConfigAndLayersAsBlobs() {
+        ParsedManifest m = ManifestParser.parse(bytes(image("'mediaType':'" + MediaTypes.OCI_MANIFEST + "',", "")),
+                MediaTypes.OCI_MANIFEST);
+        assertThat(m.mediaType()).isEqualTo(MediaTypes.OCI_MANIFEST);
+        assertThat(m.blobs()).extracting(d -> d.digest().toString()).containsExactly(CONFIG, LAYER);
+        assertThat(m.children()).isEmpty();
+        assertThat(m.subject()).isNull();
+        assertThat(m.artifactType()).isEqualTo(MediaTypes.OCI_CONFIG);
+    }
+
+    @Test
+    void declaredContentTypeStandsInForAMissingMediaTypeField() {
+        ParsedManifest m = ManifestParser.parse(bytes(image("", "")), MediaTypes.DOCKER_MANIFEST + "; charset=utf-8");
+        assertThat(m.mediaType()).isEqualTo(MediaTypes.DOCKER_MANIFEST);
+    }
+
+    @Test
+    void mediaTypeFieldMustMatchContentType() {
+        assertThatThrownBy(() -> ManifestParser.parse(bytes(image("'mediaType':'" + MediaTypes.OCI_MANIFEST + "',", "")),
+                MediaTypes.DOCKER_MANIFEST)).isInstanceOf(ManifestInvalidException.class).hasMessageContaining("does not match");
+    }
+
+    @Test
+    void artifactTypeAndSubjectAndAnnotations() {
+        String extra = ",'artifactType':'application/vnd.example+type','subject':{'mediaType':'"
+                + MediaTypes.OCI_MANIFEST + "','digest':'" + CHILD + "','size':9},'annotations':{'k':'v'}";
+        ParsedManifest m = ManifestParser.parse(bytes(image("", extra)), MediaTypes.OCI_MANIFEST);
+        assertThat(m.artifactType()).isEqualTo("application/vnd.example+type");
+        assertThat(m.subject().digest().toString()).isEqualTo(CHILD);
+        assertThat(m.annotations()).containsEntry("k", "v");
+    }
+
+    @Test
+    void emptyArtifactTypeFallsBackToConfigType() {
+        ParsedManifest m = ManifestParser.parse(bytes(image("", ",'artifactType':''")), MediaTypes.OCI_MANIFEST);
+        assertThat(m.artifactType()).isEqualTo(MediaTypes.OCI_CONFIG);
+    }
+
+    @Test
+    void indexListsChildrenAndHasNoDefaultArtifactType() {
+        String index = "{'schemaVersion':2,'mediaType':'" + MediaTypes.OCI_INDEX + "','manifests':[{'mediaType':'"
+                + MediaTypes.OCI_MANIFEST + "','digest':'" + CHILD + "','size':5,"
+                + "'platform':{'os':'linux','architecture':'arm64'}}]}";
+        ParsedManifest m = ManifestParser.parse(bytes(index), MediaTypes.OCI_INDEX);
+        assertThat(m.isIndex()).isTrue();
+        assertThat(m.blobs()).isEmpty();
+        assertThat(m.children()).extracting(d -> d.digest().toString()).containsExactly(CHILD);
+        assertThat(m.artifactType()).isNull();
+    }
+
+    @Test
+    void ociArtifactMayHaveNoLayersButDockerSchema2MayNot() {
+        String noLayers = "{'schemaVersion':2,'config':{'mediaType':'application/vnd.example.config','digest':'"
+                + CONFIG + "','size':2},'layers':[]}";
+        assertThat(ManifestParser.parse(bytes(noLayers), MediaTypes.OCI_MANIFEST).blobs()).hasSize(1);
+        assertThatThrownBy(() -> ManifestParser.parse(bytes(noLayers), MediaTypes.DOCKER_MANIFEST))
+                .isInstanceOf(ManifestInvalidException.class);
+    }
+
+    @Test
+    void schema1IsRejected() {
+        assertThatThrownBy(() -> ManifestParser.parse(bytes("{'schemaVersion':1,'fsLayers':[]}"), null))
+                .isInstanceOf(ManifestInvalidException.class).hasMessageContaining("schema1");
+        assertThatThrownBy(() -> ManifestParser.parse(bytes(image("", "")), MediaTypes.DOCKER_SCHEMA1_SIGNED))
+                .isInstanceOf(ManifestInvalidException.class).hasMessageContaining("schema1");
+    }
+
+    @Test
+    void malformedInputIsManifestInvalid() {
+        for (String body : new String[] {"", "not json", "[]", "{'schemaVersion':2}", "{'schemaVersion':'2'}",
+                "{'schemaVersion':2,'config':{'mediaType':'x','digest':'sha256:bad','size':1}}",
+                "{'schemaVersion':2,'config':{'mediaType':'x','digest':'" + CONFIG + "','size':-1}}"}) {
+            assertThatThrownBy(() -> ManifestParser.parse(bytes(body), MediaTypes.OCI_MANIFEST))
+                    .as(body).isInstanceOf(ManifestInvalidException.class);
+        }
+    }
+}
