@@ -9,6 +9,7 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 @ConfigurationPropertiesScan
 public class RegistryApplication {
     public static void main(String[] args) {
-        SpringApplication.run(RegistryApplication.class, args);
+        // "gc [--dry-run]" runs one garbage collection instead of serving (see GcCommand).
+        SpringApplication.run(RegistryApplication.class, dev.berth.registry.gc.GcCommand.arguments(args));
     }
 }

@@ -1,5 +1,7 @@
 package dev.berth.registry.config;
 
+import dev.berth.storage.s3.S3DriverConfig;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -14,6 +16,7 @@ public class BerthProperties {
     private final Storage storage = new Storage();
     private final Uploads uploads = new Uploads();
     private final Manifests manifests = new Manifests();
+    private final Gc gc = new Gc();
 
     public Storage getStorage() {
         return storage;
@@ -27,10 +30,15 @@ public class BerthProperties {
         return manifests;
     }
 
+    public Gc getGc() {
+        return gc;
+    }
+
     public static class Storage {
         /** Which driver stores content: {@code filesystem} or {@code s3}. */
         private String driver = "filesystem";
         private final Filesystem filesystem = new Filesystem();
+        private final S3 s3 = new S3();
         private final Delete delete = new Delete();
 
         public String getDriver() {
@@ -45,8 +53,212 @@ public class BerthProperties {
             return filesystem;
         }
 
+        public S3 getS3() {
+            return s3;
+        }
+
         public Delete getDelete() {
             return delete;
+        }
+    }
+
+    /**
+     * The S3 driver ({@code berth.storage.driver=s3}); see {@code S3DriverConfig} for what each setting does. Every
+     * replica pointing at the same bucket and root prefix serves the same registry.
+     */
+    public static class S3 {
+        /** The bucket; it must exist. Required. */
+        private String bucket;
+        /** The signing region; S3-compatible servers usually accept any. */
+        private String region = "us-east-1";
+        /** Endpoint override for S3-compatible servers ({@code http://minio:9000}); empty for AWS. */
+        private URI endpoint;
+        /** Address buckets as {@code endpoint/bucket/key}; most S3-compatible servers need it. */
+        private boolean pathStyleAccess;
+        /** Static credentials; when unset (with the secret), the AWS SDK's default credential chain applies. */
+        private String accessKey;
+        /** The secret for {@code access-key}. */
+        private String secretKey;
+        /** Key prefix under which the whole tree lives; empty for the bucket root. */
+        private String rootPrefix = "";
+        /** Multipart part size (at least 5MB); also the most memory one open upload buffers. */
+        private DataSize partSize = DataSize.ofMegabytes(10);
+        /** {@code none}, {@code aes256} (SSE-S3) or {@code kms} (SSE-KMS). */
+        private S3DriverConfig.ServerSideEncryption serverSideEncryption = S3DriverConfig.ServerSideEncryption.NONE;
+        /** The KMS key for {@code server-side-encryption=kms}; empty for the bucket's default key. */
+        private String kmsKeyId;
+        /** Storage class of content objects (e.g. {@code STANDARD_IA}); empty for the bucket default. */
+        private String storageClass;
+        /** Answer blob GETs with a 307 redirect to a presigned S3 URL instead of streaming the bytes. */
+        private boolean redirect;
+        /** Lifetime of presigned redirect URLs (at most 7 days). */
+        private Duration redirectValidity = Duration.ofMinutes(20);
+        /** Retries per S3 request after the first attempt (throttling, 5xx, connection errors). */
+        private int maxRetries = 3;
+        /** First retry backoff; doubles per retry, with jitter. */
+        private Duration retryBaseDelay = Duration.ofMillis(100);
+        /** Longest retry backoff. */
+        private Duration retryMaxDelay = Duration.ofSeconds(5);
+        /** TCP connect timeout. */
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        /** How long a connection may stay silent mid-request. */
+        private Duration socketTimeout = Duration.ofSeconds(60);
+        /**
+         * How long a request that died keeps other replicas from continuing its upload; live requests renew their
+         * claim while bytes flow. Must exceed the longest pause of a client within one PATCH.
+         */
+        private Duration uploadClaimLease = Duration.ofMinutes(2);
+
+        public String getBucket() {
+            return bucket;
+        }
+
+        public void setBucket(String bucket) {
+            this.bucket = bucket;
+        }
+
+        public String getRegion() {
+            return region;
+        }
+
+        public void setRegion(String region) {
+            this.region = region;
+        }
+
+        public URI getEndpoint() {
+            return endpoint;
+        }
+
+        public void setEndpoint(URI endpoint) {
+            this.endpoint = endpoint;
+        }
+
+        public boolean isPathStyleAccess() {
+            return pathStyleAccess;
+        }
+
+        public void setPathStyleAccess(boolean pathStyleAccess) {
+            this.pathStyleAccess = pathStyleAccess;
+        }
+
+        public String getAccessKey() {
+            return accessKey;
+        }
+
+        public void setAccessKey(String accessKey) {
+            this.accessKey = accessKey;
+        }
+
+        public String getSecretKey() {
+            return secretKey;
+        }
+
+        public void setSecretKey(String secretKey) {
+            this.secretKey = secretKey;
+        }
+
+        public String getRootPrefix() {
+            return rootPrefix;
+        }
+
+        public void setRootPrefix(String rootPrefix) {
+            this.rootPrefix = rootPrefix;
+        }
+
+        public DataSize getPartSize() {
+            return partSize;
+        }
+
+        public void setPartSize(DataSize partSize) {
+            this.partSize = partSize;
+        }
+
+        public S3DriverConfig.ServerSideEncryption getServerSideEncryption() {
+            return serverSideEncryption;
+        }
+
+        public void setServerSideEncryption(S3DriverConfig.ServerSideEncryption serverSideEncryption) {
+            this.serverSideEncryption = serverSideEncryption;
+        }
+
+        public String getKmsKeyId() {
+            return kmsKeyId;
+        }
+
+        public void setKmsKeyId(String kmsKeyId) {
+            this.kmsKeyId = kmsKeyId;
+        }
+
+        public String getStorageClass() {
+            return storageClass;
+        }
+
+        public void setStorageClass(String storageClass) {
+            this.storageClass = storageClass;
+        }
+
+        public boolean isRedirect() {
+            return redirect;
+        }
+
+        public void setRedirect(boolean redirect) {
+            this.redirect = redirect;
+        }
+
+        public Duration getRedirectValidity() {
+            return redirectValidity;
+        }
+
+        public void setRedirectValidity(Duration redirectValidity) {
+            this.redirectValidity = redirectValidity;
+        }
+
+        public int getMaxRetries() {
+            return maxRetries;
+        }
+
+        public void setMaxRetries(int maxRetries) {
+            this.maxRetries = maxRetries;
+        }
+
+        public Duration getRetryBaseDelay() {
+            return retryBaseDelay;
+        }
+
+        public void setRetryBaseDelay(Duration retryBaseDelay) {
+            this.retryBaseDelay = retryBaseDelay;
+        }
+
+        public Duration getRetryMaxDelay() {
+            return retryMaxDelay;
+        }
+
+        public void setRetryMaxDelay(Duration retryMaxDelay) {
+            this.retryMaxDelay = retryMaxDelay;
+        }
+
+        public Duration getConnectTimeout() {
+            return connectTimeout;
+        }
+
+        public void setConnectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+        }
+
+        public Duration getSocketTimeout() {
+            return socketTimeout;
+        }
+
+        public void setSocketTimeout(Duration socketTimeout) {
+            this.socketTimeout = socketTimeout;
+        }
+
+        public Duration getUploadClaimLease() {
+            return uploadClaimLease;
+        }
+
+        public void setUploadClaimLease(Duration uploadClaimLease) {
+            this.uploadClaimLease = uploadClaimLease;
         }
     }
 
@@ -83,6 +295,8 @@ public class BerthProperties {
         private DataSize maxBlobSize = DataSize.ofGigabytes(64);
         /** Upload sessions idle for longer than this may be purged. */
         private Duration sessionTtl = Duration.ofHours(24);
+        /** How often this replica purges upload sessions older than {@code session-ttl}; 0 turns it off. */
+        private Duration purgeInterval = Duration.ofHours(1);
 
         public DataSize getChunkMinLength() {
             return chunkMinLength;
@@ -107,6 +321,14 @@ public class BerthProperties {
         public void setSessionTtl(Duration sessionTtl) {
             this.sessionTtl = sessionTtl;
         }
+
+        public Duration getPurgeInterval() {
+            return purgeInterval;
+        }
+
+        public void setPurgeInterval(Duration purgeInterval) {
+            this.purgeInterval = purgeInterval;
+        }
     }
 
     public static class Manifests {
@@ -119,6 +341,80 @@ public class BerthProperties {
 
         public void setMaxSize(DataSize maxSize) {
             this.maxSize = maxSize;
+        }
+    }
+
+    /** Online garbage collection ({@code dev.berth.registry.gc}). */
+    public static class Gc {
+        /**
+         * An unreferenced blob is deleted only once its bytes, and the last time a writer relied on it (upload of
+         * the same bytes, mount), are older than this. Must exceed the longest time a client takes between
+         * uploading blobs and pushing the manifest that references them.
+         */
+        private Duration gracePeriod = Duration.ofHours(1);
+        /** Untagged manifests written less than this long ago are kept, with everything they reference. */
+        private Duration keepUntaggedFor = Duration.ofDays(7);
+        /**
+         * Wait between announcing deletions and carrying them out. Must exceed the longest manifest PUT
+         * (from its first rescue to its revision write) and the TTL of any cache of blob or manifest existence.
+         */
+        private Duration settleDelay = Duration.ofMinutes(5);
+        /**
+         * When to collect: a Spring cron expression ({@code 0 0 3 * * *}) or an interval ({@code 6h},
+         * {@code PT6H}). Empty: never on a schedule (the admin endpoint and the {@code gc} command still work).
+         */
+        private String schedule = "";
+        /** Repositories marked in parallel, and parallel storage calls while sweeping. */
+        private int parallelism = 4;
+        /** Objects per batched delete. */
+        private int batchSize = 500;
+
+        public Duration getGracePeriod() {
+            return gracePeriod;
+        }
+
+        public void setGracePeriod(Duration gracePeriod) {
+            this.gracePeriod = gracePeriod;
+        }
+
+        public Duration getKeepUntaggedFor() {
+            return keepUntaggedFor;
+        }
+
+        public void setKeepUntaggedFor(Duration keepUntaggedFor) {
+            this.keepUntaggedFor = keepUntaggedFor;
+        }
+
+        public Duration getSettleDelay() {
+            return settleDelay;
+        }
+
+        public void setSettleDelay(Duration settleDelay) {
+            this.settleDelay = settleDelay;
+        }
+
+        public String getSchedule() {
+            return schedule;
+        }
+
+        public void setSchedule(String schedule) {
+            this.schedule = schedule;
+        }
+
+        public int getParallelism() {
+            return parallelism;
+        }
+
+        public void setParallelism(int parallelism) {
+            this.parallelism = parallelism;
+        }
+
+        public int getBatchSize() {
+            return batchSize;
+        }
+
+        public void setBatchSize(int batchSize) {
+            this.batchSize = batchSize;
         }
     }
 }

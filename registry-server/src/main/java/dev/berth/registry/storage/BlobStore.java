@@ -7,17 +7,36 @@ import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageDriver;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
  * The global content-addressed store: one copy of every blob (layers, configs and manifest bodies), shared by
  * all repositories. Access from a repository is granted by {@link RepositoryLinks}, never by this class.
+ *
+ * <p>Writers that rely on a blob go through {@link #putSmall}, {@link #commitFrom}, {@link #rescue} or
+ * {@link #retain}, which take part in online garbage collection's protocol ({@code dev.berth.registry.gc}):
+ * blobs are deleted only by the collector, never by this class.
  */
 public class BlobStore {
+    /** How long a writer waits for a garbage collector that claimed a blob to finish with it. */
+    public static final Duration DEFAULT_CLAIM_WAIT = Duration.ofSeconds(30);
+
     private final StorageDriver driver;
+    private final GcMarkers markers;
+    private final long claimWaitMillis;
 
     public BlobStore(StorageDriver driver) {
+        this(driver, DEFAULT_CLAIM_WAIT);
+    }
+
+    /** With the longest time a writer waits for a garbage collector holding a claim (see {@link #commitFrom}). */
+    public BlobStore(StorageDriver driver, Duration claimWait) {
         this.driver = driver;
+        this.markers = new GcMarkers(driver);
+        this.claimWaitMillis = claimWait.toMillis();
     }
 
     public StorageDriver driver() {
@@ -45,31 +64,65 @@ public class BlobStore {
     }
 
     /**
-     * Stores small content (a manifest body) under its digest. Idempotent: content already present is not
-     * rewritten, so concurrent writers of the same bytes are harmless.
+     * Stores small content (a manifest body) under its digest, rescuing it from garbage collection. Content
+     * already present is not rewritten, so concurrent writers of the same bytes are harmless; content that a
+     * collector has claimed is written afresh once the collector has deleted the old copy.
      */
     public Digest putSmall(byte[] content, DigestAlgorithm algorithm) throws IOException {
         Digest digest = Digest.compute(algorithm, content);
-        if (size(digest).isEmpty()) {
-            driver.putContent(RegistryLayout.blobData(digest), content);
+        String data = RegistryLayout.blobData(digest);
+        GcMarkers.State state = markers.rescueAndAwait(RegistryLayout.blobDir(digest), "data", claimWaitMillis);
+        if (!state.content()) {
+            driver.putContent(data, content);
         }
         return digest;
     }
 
     /**
-     * Makes verified upload bytes the blob {@code digest} by an atomic move. When the blob already exists the
-     * upload is simply discarded: its bytes are, by digest, the same.
+     * Makes verified upload bytes the blob {@code digest}, by an atomic move. When the blob already exists the
+     * upload is discarded (its bytes are, by digest, the same) and the blob is {@linkplain #retain retained}.
+     * When a garbage collector has claimed the existing blob, this waits until the collector has deleted it and
+     * then moves the fresh bytes in, rather than discarding them.
      */
     public void commitFrom(String verifiedUploadPath, Digest digest) throws IOException {
-        if (size(digest).isPresent()) {
+        GcMarkers.State state = markers.rescueAndAwait(RegistryLayout.blobDir(digest), "data", claimWaitMillis);
+        if (state.content()) {
+            touch(digest);
             driver.delete(verifiedUploadPath);
             return;
         }
         driver.move(verifiedUploadPath, RegistryLayout.blobData(digest));
     }
 
-    /** Removes the blob's bytes (garbage collection only: repositories lose access through their links). */
-    public void delete(Digest digest) throws IOException {
-        driver.delete(RegistryLayout.blobDir(digest));
+    /**
+     * Protects a blob that a writer is about to rely on for a short while, until a manifest that references it
+     * is written: cancels a garbage collector's pending deletion. Call it for every blob (config, layer) a
+     * manifest PUT references, before checking that the repository can serve them and before writing the
+     * revision; the PUT must then finish within {@code berth.gc.settle-delay}. Returns false when the blob is
+     * absent or already claimed by a collector, which counts as absent: answer {@code MANIFEST_BLOB_UNKNOWN}
+     * (or {@code BLOB_UNKNOWN}) and the client uploads it again.
+     */
+    public boolean rescue(Digest digest) throws IOException {
+        GcMarkers.State state = markers.rescue(RegistryLayout.blobDir(digest), "data");
+        return state.content() && !state.claimed();
+    }
+
+    /**
+     * Like {@link #rescue}, and also restarts the blob's grace period ({@code berth.gc.grace-period}): for
+     * writers that grant a repository access to an existing blob without writing a manifest, i.e. a cross-repo
+     * mount, so the blob survives until the client's manifest PUT that follows. Returns false as {@link #rescue}
+     * does; a mount then falls back to a normal upload.
+     */
+    public boolean retain(Digest digest) throws IOException {
+        if (!rescue(digest)) {
+            return false;
+        }
+        touch(digest);
+        return true;
+    }
+
+    private void touch(Digest digest) throws IOException {
+        driver.putContent(RegistryLayout.blobMarker(digest, RegistryLayout.TOUCHED),
+                Instant.now().toString().getBytes(StandardCharsets.US_ASCII));
     }
 }

@@ -12,9 +12,11 @@ import java.nio.charset.StandardCharsets;
  */
 public class RepositoryLinks {
     private final StorageDriver driver;
+    private final GcMarkers markers;
 
     public RepositoryLinks(StorageDriver driver) {
         this.driver = driver;
+        this.markers = new GcMarkers(driver);
     }
 
     public boolean isLinked(String repository, Digest digest) throws IOException {
@@ -39,5 +41,18 @@ public class RepositoryLinks {
         } catch (PathNotFoundException e) {
             return false;
         }
+    }
+
+    /**
+     * Cancels a garbage collector's pending deletion of manifest revision {@code digest} in {@code name}. A
+     * manifest PUT calls it before writing the revision link (and must then finish within
+     * {@code berth.gc.settle-delay}). When a collector has already claimed the revision, this waits until the
+     * collector has deleted the old link, so the PUT writes it afresh; it fails with
+     * {@link dev.berth.storage.StorageUnavailableException} if that takes longer than {@link
+     * BlobStore#DEFAULT_CLAIM_WAIT}.
+     */
+    public void rescueRevision(String name, Digest digest) throws IOException {
+        markers.rescueAndAwait(RegistryLayout.manifestRevisionDir(name, digest), "link",
+                BlobStore.DEFAULT_CLAIM_WAIT.toMillis());
     }
 }

@@ -1,0 +1,128 @@
+package dev.berth.registry.admin;
+
+import dev.berth.oci.Digest;
+import dev.berth.oci.InvalidDigestException;
+import dev.berth.registry.gc.Repositories;
+import dev.berth.registry.storage.RegistryLayout;
+import dev.berth.storage.PathNotFoundException;
+import dev.berth.storage.StorageDriver;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Storage accounting and whole-repository deletion for the admin API. All methods block. */
+public class RepositoryAdmin {
+    private final StorageDriver driver;
+
+    public RepositoryAdmin(StorageDriver driver) {
+        this.driver = driver;
+    }
+
+    /**
+     * The storage one repository uses.
+     *
+     * @param name      the repository
+     * @param manifests manifest revisions it holds
+     * @param blobs     blobs it links
+     * @param bytes     sizes of its linked blobs and manifests, each distinct digest counted once (blobs shared
+     *                  with other repositories count in each of them)
+     */
+    public record Usage(String name, long manifests, long blobs, long bytes) {
+    }
+
+    /** Usage of every repository, sorted by name: one walk of the blob tree plus one per data directory. */
+    public List<Usage> usage() throws IOException {
+        Map<Digest, Long> sizes = new HashMap<>();
+        walk(RegistryLayout.BLOBS, (path, size) -> {
+            String[] p = path.substring(RegistryLayout.BLOBS.length() + 1).split("/");
+            if (p.length == 4 && p[3].equals("data")) {
+                Digest d = digest(p[0], p[2]);
+                if (d != null) {
+                    sizes.put(d, size);
+                }
+            }
+        });
+        List<Usage> result = new ArrayList<>();
+        for (String name : Repositories.all(driver)) {
+            Set<Digest> counted = new HashSet<>();
+            long[] manifests = {0};
+            long[] blobs = {0};
+            String revisions = RegistryLayout.manifestRevisions(name);
+            walk(revisions, (path, size) -> {
+                String[] p = path.substring(revisions.length() + 1).split("/");
+                Digest d = p.length == 3 && p[2].equals("link") ? digest(p[0], p[1]) : null;
+                if (d != null) {
+                    manifests[0]++;
+                    counted.add(d);
+                }
+            });
+            String layers = RegistryLayout.layerLinks(name);
+            walk(layers, (path, size) -> {
+                String[] p = path.substring(layers.length() + 1).split("/");
+                Digest d = p.length == 3 && p[2].equals("link") ? digest(p[0], p[1]) : null;
+                if (d != null) {
+                    blobs[0]++;
+                    counted.add(d);
+                }
+            });
+            long bytes = 0;
+            for (Digest d : counted) {
+                bytes += sizes.getOrDefault(d, 0L);
+            }
+            result.add(new Usage(name, manifests[0], blobs[0], bytes));
+        }
+        result.sort((a, b) -> a.name().compareTo(b.name()));
+        return result;
+    }
+
+    /**
+     * Deletes everything repository {@code name} stores (tags and manifests first, so it leaves the catalog at
+     * once; then referrers, blob links and uploads), but not repositories nested below it ({@code name/x}).
+     * The blobs stay in the global store until garbage collection finds them unreferenced. False when nothing
+     * was stored.
+     */
+    public boolean delete(String name) throws IOException {
+        List<String> dirs = Repositories.dataDirectories(driver, name);
+        if (dirs.isEmpty()) {
+            return false;
+        }
+        String manifests = RegistryLayout.manifests(name);
+        dirs.sort((a, b) -> a.equals(manifests) ? -1 : b.equals(manifests) ? 1 : a.compareTo(b));
+        for (String dir : dirs) {
+            try {
+                driver.delete(dir);
+            } catch (PathNotFoundException alreadyGone) {
+                // deleted concurrently
+            }
+        }
+        return true;
+    }
+
+    @FunctionalInterface
+    private interface Visitor {
+        void visit(String path, long size);
+    }
+
+    private void walk(String dir, Visitor visitor) throws IOException {
+        try {
+            driver.walk(dir, info -> {
+                visitor.visit(info.path(), info.size());
+                return true;
+            });
+        } catch (PathNotFoundException e) {
+            // nothing stored there
+        }
+    }
+
+    private static Digest digest(String algorithm, String hex) {
+        try {
+            return Digest.parse(algorithm + ":" + hex);
+        } catch (InvalidDigestException e) {
+            return null;
+        }
+    }
+}
