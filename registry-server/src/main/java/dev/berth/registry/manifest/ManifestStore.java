@@ -77,21 +77,18 @@ public class ManifestStore {
             }
         }
         for (Descriptor child : manifest.children()) {
-            // Children need no rescue: the revision this push writes makes them reachable for the collector.
-            if (!missing.contains(child.digest()) && !(exists(name, child.digest()) && !claimed(name, child.digest()))) {
-                missing.add(child.digest());
+            Digest d = child.digest();
+            if (missing.contains(d)) {
+                continue;
+            }
+            // Rescue before checking: an index pushed after the collector's re-mark would otherwise reference a
+            // child whose deletion intent still stands, and the collector could claim it meanwhile.
+            links.rescueRevision(name, d);
+            if (!exists(name, d)) {
+                missing.add(d);
             }
         }
         return missing;
-    }
-
-    private boolean claimed(String name, Digest digest) throws IOException {
-        try {
-            driver.stat(RegistryLayout.manifestRevisionMarker(name, digest, RegistryLayout.GC_CLAIMED));
-            return true;
-        } catch (PathNotFoundException e) {
-            return false;
-        }
     }
 
     /**
