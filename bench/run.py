@@ -346,7 +346,11 @@ class Bench:
         ref = f"{srv.host}/{repo}:bench"
         if puller_jar:
             root = os.path.join(self.work, self.fresh("berth-root"))
-            t = timed(lambda: run(["java", "-jar", puller_jar, "pull", "--plain-http", "--root", root, ref]))
+            # The launcher (class-data sharing, serial GC) is how berth-pull is meant to be run.
+            launcher = os.path.join(ROOT, "client-puller", "bin", "berth-pull")
+            cmd = [launcher] if os.access(launcher, os.X_OK) else ["java", "-jar", puller_jar]
+            t = timed(lambda: run([*cmd, "pull", "--plain-http", "--root", root, ref],
+                                  env={**os.environ, "BERTH_PULL_JAR": puller_jar}))
             self.record(f"{label}: berth-pull pull+unpack (s)", "berth", t)
         oci = os.path.join(self.work, self.fresh("oci"))
         bundle = os.path.join(self.work, self.fresh("bundle"))

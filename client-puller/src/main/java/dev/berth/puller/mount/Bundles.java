@@ -1,19 +1,21 @@
 package dev.berth.puller.mount;
 
-import dev.berth.puller.store.FsUtil;
 import dev.berth.puller.store.ImageRecord;
 import dev.berth.puller.store.Store;
+import dev.berth.unionfs.bundle.BundleWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * OCI runtime bundles: {@code DIR/config.json} from the image config and {@code DIR/rootfs} a writable
- * overlay of the image, ready for {@code runc run --bundle DIR}.
+ * OCI runtime bundles: {@code DIR/rootfs} a writable overlay of the image and {@code DIR/config.json}
+ * written by union-fs's {@link BundleWriter} from what the image config says to run ({@link ImageProcess}),
+ * ready for {@code runc run --bundle DIR}.
  */
 public final class Bundles {
     private final Store store;
     private final ImageMounts mounts;
+    private final BundleWriter writer = new BundleWriter();
 
     public Bundles(Store store, ImageMounts mounts) {
         this.store = store;
@@ -25,14 +27,14 @@ public final class Bundles {
                 .orElseThrow(() -> new IOException("no such image: " + reference + " (pull it first)"));
         Path bundle = dir.toAbsolutePath().normalize();
         Files.createDirectories(bundle);
-        if (Files.exists(bundle.resolve("config.json"))) {
+        if (Files.exists(bundle.resolve(BundleWriter.CONFIG))) {
             throw new IOException(bundle + " already holds a bundle");
         }
-        Path rootfs = bundle.resolve("rootfs");
+        Path rootfs = bundle.resolve(BundleWriter.ROOTFS);
         mounts.mount(reference, rootfs, true);
         try {
-            byte[] config = RuntimeConfig.build(image.parsedConfig(), rootfs, "rootfs", "berth");
-            FsUtil.writeAtomically(bundle.resolve("config.json"), config);
+            // The user is looked up in the image's own /etc/passwd, so the rootfs is mounted first.
+            writer.writeConfig(bundle, ImageProcess.of(image.parsedConfig(), rootfs, "berth"));
         } catch (IOException | RuntimeException e) {
             mounts.unmount(rootfs);
             throw e;
@@ -43,8 +45,8 @@ public final class Bundles {
     /** Unmounts the bundle's rootfs and removes config.json (runc's container must be deleted first). */
     public void remove(Path dir) throws IOException {
         Path bundle = dir.toAbsolutePath().normalize();
-        mounts.unmount(bundle.resolve("rootfs"));
-        Files.deleteIfExists(bundle.resolve("config.json"));
-        Files.deleteIfExists(bundle.resolve("rootfs"));
+        mounts.unmount(bundle.resolve(BundleWriter.ROOTFS));
+        Files.deleteIfExists(bundle.resolve(BundleWriter.CONFIG));
+        Files.deleteIfExists(bundle.resolve(BundleWriter.ROOTFS));
     }
 }

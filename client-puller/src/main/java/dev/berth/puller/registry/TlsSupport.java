@@ -34,7 +34,8 @@ final class TlsSupport {
                 X509TrustManager extra = trustManager(keyStoreOf(options.caFile()));
                 ctx.init(null, new TrustManager[] {new Either(system, extra)}, null);
             } else {
-                ctx.init(null, null, null);
+                // The system trust store takes ~150 ms to load; a plain-HTTP pull never needs it.
+                ctx.init(null, new TrustManager[] {new LazySystemTrust()}, null);
             }
             return ctx;
         } catch (GeneralSecurityException e) {
@@ -94,6 +95,47 @@ final class TlsSupport {
             List<X509Certificate> all = new ArrayList<>(List.of(first.getAcceptedIssuers()));
             all.addAll(List.of(second.getAcceptedIssuers()));
             return all.toArray(new X509Certificate[0]);
+        }
+    }
+
+    /** The system trust store, loaded at the first TLS handshake rather than when the client is built. */
+    private static final class LazySystemTrust implements X509TrustManager {
+        private volatile X509TrustManager system;
+
+        private X509TrustManager system() throws CertificateException {
+            X509TrustManager tm = system;
+            if (tm == null) {
+                synchronized (this) {
+                    if (system == null) {
+                        try {
+                            system = trustManager(null);
+                        } catch (GeneralSecurityException e) {
+                            throw new CertificateException("cannot load the system trust store: " + e.getMessage(), e);
+                        }
+                    }
+                    tm = system;
+                }
+            }
+            return tm;
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            system().checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            system().checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            try {
+                return system().getAcceptedIssuers();
+            } catch (CertificateException e) {
+                return new X509Certificate[0];
+            }
         }
     }
 

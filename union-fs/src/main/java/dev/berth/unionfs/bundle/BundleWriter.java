@@ -19,8 +19,8 @@ import tools.jackson.databind.node.ObjectNode;
  * the image's layers there (see {@link #mountRootfs}). A runtime such as runc reads the bundle and
  * starts the container. The config written here is the one {@code runc spec} produces, minus the
  * terminal: new pid, ipc, uts, mount and network namespaces; /proc, a tmpfs /dev with devpts, shm
- * and mqueue, a read-only /sys and cgroup; the capabilities AUDIT_WRITE, KILL and NET_BIND_SERVICE;
- * 1024 open files; no new privileges; all devices denied; the usual masked and read-only paths.
+ * and mqueue, a read-only /sys and cgroup; the capabilities the {@link ProcessSpec} names (by default
+ * runc's AUDIT_WRITE, KILL and NET_BIND_SERVICE); 1024 open files; no new privileges; all devices denied; the usual masked and read-only paths.
  */
 public final class BundleWriter {
 
@@ -29,7 +29,6 @@ public final class BundleWriter {
   public static final String CONFIG = "config.json";
   public static final String ROOTFS = "rootfs";
 
-  private static final List<String> CAPABILITIES = List.of("CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
   private static final List<String> MASKED = List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
       "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
       "/proc/scsi");
@@ -71,7 +70,7 @@ public final class BundleWriter {
     process.put("cwd", spec.cwd());
     ObjectNode caps = process.putObject("capabilities");
     for (String set : List.of("bounding", "effective", "permitted")) {
-      strings(caps.putArray(set), CAPABILITIES);
+      strings(caps.putArray(set), spec.capabilities());
     }
     ObjectNode nofile = process.putArray("rlimits").addObject();
     nofile.put("type", "RLIMIT_NOFILE");
