@@ -525,8 +525,11 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
                 continue;
             } catch (FileAlreadyExistsException e) {
                 // Either a path component is an object (a real error), or the JDK saw a directory exist and then
-                // vanish under a concurrent prune before it could confirm it.
-                if (attempt >= RACE_RETRIES || Files.exists(Path.of(e.getFile()), LinkOption.NOFOLLOW_LINKS)) {
+                // vanish under a concurrent prune before it could confirm it (and it may be back already).
+                Path component = Path.of(e.getFile());
+                boolean isObject = Files.exists(component, LinkOption.NOFOLLOW_LINKS)
+                        && !Files.isDirectory(component, LinkOption.NOFOLLOW_LINKS);
+                if (attempt >= RACE_RETRIES || isObject) {
                     throw e;
                 }
                 continue;
