@@ -1,5 +1,6 @@
 package dev.berth.storage.s3;
 
+import dev.berth.storage.BatchDeleteCapable;
 import dev.berth.storage.FileInfo;
 import dev.berth.storage.FileWriter;
 import dev.berth.storage.InvalidOffsetException;
@@ -20,9 +21,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -116,6 +123,20 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * before storing its session) are ignored and overwritten. {@code cancel()} aborts the upload and deletes the
  * session; {@link #purgeUploads} aborts abandoned ones.
  *
+ * <h2>Claims: one writer at a time per unfinished write</h2>
+ * The filesystem driver hands unfinished content to exactly one {@code writer(path, true)} by renaming it; S3 has
+ * no rename, so a writer that continues a session first creates a <em>claim</em> object
+ * {@code ~berth/uploads/<path>/~claim} with {@code If-None-Match: *}. The server lets exactly one such PUT win;
+ * the losers get {@link PathNotFoundException}, as they would on a file system where the parked content is gone.
+ * {@code close()}, {@code commit()} and {@code cancel()} delete the claim. A writer that dies keeps its claim for
+ * {@link S3DriverConfig#claimLease()}: after that (judged by the claim's {@code Last-Modified} against the
+ * server's {@code Date}) one claimant takes over with {@code If-Match} on the stale claim's ETag. A live writer
+ * renews its claim ({@code If-Match}, so a writer that was taken over learns it and fails) while it writes, at
+ * least every quarter lease, and always before it stores its session or publishes; a writer that paused for a whole
+ * lease may thus lose its upload, never share it. This needs a server with conditional writes (AWS S3, MinIO,
+ * S3Proxy, Ceph); on one that ignores {@code If-None-Match} two claimants could both proceed. Writers opened
+ * without {@code append} start fresh content and take no claim.
+ *
  * <h2>Failures</h2>
  * The SDK retries throttling (503 SlowDown and friends), 5xx and connection failures with exponential backoff
  * (longer for throttling), {@link S3DriverConfig#maxRetries()} times; what still fails becomes a
@@ -133,7 +154,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  *
  * <p>Thread-safe; writers are not (one thread at a time, like a stream).
  */
-public final class S3Driver implements StorageDriver, RedirectCapable {
+public final class S3Driver implements StorageDriver, RedirectCapable, BatchDeleteCapable {
     private static final Logger log = LoggerFactory.getLogger(S3Driver.class);
 
     static final String OCTET_STREAM = "application/octet-stream";
@@ -141,6 +162,7 @@ public final class S3Driver implements StorageDriver, RedirectCapable {
     private static final String META_SESSION_UPLOAD = "berth-upload";
     private static final String META_SESSION_PARTS = "berth-parts";
     private static final String META_SESSION_SIZE = "berth-size";
+    private static final String META_CLAIM_TOKEN = "berth-claim";
     private static final int DELETE_BATCH = 1000;
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._:@-]+");
 
@@ -465,6 +487,52 @@ public final class S3Driver implements StorageDriver, RedirectCapable {
         }
     }
 
+    /**
+     * Deletes many objects with a HEAD each (to skip directories and missing paths, and to find pointers) and
+     * batched DeleteObjects of up to 1000 keys: first every pointer and plain object (the visibility point), then
+     * the data objects the deleted pointers owned, then their owner records, the order {@link #delete} keeps for
+     * one object. Paths are not locked: like the filesystem driver's, a batch may delete an object that a
+     * concurrent writer replaced after the HEAD (the replacement's data is then leaked, never left dangling).
+     */
+    @Override
+    public int deleteMany(Collection<String> paths) throws IOException {
+        List<String> distinct = new ArrayList<>(new LinkedHashSet<>(paths));
+        for (String path : distinct) {
+            StoragePaths.checkObject(path);
+        }
+        if (distinct.isEmpty()) {
+            return 0;
+        }
+        String where = distinct.get(0);
+        List<String> keys = new ArrayList<>();
+        Map<String, Pointer> pointers = new LinkedHashMap<>();
+        for (String path : distinct) {
+            String key = layout.key(path);
+            HeadObjectResponse head = headOrNull(path, key);
+            if (head == null) {
+                continue; // nothing there, or a directory: skipped
+            }
+            keys.add(key);
+            Pointer pointer = pointerOrNull(key, head);
+            if (pointer != null) {
+                pointers.put(path, pointer);
+            }
+        }
+        deleteKeys(where, keys);
+        List<String> data = new ArrayList<>();
+        List<String> owners = new ArrayList<>();
+        for (Map.Entry<String, Pointer> entry : pointers.entrySet()) {
+            String dataId = entry.getValue().dataId();
+            if (entry.getKey().equals(ownerOrNull(entry.getKey(), dataId))) {
+                data.add(layout.dataKey(dataId));
+                owners.add(layout.ownerKey(dataId));
+            }
+        }
+        deleteKeys(where, data);
+        deleteKeys(where, owners);
+        return keys.size();
+    }
+
     @Override
     public void walk(String path, WalkVisitor visitor) throws IOException {
         StoragePaths.check(path);
@@ -542,8 +610,12 @@ public final class S3Driver implements StorageDriver, RedirectCapable {
         // Sessions by the upload they name; sessions of small writes name none.
         Map<String, SessionRef> sessionsByUpload = new HashMap<>();
         List<SessionRef> orphanSessions = new ArrayList<>();
+        List<String> staleClaims = new ArrayList<>();
         listPages(where, ListObjectsV2Request.builder().bucket(config.bucket()).prefix(layout.sessionsPrefix()).build(), page -> {
             for (S3Object object : page.contents()) {
+                if (layout.isClaim(object.key()) && object.lastModified().isBefore(cutoff)) {
+                    staleClaims.add(object.key()); // left by a writer that died
+                }
                 if (!layout.isSession(object.key())) {
                     continue;
                 }
@@ -596,6 +668,7 @@ public final class S3Driver implements StorageDriver, RedirectCapable {
                 purged++;
             }
         }
+        deleteKeys(where, staleClaims);
         return purged;
     }
 
@@ -641,6 +714,139 @@ public final class S3Driver implements StorageDriver, RedirectCapable {
                 throw new StorageException("corrupt unfinished-write session", path, e);
             }
         }
+    }
+
+    /**
+     * A writer's hold on the unfinished write of one path (see "Claims" in the class comment). Not thread-safe:
+     * it belongs to one writer.
+     */
+    static final class Claim {
+        private final String path;
+        private final String key;
+        private final String token;
+        private String eTag;
+        /** {@link System#nanoTime()} just before the last successful (re)claim was sent. */
+        private long renewedNanos;
+
+        private Claim(String path, String key, String token, String eTag, long renewedNanos) {
+            this.path = path;
+            this.key = key;
+            this.token = token;
+            this.eTag = eTag;
+            this.renewedNanos = renewedNanos;
+        }
+    }
+
+    /**
+     * Takes the claim on the unfinished write of {@code path}, taking over one whose lease ran out. Throws
+     * {@link PathNotFoundException} when another writer holds it.
+     */
+    Claim claim(String path) throws IOException {
+        String key = layout.claimKey(path);
+        String token = newDataId();
+        for (int attempt = 0; attempt < 3; attempt++) {
+            long before = System.nanoTime();
+            String eTag = putClaim(path, key, token, "*", null);
+            if (eTag != null) {
+                return new Claim(path, key, token, eTag, before);
+            }
+            HeadObjectResponse held = headOrNull(path, key);
+            if (held == null) {
+                continue; // released meanwhile
+            }
+            if (token.equals(held.metadata().get(META_CLAIM_TOKEN))) {
+                // Our own PUT landed but its response was lost, and the SDK's retry met it.
+                return new Claim(path, key, token, held.eTag(), before);
+            }
+            if (!leaseExpired(held)) {
+                break;
+            }
+            // Its writer died or went silent for a whole lease. Of all claimants, one wins this If-Match.
+            eTag = putClaim(path, key, token, null, held.eTag());
+            if (eTag != null) {
+                log.info("took over the unfinished write of {} from a writer silent since {}", path, held.lastModified());
+                return new Claim(path, key, token, eTag, before);
+            }
+        }
+        throw new PathNotFoundException(path);
+    }
+
+    /**
+     * Renews the claim if a quarter of its lease has passed (or always, with {@code force}), failing if another
+     * writer took it over meanwhile. Called as bytes arrive and before a writer stores or publishes anything.
+     */
+    void keepClaim(Claim claim, boolean force) throws IOException {
+        long lease = config.claimLease().toNanos();
+        long age = System.nanoTime() - claim.renewedNanos;
+        if (!force && age < lease / 4) {
+            return;
+        }
+        long before = System.nanoTime();
+        String eTag = putClaim(claim.path, claim.key, claim.token, null, claim.eTag);
+        if (eTag == null) {
+            throw new ClaimLostException(claim.path);
+        }
+        claim.eTag = eTag;
+        claim.renewedNanos = before;
+    }
+
+    /** A writer's claim was taken over by another writer: it must stop without storing anything. */
+    static final class ClaimLostException extends StorageException {
+        ClaimLostException(String path) {
+            super("another writer took over this unfinished write after this one paused for longer than the claim lease",
+                    path);
+        }
+    }
+
+    /** Gives the claim up; if its lease may have run out, only after checking that it is still ours. */
+    void releaseClaim(Claim claim) throws IOException {
+        if (System.nanoTime() - claim.renewedNanos >= config.claimLease().toNanos()) {
+            HeadObjectResponse head = headOrNull(claim.path, claim.key);
+            if (head == null || !claim.token.equals(head.metadata().get(META_CLAIM_TOKEN))) {
+                return;
+            }
+        }
+        deleteKey(claim.path, claim.key);
+    }
+
+    /** Writes a claim conditionally; returns its ETag, or null when the condition failed. */
+    private String putClaim(String path, String key, String token, String ifNoneMatch, String ifMatch) throws IOException {
+        byte[] body = token.getBytes(StandardCharsets.US_ASCII);
+        PutObjectRequest request = PutObjectRequest.builder()
+                .bucket(config.bucket())
+                .key(key)
+                .contentType("text/plain")
+                .contentLength((long) body.length)
+                .metadata(Map.of(META_CLAIM_TOKEN, token))
+                .ifNoneMatch(ifNoneMatch)
+                .ifMatch(ifMatch)
+                .serverSideEncryption(config.serverSideEncryption().headerValue())
+                .ssekmsKeyId(config.kmsKeyId())
+                .build();
+        try {
+            return s3.putObject(request, RequestBody.fromBytes(body)).eTag();
+        } catch (S3Exception e) {
+            // 412: the condition failed; 409 ConditionalRequestConflict: S3 lost a race between two such writes;
+            // 404 on If-Match: the claim is gone altogether (taken over and released).
+            if (e.statusCode() == 412 || e.statusCode() == 409 || (ifMatch != null && e.statusCode() == 404)) {
+                return null;
+            }
+            throw S3Errors.translate(path, e);
+        } catch (SdkException e) {
+            throw S3Errors.translate(path, e);
+        }
+    }
+
+    /** Whether a claim outlived its lease, by the server's clock (its Date header) when it sent one. */
+    private boolean leaseExpired(HeadObjectResponse claim) {
+        Instant now = claim.sdkHttpResponse().firstMatchingHeader("Date").map(date -> {
+            try {
+                return ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            } catch (DateTimeParseException e) {
+                return null;
+            }
+        }).orElseGet(clock::instant);
+        return claim.lastModified() != null && claim.lastModified().plus(config.claimLease()).isBefore(now);
     }
 
     void storeSession(String path, String dataId, String uploadId, int parts, long size, byte[] tail, int tailLength) throws IOException {
@@ -769,15 +975,18 @@ public final class S3Driver implements StorageDriver, RedirectCapable {
      * deleted blob that another pointer still needs.
      */
     private void release(String path, String dataId) throws IOException {
-        String owner;
-        try (ResponseInputStream<GetObjectResponse> in = get(path, layout.ownerKey(dataId), null)) {
-            owner = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (PathNotFoundException e) {
-            return;
-        }
-        if (owner.equals(path)) {
+        if (path.equals(ownerOrNull(path, dataId))) {
             deleteKey(path, layout.dataKey(dataId));
             deleteKey(path, layout.ownerKey(dataId));
+        }
+    }
+
+    /** The logical path recorded as owner of {@code dataId}, or null when there is no owner record. */
+    private String ownerOrNull(String path, String dataId) throws IOException {
+        try (ResponseInputStream<GetObjectResponse> in = get(path, layout.ownerKey(dataId), null)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (PathNotFoundException e) {
+            return null;
         }
     }
 
@@ -799,6 +1008,8 @@ public final class S3Driver implements StorageDriver, RedirectCapable {
                     if (head != null) {
                         discardSession(path, object.key(), head);
                     }
+                } else if (layout.isClaim(object.key())) {
+                    deleteKey(path, object.key());
                 }
             }
             return true;

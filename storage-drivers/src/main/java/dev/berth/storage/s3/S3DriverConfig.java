@@ -32,6 +32,9 @@ import java.util.Objects;
  * @param retryMaxDelay the longest backoff delay
  * @param connectTimeout how long to wait for a TCP connection
  * @param socketTimeout how long a connection may stay silent mid-request before the attempt fails
+ * @param claimLease how long a writer's claim on an unfinished write stays valid without renewal; a live writer
+ *     renews it while it writes, so this only bounds how long a writer that died (or went silent) keeps others from
+ *     continuing its upload. Must exceed the longest pause a writer takes between two writes.
  */
 public record S3DriverConfig(
         String bucket,
@@ -51,7 +54,8 @@ public record S3DriverConfig(
         Duration retryBaseDelay,
         Duration retryMaxDelay,
         Duration connectTimeout,
-        Duration socketTimeout) {
+        Duration socketTimeout,
+        Duration claimLease) {
 
     /** S3 rejects multipart parts smaller than this, except the last one. */
     public static final long MIN_PART_SIZE = 5L * 1024 * 1024;
@@ -114,6 +118,7 @@ public record S3DriverConfig(
         requirePositive(retryMaxDelay, "retryMaxDelay");
         requirePositive(connectTimeout, "connectTimeout");
         requirePositive(socketTimeout, "socketTimeout");
+        requirePositive(claimLease, "claimLease");
     }
 
     /** A builder with defaults: region {@code us-east-1}, 10 MiB parts, no encryption, redirects off, 3 retries. */
@@ -141,6 +146,7 @@ public record S3DriverConfig(
         builder.retryMaxDelay = retryMaxDelay;
         builder.connectTimeout = connectTimeout;
         builder.socketTimeout = socketTimeout;
+        builder.claimLease = claimLease;
         return builder;
     }
 
@@ -192,6 +198,7 @@ public record S3DriverConfig(
         private Duration retryMaxDelay = Duration.ofSeconds(5);
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration socketTimeout = Duration.ofSeconds(60);
+        private Duration claimLease = Duration.ofMinutes(2);
 
         private Builder(String bucket) {
             this.bucket = bucket;
@@ -277,10 +284,15 @@ public record S3DriverConfig(
             return this;
         }
 
+        public Builder claimLease(Duration claimLease) {
+            this.claimLease = claimLease;
+            return this;
+        }
+
         public S3DriverConfig build() {
             return new S3DriverConfig(bucket, region, endpoint, pathStyleAccess, accessKey, secretKey, rootPrefix, partSize,
                     serverSideEncryption, kmsKeyId, storageClass, redirect, presignValidity, maxRetries, retryBaseDelay,
-                    retryMaxDelay, connectTimeout, socketTimeout);
+                    retryMaxDelay, connectTimeout, socketTimeout, claimLease);
         }
     }
 }

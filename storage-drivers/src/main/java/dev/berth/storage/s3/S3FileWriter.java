@@ -34,6 +34,10 @@ final class S3FileWriter implements FileWriter {
     private long size;
     /** Whether a session object for this path may exist that this writer is responsible for. */
     private boolean sessionStored;
+    /** Whether the content changed since the session was loaded (or this writer started fresh). */
+    private boolean changed = true;
+    /** This writer's hold on the unfinished write when it continues one ({@code append}); null otherwise. */
+    private S3Driver.Claim claim;
     private State state = State.OPEN;
 
     private S3FileWriter(S3Driver driver, String path) {
@@ -45,7 +49,14 @@ final class S3FileWriter implements FileWriter {
     static S3FileWriter open(S3Driver driver, String path, boolean append) throws IOException {
         S3FileWriter writer = new S3FileWriter(driver, path);
         if (append) {
-            writer.resume(driver.loadSession(path));
+            // Exactly one writer continues an unfinished write: the others get "not found", see S3Driver.
+            writer.claim = driver.claim(path);
+            try {
+                writer.resume(driver.loadSession(path));
+            } catch (IOException | RuntimeException e) {
+                writer.releaseClaimQuietly();
+                throw e;
+            }
         } else {
             // A fresh write discards what an earlier writer left unfinished at this path.
             driver.discardSession(path);
@@ -84,6 +95,7 @@ final class S3FileWriter implements FileWriter {
         size = session.size();
         buffer = session.tail();
         buffered = buffer.length;
+        changed = false;
         // A replica with a smaller part size may have left a tail longer than ours.
         while (buffered >= partSize) {
             flushPart();
@@ -93,6 +105,8 @@ final class S3FileWriter implements FileWriter {
     @Override
     public void write(ByteBuffer source) throws IOException {
         ensureOpen();
+        keepClaim(false);
+        changed |= source.hasRemaining();
         while (source.hasRemaining()) {
             int n = Math.min(source.remaining(), partSize - buffered);
             ensureCapacity(buffered + n);
@@ -116,6 +130,15 @@ final class S3FileWriter implements FileWriter {
         // Whatever happens, this writer is done; on failure the last stored session (if any) still resumes.
         state = State.CLOSED;
         try {
+            commitClaimed();
+        } finally {
+            releaseClaimQuietly();
+        }
+    }
+
+    private void commitClaimed() throws IOException {
+        try {
+            keepClaim(true); // fails, changing nothing, if another writer took over
             if (dataId == null) {
                 dataId = S3Driver.newDataId();
             }
@@ -156,8 +179,12 @@ final class S3FileWriter implements FileWriter {
         if (uploadId != null) {
             driver.abortUpload(path, dataId, uploadId);
         }
-        if (sessionStored) {
-            driver.deleteSession(path);
+        try {
+            if (sessionStored) {
+                driver.deleteSession(path);
+            }
+        } finally {
+            releaseClaimQuietly();
         }
     }
 
@@ -168,10 +195,17 @@ final class S3FileWriter implements FileWriter {
         }
         state = State.CLOSED;
         try {
-            driver.storeSession(path, dataId, uploadId, parts.size(), size, buffer == null ? new byte[0] : buffer, buffered);
-            sessionStored = true;
+            if (changed) {
+                keepClaim(true); // never overwrite the session of a writer that took over
+            }
+            if (changed || !sessionStored) {
+                driver.storeSession(path, dataId, uploadId, parts.size(), size, buffer == null ? new byte[0] : buffer, buffered);
+                sessionStored = true;
+            }
         } finally {
             buffer = null;
+            // On failure too: the last stored session is still consistent and the next claimant continues it.
+            releaseClaimQuietly();
         }
     }
 
@@ -198,9 +232,36 @@ final class S3FileWriter implements FileWriter {
             uploadId = driver.createUpload(path, dataId);
         }
         int length = Math.min(buffered, partSize);
+        changed = true;
         parts.add(driver.uploadPart(path, dataId, uploadId, parts.size() + 1, buffer, length));
         System.arraycopy(buffer, length, buffer, 0, buffered - length);
         buffered -= length;
+    }
+
+    /** Renews this writer's claim when due (or now, with {@code force}); a lost claim is dropped, not released. */
+    private void keepClaim(boolean force) throws IOException {
+        if (claim == null) {
+            return;
+        }
+        try {
+            driver.keepClaim(claim, force);
+        } catch (S3Driver.ClaimLostException e) {
+            claim = null; // another writer's now: never delete it
+            throw e;
+        }
+    }
+
+    private void releaseClaimQuietly() {
+        if (claim == null) {
+            return;
+        }
+        S3Driver.Claim held = claim;
+        claim = null;
+        try {
+            driver.releaseClaim(held);
+        } catch (IOException e) {
+            // The claim's lease runs out instead, and the next writer takes over then.
+        }
     }
 
     private void deleteSessionQuietly() {

@@ -15,6 +15,8 @@ package dev.berth.storage.s3;
  *     owner/&lt;uuid&gt;                    the logical path whose pointer owns data/&lt;uuid&gt;
  *     uploads/&lt;logical path&gt;/~session  an unfinished write of &lt;logical path&gt;: the tail bytes that
  *                                     are not yet a whole part, plus the upload id and part count
+ *     uploads/&lt;logical path&gt;/~claim    present while one writer holds that unfinished write (created with
+ *                                     If-None-Match: *, so exactly one claimant wins)
  * </pre>
  *
  * <p>{@code ~} sorts after every character an SPI path may use, so in any listing of the root the hidden
@@ -26,6 +28,7 @@ final class S3Layout {
     /** The hidden namespace's segment: it contains '~', which {@code StoragePaths} never accepts. */
     static final String HIDDEN = "~berth";
     private static final String SESSION = "~session";
+    private static final String CLAIM = "~claim";
 
     private final String base;
 
@@ -91,6 +94,16 @@ final class S3Layout {
 
     String sessionKey(String path) {
         return sessionsPrefix(path) + SESSION;
+    }
+
+    /** The claim of the unfinished write of {@code path}: present while a writer holds it. */
+    String claimKey(String path) {
+        return sessionsPrefix(path) + CLAIM;
+    }
+
+    /** Whether a key below {@link #sessionsPrefix()} is a claim. */
+    boolean isClaim(String key) {
+        return key.startsWith(sessionsPrefix()) && key.endsWith("/" + CLAIM);
     }
 
     /** Whether a key below {@link #sessionsPrefix()} is a session. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.berth.storage.BatchDeleteCapable;
 import dev.berth.storage.CheckedStorageDriver;
 import dev.berth.storage.FileInfo;
 import dev.berth.storage.FileWriter;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -479,6 +481,66 @@ public abstract class StorageDriverTestKit {
     }
 
     @Test
+    void unfinishedContentIsHeldByOneWriterAtATime() throws Exception {
+        String path = p("upload/data");
+        try (FileWriter writer = driver.writer(path, false)) {
+            writer.write(ByteBuffer.wrap(bytes(1000, 29)));
+        }
+        try (FileWriter holder = driver.writer(path, true)) {
+            // A second request for the same upload (a retry, another replica) must not interleave its bytes.
+            assertNotFound(path, () -> driver.writer(path, true));
+            holder.write(ByteBuffer.wrap(bytes(500, 30)));
+        }
+        try (FileWriter next = driver.writer(path, true)) {
+            assertThat(next.size()).isEqualTo(1500);
+            next.commit();
+        }
+
+        assertThat(driver.getContent(path)).isEqualTo(concat(bytes(1000, 29), bytes(500, 30)));
+    }
+
+    @Test
+    void concurrentClaimsOfUnfinishedContentHaveOneWinner() throws Exception {
+        String path = p("upload/data");
+        try (FileWriter writer = driver.writer(path, false)) {
+            writer.write(ByteBuffer.wrap(bytes(100, 31)));
+        }
+        int claimants = 8;
+        CyclicBarrier start = new CyclicBarrier(claimants);
+        CountDownLatch decided = new CountDownLatch(claimants);
+        AtomicInteger winners = new AtomicInteger();
+        List<Callable<Void>> tasks = new ArrayList<>();
+        for (int i = 0; i < claimants; i++) {
+            tasks.add(() -> {
+                start.await(WAIT_MINUTES, TimeUnit.MINUTES);
+                FileWriter won = null;
+                try {
+                    won = driver.writer(path, true);
+                    winners.incrementAndGet();
+                } catch (PathNotFoundException lost) {
+                    // held by the winner
+                } finally {
+                    decided.countDown();
+                }
+                // The winner holds on until everyone tried, so nobody could claim after a quick release.
+                decided.await(WAIT_MINUTES, TimeUnit.MINUTES);
+                if (won != null) {
+                    won.close();
+                }
+                return null;
+            });
+        }
+
+        inParallel(claimants, tasks);
+
+        assertThat(winners).hasValue(1);
+        try (FileWriter writer = driver.writer(path, true)) {
+            assertThat(writer.size()).isEqualTo(100);
+            writer.cancel();
+        }
+    }
+
+    @Test
     void writerCancelLeavesNothing() throws Exception {
         try (FileWriter writer = driver.writer(p("x/cancelled"), false)) {
             writer.write(ByteBuffer.wrap(bytes(100_000, 29)));
@@ -733,6 +795,45 @@ public abstract class StorageDriverTestKit {
         assertNotFound(p("big"), () -> driver.list(p("big")));
     }
 
+    @Test
+    void deleteManyDeletesTheListedObjectsOnly() throws Exception {
+        // More paths than one S3 DeleteObjects request takes (1,000), from putContent and from writers.
+        List<String> doomed = new ArrayList<>();
+        List<Callable<Void>> puts = new ArrayList<>();
+        for (int i = 0; i < 1_050; i++) {
+            String path = p(String.format("gc/%02d/object-%04d", i % 7, i));
+            byte[] content = bytes(16, 50 + i);
+            boolean viaWriter = i % 50 == 0;
+            doomed.add(path);
+            puts.add(() -> {
+                if (viaWriter) {
+                    try (FileWriter writer = driver.writer(path, false)) {
+                        writer.write(content, 0, content.length);
+                        writer.commit();
+                    }
+                } else {
+                    driver.putContent(path, content);
+                }
+                return null;
+            });
+        }
+        inParallel(8, puts);
+        driver.putContent(p("gc/00/kept"), bytes(8, 40));
+        driver.putContent(p("gc/dir/inner"), bytes(8, 41));
+        List<String> request = new ArrayList<>(doomed);
+        request.add(p("gc/dir")); // a directory: skipped, never deleted as a tree
+        request.add(p("gc/missing")); // nothing there: skipped
+        request.add(doomed.get(0)); // listed twice, deleted once
+
+        int deleted = ((BatchDeleteCapable) driver).deleteMany(request);
+
+        assertThat(deleted).isEqualTo(doomed.size());
+        assertThat(walk(p("gc"))).containsExactly(p("gc/00/kept"), p("gc/dir/inner"));
+        assertThat(driver.getContent(p("gc/dir/inner"))).isEqualTo(bytes(8, 41));
+        assertThat(((BatchDeleteCapable) driver).deleteMany(List.of())).isZero();
+        assertInvalid("gc/../x", () -> ((BatchDeleteCapable) driver).deleteMany(List.of("/gc/../x")));
+    }
+
     // ---------------------------------------------------------------- walk
 
     @Test
@@ -873,6 +974,36 @@ public abstract class StorageDriverTestKit {
         assertThat(seen).hasSize(size);
         assertThat(versionOf(seen)).as("a reader never mixes versions").isIn(1L, 2L, 3L);
         assertThat(driver.getContent(path)).isEqualTo(versioned(3, size));
+    }
+
+    @Test
+    void putContentRacingADeleteOfItsDirectoryNeverFails() throws Exception {
+        // A tag moved by one client while another deletes it: either order is a valid outcome, an error is not.
+        String dir = p("tags/t");
+        String path = dir + "/current/link";
+        int rounds = 25;
+        List<Callable<Void>> tasks = new ArrayList<>();
+        tasks.add(() -> {
+            for (int i = 0; i < rounds; i++) {
+                driver.putContent(path, ("v" + i).getBytes(UTF_8));
+            }
+            return null;
+        });
+        tasks.add(() -> {
+            for (int i = 0; i < rounds; i++) {
+                try {
+                    driver.delete(dir);
+                } catch (PathNotFoundException alreadyGone) {
+                    // the put has not landed yet
+                }
+            }
+            return null;
+        });
+
+        inParallel(2, tasks);
+
+        driver.putContent(path, "last".getBytes(UTF_8));
+        assertThat(driver.getContent(path)).isEqualTo("last".getBytes(UTF_8));
     }
 
     @Test

@@ -300,12 +300,15 @@ class S3DriverDesignTest {
         try (FileWriter writer = driver.writer("/up/data", false)) {
             writer.write(first, 0, first.length); // one 10 MiB part, 2 MiB tail kept in the session on close
         }
-        try (S3Driver dying = new S3Driver(config)) {
+        // The dead writer's claim blocks the upload for the claim lease (see S3Driver, "Claims"): a short one here.
+        S3DriverConfig shortLease = config.toBuilder().claimLease(java.time.Duration.ofSeconds(1)).build();
+        try (S3Driver dying = new S3Driver(shortLease)) {
             FileWriter writer = dying.writer("/up/data", true);
             writer.write(lost, 0, lost.length); // uploads parts 2 and 3, then the process dies: no close
         }
+        Thread.sleep(2_100); // the lease, judged with Last-Modified and Date at one-second resolution
 
-        try (S3Driver survivor = new S3Driver(config); FileWriter writer = survivor.writer("/up/data", true)) {
+        try (S3Driver survivor = new S3Driver(shortLease); FileWriter writer = survivor.writer("/up/data", true)) {
             assertThat(writer.size()).isEqualTo(first.length);
             writer.write(last, 0, last.length);
             writer.commit();
