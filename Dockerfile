@@ -6,8 +6,9 @@ RUN mvn -B -q -DskipTests package
 
 FROM eclipse-temurin:17-jre AS registry
 COPY --from=build /src/registry-server/target/berth-registry-*.jar /opt/berth/berth-registry.jar
+COPY registry-server/bin/berth-registry /opt/berth/berth-registry
 EXPOSE 5000
-ENTRYPOINT ["java", "-jar", "/opt/berth/berth-registry.jar"]
+ENTRYPOINT ["/opt/berth/berth-registry"]
 
 FROM eclipse-temurin:17-jre AS puller
 COPY --from=build /src/client-puller/target/berth-pull-*.jar /opt/berth/berth-pull.jar

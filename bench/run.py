@@ -215,8 +215,10 @@ def start_berth(work, jar):
     port = free_port()
     storage = os.path.join(work, "berth-data")
     log = open(os.path.join(work, "berth.log"), "w")
-    proc = subprocess.Popen(["java", "-jar", jar, f"--server.port={port}",
-                             f"--berth.storage.filesystem.root={storage}"], stdout=log, stderr=log)
+    launcher = os.path.join(ROOT, "registry-server", "bin", "berth-registry")
+    proc = subprocess.Popen([launcher, f"--server.port={port}",
+                             f"--berth.storage.filesystem.root={storage}"], stdout=log, stderr=log,
+                            env=dict(os.environ, BERTH_REGISTRY_JAR=jar))
     wait_ready(port)
     return Server("berth", port, proc, storage)
 
@@ -280,6 +282,10 @@ class Bench:
         return f"{prefix}{self.counter}"
 
     def push(self, srv, layout, repo):
+        # skopeo remembers where it saw each blob and would cross-mount instead of uploading: forget it, so
+        # every push moves every byte to both servers alike.
+        for cache in glob.glob("/var/lib/containers/cache/blob-info-cache-v1.*"):
+            os.remove(cache)
         run(["skopeo", "copy", "--dest-tls-verify=false", f"oci:{layout}:bench", f"docker://{srv.host}/{repo}:bench"])
 
     def pull(self, srv, repo, dest):
