@@ -1,0 +1,54 @@
+package dev.berth.registry.cache;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/** {@code berth.cache.*}: the in-process caches of storage reads ({@link RegistryCaches}). */
+@ConfigurationProperties("berth.cache")
+public class CacheProperties {
+    /** Whether storage reads are cached at all; off, every request reads storage. */
+    private boolean enabled = true;
+    /**
+     * Lifetime of entries that another replica may change under this one: tags, manifest revisions, blob
+     * existence and repository links. It bounds how long this replica can miss another's tag move or delete.
+     * Must be shorter than {@code berth.gc.settle-delay} (checked at startup).
+     */
+    private Duration ttl = Duration.ofSeconds(5);
+    /** Most entries in each of the tag, revision, blob and link caches. */
+    private long maxEntries = 10_000;
+    /** Total size of cached manifest bodies (immutable by digest, so kept until evicted by size). */
+    private DataSize maxManifestBytes = DataSize.ofMegabytes(32);
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public Duration getTtl() {
+        return ttl;
+    }
+
+    public void setTtl(Duration ttl) {
+        this.ttl = ttl;
+    }
+
+    public long getMaxEntries() {
+        return maxEntries;
+    }
+
+    public void setMaxEntries(long maxEntries) {
+        this.maxEntries = maxEntries;
+    }
+
+    public DataSize getMaxManifestBytes() {
+        return maxManifestBytes;
+    }
+
+    public void setMaxManifestBytes(DataSize maxManifestBytes) {
+        this.maxManifestBytes = maxManifestBytes;
+    }
+}
