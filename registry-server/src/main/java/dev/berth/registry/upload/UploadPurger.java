@@ -1,0 +1,106 @@
+package dev.berth.registry.upload;
+
+import dev.berth.registry.gc.Repositories;
+import dev.berth.registry.storage.RegistryLayout;
+import dev.berth.storage.CheckedStorageDriver;
+import dev.berth.storage.PathNotFoundException;
+import dev.berth.storage.StorageDriver;
+import dev.berth.storage.s3.S3Driver;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes upload sessions without activity for {@code berth.uploads.session-ttl}, every
+ * {@code berth.uploads.purge-interval}, independently of garbage collection (which purges too, as its last phase).
+ * A session's activity is the newest modification time of anything stored for it (its marker and the digest state
+ * saved after each request). On S3 it also aborts the driver's abandoned multipart uploads
+ * ({@link S3Driver#purgeUploads}), whose parts are billed but invisible to listings.
+ *
+ * <p>Every replica runs it; runs racing on one session are harmless (the loser finds nothing to delete).
+ */
+public final class UploadPurger implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(UploadPurger.class);
+
+    private final StorageDriver driver;
+    private final Duration ttl;
+    private final Clock clock;
+    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "berth-upload-purge");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public UploadPurger(StorageDriver driver, Duration ttl, Clock clock) {
+        this.driver = driver;
+        this.ttl = ttl;
+        this.clock = clock;
+    }
+
+    /** Purges every {@code interval} from now on (the first run after one interval); zero or negative: never. */
+    public void schedule(Duration interval) {
+        if (interval.isZero() || interval.isNegative()) {
+            return;
+        }
+        executor.scheduleWithFixedDelay(this::purgeQuietly, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** One pass over every repository; returns how many sessions (and S3 multipart uploads) were discarded. */
+    public long purge() throws IOException {
+        Instant cutoff = clock.instant().minus(ttl);
+        long purged = 0;
+        for (String name : Repositories.all(driver)) {
+            String uploads = RegistryLayout.uploads(name);
+            Map<String, Instant> activity = new HashMap<>();
+            try {
+                driver.walk(uploads, info -> {
+                    String id = info.path().substring(uploads.length() + 1).split("/", 2)[0];
+                    Instant time = info.modTime() == null ? Instant.EPOCH : info.modTime();
+                    activity.merge(id, time, (a, b) -> a.isAfter(b) ? a : b);
+                    return true;
+                });
+            } catch (PathNotFoundException e) {
+                continue; // no uploads in this repository
+            }
+            for (Map.Entry<String, Instant> session : activity.entrySet()) {
+                if (session.getValue().isBefore(cutoff)) {
+                    try {
+                        driver.delete(RegistryLayout.upload(name, session.getKey()));
+                        purged++;
+                    } catch (PathNotFoundException finishedMeanwhile) {
+                        // completed or purged by another replica
+                    }
+                }
+            }
+        }
+        StorageDriver raw = driver instanceof CheckedStorageDriver checked ? checked.delegate() : driver;
+        if (raw instanceof S3Driver s3) {
+            purged += s3.purgeUploads(ttl);
+        }
+        return purged;
+    }
+
+    private void purgeQuietly() {
+        try {
+            long purged = purge();
+            if (purged > 0) {
+                log.info("purged {} upload sessions idle for more than {}", purged, ttl);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("upload purge failed; next attempt in one interval: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}

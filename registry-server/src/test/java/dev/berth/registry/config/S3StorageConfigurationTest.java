@@ -1,0 +1,122 @@
+package dev.berth.registry.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.berth.storage.s3.S3DriverConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+
+/** {@code berth.storage.s3.*} as properties and as environment variables, mapped onto {@link S3DriverConfig}. */
+class S3StorageConfigurationTest {
+
+    /** The environment variables the root {@code docker-compose.yml} gives its replicas must all bind. */
+    @Test
+    void everyVariableOfTheComposeFileBinds() throws IOException {
+        Map<String, Object> env = composeEnvironment(Path.of("../docker-compose.yml"));
+        assertThat(env).containsOnlyKeys("BERTH_STORAGE_DRIVER", "BERTH_STORAGE_S3_BUCKET", "BERTH_STORAGE_S3_REGION",
+                "BERTH_STORAGE_S3_ENDPOINT", "BERTH_STORAGE_S3_PATH_STYLE_ACCESS", "BERTH_STORAGE_S3_ACCESS_KEY",
+                "BERTH_STORAGE_S3_SECRET_KEY");
+        BerthProperties properties = bind(new SystemEnvironmentPropertySource("systemEnvironment", env));
+
+        assertThat(properties.getStorage().getDriver()).isEqualTo(env.get("BERTH_STORAGE_DRIVER"));
+        S3DriverConfig config = StorageConfiguration.s3Config(properties.getStorage().getS3());
+        assertThat(config.bucket()).isEqualTo(env.get("BERTH_STORAGE_S3_BUCKET"));
+        assertThat(config.region()).isEqualTo(env.get("BERTH_STORAGE_S3_REGION"));
+        assertThat(config.endpoint()).isEqualTo(URI.create((String) env.get("BERTH_STORAGE_S3_ENDPOINT")));
+        assertThat(config.pathStyleAccess()).isEqualTo(Boolean.parseBoolean((String) env.get("BERTH_STORAGE_S3_PATH_STYLE_ACCESS")));
+        assertThat(config.accessKey()).isEqualTo(env.get("BERTH_STORAGE_S3_ACCESS_KEY"));
+        assertThat(config.secretKey()).isEqualTo(env.get("BERTH_STORAGE_S3_SECRET_KEY"));
+    }
+
+    @Test
+    void everyPropertyMapsOntoTheDriverConfig() {
+        Map<String, Object> props = new LinkedHashMap<>();
+        props.put("berth.storage.s3.bucket", "images");
+        props.put("berth.storage.s3.region", "eu-west-3");
+        props.put("berth.storage.s3.root-prefix", "/prod/registry/");
+        props.put("berth.storage.s3.part-size", "16MB");
+        props.put("berth.storage.s3.server-side-encryption", "kms");
+        props.put("berth.storage.s3.kms-key-id", "arn:aws:kms:eu-west-3:1:key/abc");
+        props.put("berth.storage.s3.storage-class", "STANDARD_IA");
+        props.put("berth.storage.s3.redirect", "true");
+        props.put("berth.storage.s3.redirect-validity", "1h");
+        props.put("berth.storage.s3.max-retries", "7");
+        props.put("berth.storage.s3.retry-base-delay", "50ms");
+        props.put("berth.storage.s3.retry-max-delay", "2s");
+        props.put("berth.storage.s3.connect-timeout", "3s");
+        props.put("berth.storage.s3.socket-timeout", "30s");
+        props.put("berth.storage.s3.upload-claim-lease", "5m");
+
+        S3DriverConfig config = StorageConfiguration.s3Config(bind(new MapPropertySource("test", props)).getStorage().getS3());
+
+        assertThat(config.region()).isEqualTo("eu-west-3");
+        assertThat(config.endpoint()).isNull();
+        assertThat(config.pathStyleAccess()).isFalse();
+        assertThat(config.accessKey()).as("default credential chain").isNull();
+        assertThat(config.rootPrefix()).isEqualTo("prod/registry");
+        assertThat(config.partSize()).isEqualTo(16L * 1024 * 1024);
+        assertThat(config.serverSideEncryption()).isEqualTo(S3DriverConfig.ServerSideEncryption.KMS);
+        assertThat(config.kmsKeyId()).isEqualTo("arn:aws:kms:eu-west-3:1:key/abc");
+        assertThat(config.storageClass()).isEqualTo("STANDARD_IA");
+        assertThat(config.redirect()).isTrue();
+        assertThat(config.presignValidity()).isEqualTo(Duration.ofHours(1));
+        assertThat(config.maxRetries()).isEqualTo(7);
+        assertThat(config.retryBaseDelay()).isEqualTo(Duration.ofMillis(50));
+        assertThat(config.retryMaxDelay()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(config.socketTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.claimLease()).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void invalidSettingsFailAtStartupNamingTheProperty() {
+        assertThatThrownBy(() -> StorageConfiguration.s3Config(new BerthProperties.S3()))
+                .hasMessageContaining("berth.storage.s3.bucket");
+        assertThatThrownBy(() -> StorageConfiguration.s3Config(bind(new MapPropertySource("test", Map.of(
+                "berth.storage.s3.bucket", "b", "berth.storage.s3.part-size", "1MB"))).getStorage().getS3()))
+                .hasMessageContaining("berth.storage.s3").hasMessageContaining("partSize");
+        assertThatThrownBy(() -> StorageConfiguration.s3Config(bind(new MapPropertySource("test", Map.of(
+                "berth.storage.s3.bucket", "b", "berth.storage.s3.access-key", "only-the-key"))).getStorage().getS3()))
+                .hasMessageContaining("secretKey");
+        assertThatThrownBy(() -> StorageConfiguration.s3Config(bind(new MapPropertySource("test", Map.of(
+                "berth.storage.s3.bucket", "b", "berth.storage.s3.kms-key-id", "k"))).getStorage().getS3()))
+                .hasMessageContaining("server-side-encryption=kms");
+    }
+
+    private static BerthProperties bind(org.springframework.core.env.PropertySource<?> source) {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().addFirst(source);
+        ConfigurationPropertySources.attach(environment);
+        return Binder.get(environment).bindOrCreate("berth", Bindable.of(BerthProperties.class));
+    }
+
+    /** The {@code BERTH_*} variables of the first replica in the compose file ({@code KEY: value} lines). */
+    private static Map<String, Object> composeEnvironment(Path compose) throws IOException {
+        Map<String, Object> env = new LinkedHashMap<>();
+        Pattern line = Pattern.compile("^\\s+(BERTH_[A-Z0-9_]+):\\s*\"?([^\"]*)\"?\\s*$");
+        List<String> lines = Files.readAllLines(compose);
+        for (String text : lines) {
+            Matcher m = line.matcher(text);
+            if (m.matches()) {
+                env.putIfAbsent(m.group(1), m.group(2));
+            }
+        }
+        return env;
+    }
+}
