@@ -1,7 +1,9 @@
 package dev.berth.registry.admin;
 
 import dev.berth.oci.Names;
+import dev.berth.registry.cache.RegistryCaches;
 import dev.berth.registry.gc.GcService;
+import dev.berth.registry.maintenance.ReadOnlyMode;
 import dev.berth.registry.storage.Blocking;
 import dev.berth.storage.StorageDriver;
 import java.util.Map;
@@ -26,33 +28,58 @@ import reactor.core.publisher.Mono;
  *   <li>{@code GET /admin/gc}: running or idle, and the last report.</li>
  *   <li>{@code GET /admin/repositories}: storage used per repository.</li>
  *   <li>{@code DELETE /admin/repositories/<name>}: deletes a whole repository (202; 404 if unknown).</li>
+ *   <li>{@code GET /admin/read-only}: {@code {"readOnly": false}}; {@code PUT /admin/read-only} with the same body
+ *       switches this process's {@link ReadOnlyMode} and answers the new state.</li>
  * </ul>
+ * While read-only, starting a collection and deleting a repository answer 409.
  * Bodies are JSON; errors are {@code {"error": "..."}}.
  */
 @Configuration(proxyBeanMethods = false)
 public class AdminRouter {
     static final String PREFIX = "/admin";
     private static final String REPOSITORIES = PREFIX + "/repositories";
+    private static final String READ_ONLY = PREFIX + "/read-only";
 
-    @Bean
-    RepositoryAdmin repositoryAdmin(StorageDriver driver) {
-        return new RepositoryAdmin(driver);
+    /** The body of {@code /admin/read-only}. */
+    public record ReadOnlyState(Boolean readOnly) {
     }
 
     @Bean
-    RouterFunction<ServerResponse> adminRoutes(GcService gc, RepositoryAdmin repositories, Blocking blocking) {
+    RepositoryAdmin repositoryAdmin(StorageDriver driver, RegistryCaches caches) {
+        return new RepositoryAdmin(driver, caches);
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> adminRoutes(GcService gc, RepositoryAdmin repositories, Blocking blocking,
+                                               ReadOnlyMode readOnly) {
         return RouterFunctions.route()
                 .POST(PREFIX + "/gc", request -> startGc(gc, request))
                 .GET(PREFIX + "/gc", request -> json(HttpStatus.OK, gc.status()))
                 .GET(REPOSITORIES, request -> blocking.call(repositories::usage)
                         .flatMap(usage -> json(HttpStatus.OK, Map.of("repositories", usage))))
-                .DELETE(RequestPredicates.path(REPOSITORIES + "/**"), request -> deleteRepository(repositories, blocking, request))
+                .DELETE(RequestPredicates.path(REPOSITORIES + "/**"), request -> readOnly.isOn()
+                        ? json(HttpStatus.CONFLICT, Map.of("error", "the registry is in read-only mode"))
+                        : deleteRepository(repositories, blocking, request))
+                .GET(READ_ONLY, request -> json(HttpStatus.OK, new ReadOnlyState(readOnly.isOn())))
+                .PUT(READ_ONLY, request -> request.bodyToMono(ReadOnlyState.class)
+                        .filter(body -> body.readOnly() != null)
+                        .flatMap(body -> {
+                            readOnly.set(body.readOnly());
+                            return json(HttpStatus.OK, new ReadOnlyState(readOnly.isOn()));
+                        })
+                        .switchIfEmpty(Mono.defer(() -> json(HttpStatus.BAD_REQUEST,
+                                Map.of("error", "expected {\"readOnly\": true|false}")))))
                 .build();
     }
 
     private static Mono<ServerResponse> startGc(GcService gc, ServerRequest request) {
         boolean dryRun = flag(request, "dry-run");
-        Optional<GcService.Running> run = gc.start(dryRun);
+        Optional<GcService.Running> run;
+        try {
+            run = gc.start(dryRun);
+        } catch (GcService.ReadOnlyException e) {
+            return json(HttpStatus.CONFLICT, Map.of("error", e.getMessage()));
+        }
         if (run.isEmpty()) {
             return json(HttpStatus.CONFLICT, gc.status());
         }

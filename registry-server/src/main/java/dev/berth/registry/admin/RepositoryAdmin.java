@@ -2,6 +2,7 @@ package dev.berth.registry.admin;
 
 import dev.berth.oci.Digest;
 import dev.berth.oci.InvalidDigestException;
+import dev.berth.registry.cache.RegistryCaches;
 import dev.berth.registry.gc.Repositories;
 import dev.berth.registry.storage.RegistryLayout;
 import dev.berth.storage.PathNotFoundException;
@@ -17,9 +18,15 @@ import java.util.Set;
 /** Storage accounting and whole-repository deletion for the admin API. All methods block. */
 public class RepositoryAdmin {
     private final StorageDriver driver;
+    private final RegistryCaches caches;
 
     public RepositoryAdmin(StorageDriver driver) {
+        this(driver, RegistryCaches.disabled());
+    }
+
+    public RepositoryAdmin(StorageDriver driver, RegistryCaches caches) {
         this.driver = driver;
+        this.caches = caches;
     }
 
     /**
@@ -99,6 +106,7 @@ public class RepositoryAdmin {
                 // deleted concurrently
             }
         }
+        caches.invalidateRepository(name);
         return true;
     }
 

@@ -17,6 +17,13 @@ public class BerthProperties {
     private final Uploads uploads = new Uploads();
     private final Manifests manifests = new Manifests();
     private final Gc gc = new Gc();
+    /**
+     * Start in read-only mode: every write under {@code /v2} answers {@code UNSUPPORTED} (405) and garbage
+     * collection refuses to run. Switched at runtime with {@code PUT /admin/read-only}, per process.
+     */
+    private boolean readOnly;
+    private final AccessLog accessLog = new AccessLog();
+    private final Health health = new Health();
 
     public Storage getStorage() {
         return storage;
@@ -32,6 +39,50 @@ public class BerthProperties {
 
     public Gc getGc() {
         return gc;
+    }
+
+    public boolean isReadOnly() {
+        return readOnly;
+    }
+
+    public void setReadOnly(boolean readOnly) {
+        this.readOnly = readOnly;
+    }
+
+    public AccessLog getAccessLog() {
+        return accessLog;
+    }
+
+    public Health getHealth() {
+        return health;
+    }
+
+    /** The access log: one line per request on logger {@code berth.access}. */
+    public static class AccessLog {
+        /** Whether to write it. */
+        private boolean enabled = true;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+    }
+
+    /** The storage check of {@code /actuator/health} (and its readiness group). */
+    public static class Health {
+        /** How long the storage check may take before storage counts as DOWN. */
+        private Duration storageTimeout = Duration.ofSeconds(5);
+
+        public Duration getStorageTimeout() {
+            return storageTimeout;
+        }
+
+        public void setStorageTimeout(Duration storageTimeout) {
+            this.storageTimeout = storageTimeout;
+        }
     }
 
     public static class Storage {

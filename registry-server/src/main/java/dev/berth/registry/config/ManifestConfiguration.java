@@ -1,5 +1,6 @@
 package dev.berth.registry.config;
 
+import dev.berth.registry.cache.RegistryCaches;
 import dev.berth.registry.manifest.Catalog;
 import dev.berth.registry.manifest.ManifestService;
 import dev.berth.registry.manifest.ManifestStore;
@@ -16,13 +17,13 @@ import org.springframework.context.annotation.Configuration;
 public class ManifestConfiguration {
 
     @Bean
-    ManifestStore manifestStore(StorageDriver driver, BlobStore blobs, RepositoryLinks links) {
-        return new ManifestStore(driver, blobs, links);
+    ManifestStore manifestStore(StorageDriver driver, BlobStore blobs, RepositoryLinks links, RegistryCaches caches) {
+        return new ManifestStore(driver, blobs, links, caches);
     }
 
     @Bean
-    TagStore tagStore(StorageDriver driver) {
-        return new TagStore(driver);
+    TagStore tagStore(StorageDriver driver, RegistryCaches caches) {
+        return new TagStore(driver, caches);
     }
 
     @Bean

@@ -4,6 +4,7 @@ import dev.berth.oci.Digest;
 import dev.berth.oci.DigestAlgorithm;
 import dev.berth.oci.InvalidDigestException;
 import dev.berth.oci.OciJson;
+import dev.berth.registry.cache.RegistryCaches;
 import dev.berth.registry.storage.GcMarkers;
 import dev.berth.registry.storage.RegistryLayout;
 import dev.berth.storage.BatchDeleteCapable;
@@ -55,15 +56,22 @@ public final class GarbageCollector {
     private final StorageDriver driver;
     private final GcMarkers markers;
     private final GcHooks hooks;
+    private final RegistryCaches caches;
 
     public GarbageCollector(StorageDriver driver) {
         this(driver, GcHooks.NONE);
     }
 
     public GarbageCollector(StorageDriver driver, GcHooks hooks) {
+        this(driver, hooks, RegistryCaches.disabled());
+    }
+
+    /** With this process's caches, which every deletion invalidates (other replicas' entries expire first). */
+    public GarbageCollector(StorageDriver driver, GcHooks hooks, RegistryCaches caches) {
         this.driver = driver;
         this.markers = new GcMarkers(driver);
         this.hooks = hooks;
+        this.caches = caches;
     }
 
     /** Runs one collection (or, with {@link GcOptions#dryRun()}, computes what it would delete). Blocks. */
@@ -478,6 +486,7 @@ public final class GarbageCollector {
                 // Referrers entries first, so the referrers API never lists a manifest that is gone.
                 deleteAll(entries);
                 deleteAll(links);
+                batch.forEach(r -> caches.invalidateRevision(r.repository(), r.digest()));
                 deleteAll(claims);
                 deleted += batch.size();
             }
@@ -532,6 +541,12 @@ public final class GarbageCollector {
                 }
                 deleteAll(links);
                 deleteAll(data);
+                // This process's entries go now; other replicas' expired before the claim (see d.b.r.cache).
+                for (Candidate c : doomed) {
+                    caches.invalidateBlob(c.digest());
+                    linkedFrom.getOrDefault(c.digest(), new Bag<>())
+                            .forEach(repository -> caches.invalidateLink(repository, c.digest()));
+                }
                 deleteAll(rest);
                 // The claim goes last: a waiting upload writes fresh bytes once the old ones are gone.
                 deleteAll(claims);

@@ -9,8 +9,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * {@code java -jar berth-registry.jar gc [--dry-run]}: runs one collection with the server's configuration,
- * prints the report as JSON on standard output and exits (status 0, or 1 on failure). The HTTP server only
- * listens on an ephemeral loopback port, so this can run next to a serving registry on the same host.
+ * prints the report as JSON on standard output and exits (status 0, or 1 on failure, also when
+ * {@code berth.read-only} is set). No HTTP server is started, so this can run next to a serving registry on the
+ * same host.
  */
 public class GcCommand implements ApplicationRunner {
     /** The first argument that selects this command. */
@@ -28,18 +29,15 @@ public class GcCommand implements ApplicationRunner {
 
     /**
      * The arguments to start Spring with: unchanged, unless the first one is {@code gc}, which then becomes
-     * command-line properties that switch the HTTP server off and this runner on.
+     * command-line properties that make a non-web context (the security configuration is web-only) and switch
+     * this runner on.
      */
     public static String[] arguments(String[] args) {
         if (args.length == 0 || !args[0].equals(NAME)) {
             return args;
         }
-        // The web context stays (security beans need it), but on an ephemeral loopback port, so the command can
-        // run beside a serving registry. Once every web-only bean is @ConditionalOnWebApplication, this can become
-        // spring.main.web-application-type=none.
-        String[] rest = Arrays.copyOfRange(args, 1, args.length + 3);
-        rest[rest.length - 3] = "--server.port=0";
-        rest[rest.length - 2] = "--server.address=127.0.0.1";
+        String[] rest = Arrays.copyOfRange(args, 1, args.length + 2);
+        rest[rest.length - 2] = "--spring.main.web-application-type=none";
         rest[rest.length - 1] = "--" + PROPERTY + "=true";
         return rest;
     }

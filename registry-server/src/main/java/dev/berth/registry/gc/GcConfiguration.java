@@ -1,6 +1,8 @@
 package dev.berth.registry.gc;
 
+import dev.berth.registry.cache.RegistryCaches;
 import dev.berth.registry.config.BerthProperties;
+import dev.berth.registry.maintenance.ReadOnlyMode;
 import dev.berth.storage.StorageDriver;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -12,14 +14,14 @@ import org.springframework.context.annotation.Configuration;
 public class GcConfiguration {
 
     @Bean
-    GarbageCollector garbageCollector(StorageDriver driver) {
-        return new GarbageCollector(driver);
+    GarbageCollector garbageCollector(StorageDriver driver, RegistryCaches caches) {
+        return new GarbageCollector(driver, GcHooks.NONE, caches);
     }
 
     @Bean(destroyMethod = "close")
     GcService gcService(GarbageCollector collector, StorageDriver driver, BerthProperties properties,
-                        org.springframework.core.env.Environment environment) {
-        GcService service = new GcService(collector, driver, properties);
+                        ReadOnlyMode readOnly, org.springframework.core.env.Environment environment) {
+        GcService service = new GcService(collector, driver, properties, readOnly);
         if (!environment.getProperty(GcCommand.PROPERTY, Boolean.class, false)) {
             service.startSchedule();
         }

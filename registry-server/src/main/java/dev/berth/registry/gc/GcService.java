@@ -2,6 +2,7 @@ package dev.berth.registry.gc;
 
 import dev.berth.oci.OciJson;
 import dev.berth.registry.config.BerthProperties;
+import dev.berth.registry.maintenance.ReadOnlyMode;
 import dev.berth.registry.storage.RegistryLayout;
 import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageDriver;
@@ -10,8 +11,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +28,7 @@ import tools.jackson.core.JacksonException;
 /**
  * Runs collections one at a time per process, on a schedule ({@code berth.gc.schedule}) or on demand, and
  * remembers the last report. The report is also stored ({@code /v2/_gc/report}) so that every replica's admin
- * endpoint shows the last run, wherever it ran.
+ * endpoint shows the last run, wherever it ran. Refuses to start while {@link ReadOnlyMode} is on: it deletes.
  */
 public class GcService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GcService.class);
@@ -33,6 +36,8 @@ public class GcService implements AutoCloseable {
     private final GarbageCollector collector;
     private final StorageDriver driver;
     private final BerthProperties properties;
+    private final ReadOnlyMode readOnly;
+    private final List<GcListener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "berth-gc");
         t.setDaemon(true);
@@ -58,14 +63,38 @@ public class GcService implements AutoCloseable {
     public record Status(String state, Instant runningSince, Boolean dryRun, GcReport lastReport, String lastError) {
     }
 
-    public GcService(GarbageCollector collector, StorageDriver driver, BerthProperties properties) {
+    /** Told about every finished run of this process (metrics). */
+    public interface GcListener {
+        void finished(boolean dryRun, GcReport report, Exception failure, Duration took);
+    }
+
+    /** Thrown when a run is asked for while the registry is read-only. */
+    public static final class ReadOnlyException extends IllegalStateException {
+        ReadOnlyException() {
+            super("the registry is in read-only mode; garbage collection deletes, so it does not run");
+        }
+    }
+
+    public GcService(GarbageCollector collector, StorageDriver driver, BerthProperties properties,
+                     ReadOnlyMode readOnly) {
         this.collector = collector;
         this.driver = driver;
         this.properties = properties;
+        this.readOnly = readOnly;
     }
 
-    /** Starts a run in the background; empty when one is already running in this process. */
+    public void addListener(GcListener listener) {
+        listeners.add(listener);
+    }
+
+    /**
+     * Starts a run in the background; empty when one is already running in this process. Throws
+     * {@link ReadOnlyException} in read-only mode.
+     */
     public Optional<Running> start(boolean dryRun) {
+        if (readOnly.isOn()) {
+            throw new ReadOnlyException();
+        }
         Running run = new Running(Instant.now(), dryRun, new CompletableFuture<>());
         if (!running.compareAndSet(null, run)) {
             return Optional.empty();
@@ -76,6 +105,9 @@ public class GcService implements AutoCloseable {
 
     /** Runs one collection in the calling thread (the {@code gc} command); fails if one is running. */
     public GcReport runNow(boolean dryRun) throws IOException, InterruptedException {
+        if (readOnly.isOn()) {
+            throw new ReadOnlyException();
+        }
         Running run = new Running(Instant.now(), dryRun, new CompletableFuture<>());
         if (!running.compareAndSet(null, run)) {
             throw new IllegalStateException("a garbage collection is already running");
@@ -102,6 +134,7 @@ public class GcService implements AutoCloseable {
     private void execute(Running run) {
         GcReport report = null;
         Exception failure = null;
+        long started = System.nanoTime();
         try {
             log.info("gc: starting{}", run.dryRun() ? " (dry run)" : "");
             report = collector.run(GcOptions.from(properties, run.dryRun()));
@@ -121,11 +154,31 @@ public class GcService implements AutoCloseable {
             // Idle before anyone learns the outcome, so a caller may start the next run right away.
             running.set(null);
         }
+        notify(run.dryRun(), report, failure, Duration.ofNanos(System.nanoTime() - started));
         if (failure == null) {
             run.result().complete(report);
         } else {
             run.result().completeExceptionally(failure);
         }
+    }
+
+    private void notify(boolean dryRun, GcReport report, Exception failure, Duration took) {
+        for (GcListener listener : listeners) {
+            try {
+                listener.finished(dryRun, report, failure, took);
+            } catch (RuntimeException e) {
+                log.warn("gc: listener failed: {}", e.toString());
+            }
+        }
+    }
+
+    /** A scheduled run: skipped (not failed, which would end a fixed-delay schedule) while read-only. */
+    private void startScheduled() {
+        if (readOnly.isOn()) {
+            log.info("gc: scheduled run skipped, the registry is in read-only mode");
+            return;
+        }
+        start(false);
     }
 
     /**
@@ -143,7 +196,7 @@ public class GcService implements AutoCloseable {
             log.info("gc: scheduled by cron '{}'", schedule);
         } else {
             Duration every = DurationStyle.detectAndParse(schedule);
-            executor.scheduleWithFixedDelay(() -> start(false), every.toMillis(), every.toMillis(),
+            executor.scheduleWithFixedDelay(this::startScheduled, every.toMillis(), every.toMillis(),
                     TimeUnit.MILLISECONDS);
             log.info("gc: scheduled every {}", every);
         }
@@ -157,7 +210,7 @@ public class GcService implements AutoCloseable {
         }
         long delay = Duration.between(now.atZone(ZoneId.systemDefault()), next.atZone(ZoneId.systemDefault())).toMillis();
         executor.schedule(() -> {
-            start(false);
+            startScheduled();
             scheduleNext(cron);
         }, Math.max(0, delay), TimeUnit.MILLISECONDS);
     }

@@ -33,6 +33,12 @@ public class RegistryErrorHandler implements WebExceptionHandler {
     @Override
     public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
         ServerHttpResponse response = exchange.getResponse();
+        if (isClientAbort(ex)) {
+            // The client went away (an aborted upload or download): nobody to answer, and no fault of ours.
+            log.debug("client aborted {} {}: {}", exchange.getRequest().getMethod(),
+                    exchange.getRequest().getPath(), unwrap(ex).toString());
+            return Mono.empty();
+        }
         if (response.isCommitted()) {
             // Headers are gone: the only honest signal left is to abort the connection.
             return Mono.error(ex);
@@ -78,6 +84,26 @@ public class RegistryErrorHandler implements WebExceptionHandler {
         log.error("unexpected failure for {} {}", exchange.getRequest().getMethod(),
                 exchange.getRequest().getPath(), cause);
         return new RegistryException(ErrorCode.UNKNOWN, "internal error", null);
+    }
+
+    /**
+     * True when the failure is the client's connection going away: Reactor Netty's {@code AbortedException}, a
+     * closed channel, or an I/O error reporting a reset or broken connection, anywhere in the cause chain.
+     */
+    static boolean isClientAbort(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof reactor.netty.channel.AbortedException
+                    || t instanceof java.nio.channels.ClosedChannelException) {
+                return true;
+            }
+            if (t instanceof java.io.IOException && t.getMessage() != null) {
+                String message = t.getMessage().toLowerCase(java.util.Locale.ROOT);
+                if (message.contains("connection reset by peer") || message.contains("broken pipe")) {
+                    return true;
+                }
+            }
+        }
+        return org.springframework.web.util.DisconnectedClientHelper.isClientDisconnectedException(ex);
     }
 
     private static Throwable unwrap(Throwable ex) {

@@ -85,4 +85,9 @@ public class RegistryRouter {
     public static RegistryRoute route(ServerRequest request) {
         return (RegistryRoute) request.attributes().get(ROUTE_ATTRIBUTE);
     }
+
+    /** The route the exchange was dispatched with, or null when it never reached the route table. */
+    public static RegistryRoute route(org.springframework.web.server.ServerWebExchange exchange) {
+        return exchange.getAttribute(ROUTE_ATTRIBUTE);
+    }
 }

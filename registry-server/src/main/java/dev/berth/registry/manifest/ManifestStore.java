@@ -5,7 +5,9 @@ import dev.berth.oci.Digest;
 import dev.berth.oci.ManifestParser;
 import dev.berth.oci.OciJson;
 import dev.berth.oci.ParsedManifest;
+import dev.berth.registry.cache.RegistryCaches;
 import dev.berth.registry.storage.BlobStore;
+import dev.berth.registry.storage.GcMarkers;
 import dev.berth.registry.storage.RegistryLayout;
 import dev.berth.registry.storage.RepositoryLinks;
 import dev.berth.storage.PathNotFoundException;
@@ -26,24 +28,43 @@ public class ManifestStore {
     private final StorageDriver driver;
     private final BlobStore blobs;
     private final RepositoryLinks links;
+    private final GcMarkers markers;
+    private final RegistryCaches caches;
 
     public ManifestStore(StorageDriver driver, BlobStore blobs, RepositoryLinks links) {
+        this(driver, blobs, links, RegistryCaches.disabled());
+    }
+
+    public ManifestStore(StorageDriver driver, BlobStore blobs, RepositoryLinks links, RegistryCaches caches) {
         this.driver = driver;
         this.blobs = blobs;
         this.links = links;
+        this.markers = new GcMarkers(driver);
+        this.caches = caches;
     }
 
-    /** The descriptor of manifest {@code digest} in repository {@code name}, if the repository holds it. */
+    /**
+     * The descriptor of manifest {@code digest} in repository {@code name}, if the repository holds it; possibly
+     * from the cache. A revision is cached only while no garbage collector has announced its deletion, and
+     * expires before one can carry it out (see {@code dev.berth.registry.cache}).
+     */
     public Optional<Descriptor> stat(String name, Digest digest) throws IOException {
-        byte[] link;
-        try {
-            link = driver.getContent(RegistryLayout.manifestRevision(name, digest));
-        } catch (PathNotFoundException e) {
-            return Optional.empty();
-        }
-        return Optional.of(readLink(link, digest));
+        return caches.revision(name, digest, () -> {
+            GcMarkers.State state = markers.state(RegistryLayout.manifestRevisionDir(name, digest), "link");
+            if (!state.content()) {
+                return RegistryCaches.Answer.absent();
+            }
+            byte[] link;
+            try {
+                link = driver.getContent(RegistryLayout.manifestRevision(name, digest));
+            } catch (PathNotFoundException e) {
+                return RegistryCaches.Answer.absent();
+            }
+            return new RegistryCaches.Answer<>(readLink(link, digest), !state.intent() && !state.claimed());
+        });
     }
 
+    /** Whether the repository holds the revision, read from storage: for writers that rely on the answer. */
     public boolean exists(String name, Digest digest) throws IOException {
         try {
             driver.stat(RegistryLayout.manifestRevision(name, digest));
@@ -105,6 +126,7 @@ public class ManifestStore {
         Descriptor descriptor = Descriptor.of(mediaType, digest, body.length);
         driver.putContent(RegistryLayout.manifestRevision(name, digest),
                 OciJson.mapper().writeValueAsBytes(descriptor));
+        caches.invalidateRevision(name, digest);
         return descriptor;
     }
 
@@ -115,6 +137,8 @@ public class ManifestStore {
             return true;
         } catch (PathNotFoundException e) {
             return false;
+        } finally {
+            caches.invalidateRevision(name, digest);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.berth.registry.manifest;
 
 import dev.berth.oci.Digest;
 import dev.berth.oci.InvalidDigestException;
+import dev.berth.registry.cache.RegistryCaches;
 import dev.berth.registry.storage.RegistryLayout;
 import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageDriver;
@@ -11,16 +12,36 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** The tags of repositories: each tag is a link holding the digest of the manifest it points at. */
+/**
+ * The tags of repositories: each tag is a link holding the digest of the manifest it points at. Pulls resolve
+ * tags through the cache; writes invalidate it.
+ */
 public class TagStore {
     private final StorageDriver driver;
+    private final RegistryCaches caches;
 
     public TagStore(StorageDriver driver) {
-        this.driver = driver;
+        this(driver, RegistryCaches.disabled());
     }
 
-    /** The manifest digest {@code tag} points at, if the tag exists. */
+    public TagStore(StorageDriver driver, RegistryCaches caches) {
+        this.driver = driver;
+        this.caches = caches;
+    }
+
+    /**
+     * The manifest digest {@code tag} points at, if the tag exists; possibly from the cache, so a move or
+     * delete by another replica shows up to {@code berth.cache.ttl} late.
+     */
     public Optional<Digest> resolve(String name, String tag) throws IOException {
+        return caches.tag(name, tag, () -> {
+            Optional<Digest> target = read(name, tag);
+            return target.isEmpty() ? RegistryCaches.Answer.absent() : RegistryCaches.Answer.of(target.get());
+        });
+    }
+
+    /** The manifest digest {@code tag} points at, read from storage. */
+    private Optional<Digest> read(String name, String tag) throws IOException {
         byte[] link;
         try {
             link = driver.getContent(RegistryLayout.tagCurrent(name, tag));
@@ -37,6 +58,7 @@ public class TagStore {
     /** Points {@code tag} at {@code digest}, replacing what it pointed at (the write is atomic). */
     public void tag(String name, String tag, Digest digest) throws IOException {
         driver.putContent(RegistryLayout.tagCurrent(name, tag), digest.toString().getBytes(StandardCharsets.US_ASCII));
+        caches.invalidateTag(name, tag);
     }
 
     /** Removes a tag; false when it did not exist. */
@@ -46,6 +68,8 @@ public class TagStore {
             return true;
         } catch (PathNotFoundException e) {
             return false;
+        } finally {
+            caches.invalidateTag(name, tag);
         }
     }
 
@@ -66,11 +90,14 @@ public class TagStore {
         return tags;
     }
 
-    /** The tags pointing at {@code digest}. Reads every tag link: deletes by digest are rare. */
+    /**
+     * The tags pointing at {@code digest}, from storage (never the cache: a delete must not untag a tag that
+     * another replica has moved). Reads every tag link: deletes by digest are rare.
+     */
     public List<String> tagsOf(String name, Digest digest) throws IOException {
         List<String> result = new ArrayList<>();
         for (String tag : list(name)) {
-            if (resolve(name, tag).filter(digest::equals).isPresent()) {
+            if (read(name, tag).filter(digest::equals).isPresent()) {
                 result.add(tag);
             }
         }

@@ -18,12 +18,22 @@ public final class AccessPolicy {
     private static final Set<String> ALL = Set.of("pull", "push", "delete", "*");
     private final List<Rule> rules;
     private final Map<String, List<String>> groups;
+    private final Set<String> adminUsers;
+    private final String adminGroup;
 
     private record Rule(Set<String> users, Set<String> groups, String type, Pattern repository, Set<String> actions,
                         boolean anonymous) {
     }
 
     public AccessPolicy(List<AuthProperties.AccessRule> rules, Map<String, List<String>> groups) {
+        this(rules, groups, List.of(), "admins");
+    }
+
+    /** With the holders of the admin grant: {@code adminUsers} and the members of {@code adminGroup}. */
+    public AccessPolicy(List<AuthProperties.AccessRule> rules, Map<String, List<String>> groups,
+                        List<String> adminUsers, String adminGroup) {
+        this.adminUsers = Set.copyOf(adminUsers);
+        this.adminGroup = adminGroup;
         this.groups = Map.copyOf(groups);
         List<Rule> compiled = new ArrayList<>();
         for (AuthProperties.AccessRule r : rules) {
@@ -55,6 +65,9 @@ public final class AccessPolicy {
 
     /** Whether the user (null: anonymous) may perform {@code action} on the resource. */
     public boolean allows(String user, String type, String name, String action) {
+        if (ResourceScope.ADMIN.type().equals(type) && ResourceScope.ADMIN.name().equals(name)) {
+            return ALL.contains(action) && isAdmin(user);
+        }
         if (!validResource(type, name) || !ALL.contains(action)) {
             return false;
         }
@@ -75,6 +88,15 @@ public final class AccessPolicy {
             }
         }
         return false;
+    }
+
+    /** Whether the user has the admin grant ({@code /admin/**}); never an anonymous one. */
+    public boolean isAdmin(String user) {
+        if (user == null || user.isEmpty()) {
+            return false;
+        }
+        return adminUsers.contains(user)
+                || (adminGroup != null && groups.getOrDefault(adminGroup, List.of()).contains(user));
     }
 
     private boolean appliesTo(Rule rule, String user) {

@@ -29,6 +29,13 @@ public class AuthProperties {
      * a user gets only what a rule grants (the union of all matching rules).
      */
     private List<AccessRule> rules = new ArrayList<>();
+    /**
+     * Users with the admin grant ({@code /admin/**}, token scope {@code registry:admin:*}), besides the members of
+     * {@link #adminGroup}. Access rules do not grant it.
+     */
+    private List<String> adminUsers = new ArrayList<>();
+    /** The group (of {@code groups}) whose members have the admin grant. */
+    private String adminGroup = "admins";
 
     /** The authentication modes. */
     public enum AuthMode {
@@ -82,6 +89,22 @@ public class AuthProperties {
 
     public void setRules(List<AccessRule> rules) {
         this.rules = rules;
+    }
+
+    public List<String> getAdminUsers() {
+        return adminUsers;
+    }
+
+    public void setAdminUsers(List<String> adminUsers) {
+        this.adminUsers = adminUsers;
+    }
+
+    public String getAdminGroup() {
+        return adminGroup;
+    }
+
+    public void setAdminGroup(String adminGroup) {
+        this.adminGroup = adminGroup;
     }
 
     /** {@code berth.auth.htpasswd.*}. */

@@ -122,6 +122,9 @@ final class ChallengeResponder implements ServerAuthenticationEntryPoint, Server
     }
 
     private static List<ResourceScope> required(ServerWebExchange exchange) {
+        if (OperationsAuthorizationManager.isAdminPath(exchange)) {
+            return List.of(ResourceScope.ADMIN);
+        }
         try {
             RegistryRoute route = RegistryRoute.parse(exchange.getRequest().getPath().pathWithinApplication().value());
             return RequiredAccess.of(exchange.getRequest().getMethod(), route,

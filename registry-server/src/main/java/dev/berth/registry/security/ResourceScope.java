@@ -18,6 +18,8 @@ import java.util.Set;
 public record ResourceScope(String type, String name, Set<String> actions) {
     /** The scope {@code _catalog} requires. */
     public static final ResourceScope CATALOG = new ResourceScope("registry", "catalog", Set.of("*"));
+    /** The scope {@code /admin/**} requires of a token. */
+    public static final ResourceScope ADMIN = new ResourceScope("registry", "admin", Set.of("*"));
 
     public ResourceScope {
         actions = Set.copyOf(new LinkedHashSet<>(actions));

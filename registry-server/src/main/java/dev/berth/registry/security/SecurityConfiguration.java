@@ -7,16 +7,25 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.web.server.ManagementPortType;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.security.autoconfigure.actuate.web.reactive.EndpointRequest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.core.env.Environment;
 import org.springframework.http.HttpMethod;
+import org.springframework.security.authorization.ReactiveAuthorizationManager;
 import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.authentication.AuthenticationWebFilter;
+import org.springframework.security.web.server.authorization.AuthorizationContext;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
 import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
+import org.springframework.security.web.server.util.matcher.OrServerWebExchangeMatcher;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatcher;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
 import org.springframework.web.reactive.function.server.RequestPredicates;
@@ -30,8 +39,14 @@ import org.springframework.web.reactive.function.server.ServerResponse;
  * authentication filter (Basic or Bearer, see {@link RegistryAuthenticationManager}), one authorization decision
  * ({@link RegistryAuthorizationManager}) and the {@link ChallengeResponder} for refusals; sessions, CSRF, request
  * caching and cache headers are off, since registry clients are not browsers.
+ *
+ * <p>A second chain with the same filters covers the operations endpoints ({@link OperationsAuthorizationManager}):
+ * {@code /admin/**} and, when the actuator shares the main port, every actuator endpoint but {@code health}
+ * (with its liveness and readiness probes) and {@code info}. With {@code mode=none} it matches nothing either.
+ * Only in a reactive web application: the {@code gc} command runs without one.
  */
 @Configuration(proxyBeanMethods = false)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
 public class SecurityConfiguration {
 
     @Bean
@@ -47,7 +62,8 @@ public class SecurityConfiguration {
 
     @Bean
     AccessPolicy accessPolicy(AuthProperties properties) {
-        return new AccessPolicy(properties.getRules(), properties.getGroups());
+        return new AccessPolicy(properties.getRules(), properties.getGroups(), properties.getAdminUsers(),
+                properties.getAdminGroup());
     }
 
     @Bean
@@ -112,14 +128,41 @@ public class SecurityConfiguration {
         if (properties.getMode() == AuthProperties.AuthMode.NONE) {
             return http.securityMatcher(exchange -> ServerWebExchangeMatcher.MatchResult.notMatch()).build();
         }
-        ChallengeResponder responder = new ChallengeResponder(properties, throttle, errors);
+        return statelessChain(http, ServerWebExchangeMatchers.pathMatchers("/v2", "/v2/**"), authentication,
+                new RegistryAuthorizationManager(properties.getMode(), policy),
+                new ChallengeResponder(properties, throttle, errors));
+    }
+
+    /** {@code /admin/**} and the actuator endpoints other than health and info; see the class comment. */
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    SecurityWebFilterChain operationsSecurityChain(ServerHttpSecurity http, AuthProperties properties,
+                                                   RegistryAuthenticationManager authentication, AccessPolicy policy,
+                                                   FailureThrottle throttle, RegistryErrorHandler errors,
+                                                   Environment environment) {
+        if (properties.getMode() == AuthProperties.AuthMode.NONE) {
+            return http.securityMatcher(exchange -> ServerWebExchangeMatcher.MatchResult.notMatch()).build();
+        }
+        ServerWebExchangeMatcher admin = ServerWebExchangeMatchers.pathMatchers("/admin", "/admin/**");
+        ServerWebExchangeMatcher matcher = ManagementPortType.get(environment) == ManagementPortType.SAME
+                ? new OrServerWebExchangeMatcher(admin,
+                        EndpointRequest.toAnyEndpoint().excluding("health", "info"))
+                : admin;
+        return statelessChain(http, matcher, authentication, new OperationsAuthorizationManager(policy),
+                new ChallengeResponder(properties, throttle, errors));
+    }
+
+    private static SecurityWebFilterChain statelessChain(ServerHttpSecurity http, ServerWebExchangeMatcher matcher,
+                                                         RegistryAuthenticationManager authentication,
+                                                         ReactiveAuthorizationManager<AuthorizationContext> access,
+                                                         ChallengeResponder responder) {
         AuthenticationWebFilter authenticationFilter = new AuthenticationWebFilter(authentication);
         authenticationFilter.setServerAuthenticationConverter(authentication);
         authenticationFilter.setAuthenticationFailureHandler(responder);
         // Stateless: every request carries its credentials, nothing is kept in a session.
         authenticationFilter.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
         return http
-                .securityMatcher(ServerWebExchangeMatchers.pathMatchers("/v2", "/v2/**"))
+                .securityMatcher(matcher)
                 .csrf(ServerHttpSecurity.CsrfSpec::disable)
                 .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
                 .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
@@ -130,8 +173,7 @@ public class SecurityConfiguration {
                 // Blob responses carry their own caching headers; Spring's no-cache default would clobber them.
                 .headers(headers -> headers.cache(ServerHttpSecurity.HeaderSpec.CacheSpec::disable))
                 .addFilterAt(authenticationFilter, SecurityWebFiltersOrder.AUTHENTICATION)
-                .authorizeExchange(exchanges -> exchanges.anyExchange()
-                        .access(new RegistryAuthorizationManager(properties.getMode(), policy)))
+                .authorizeExchange(exchanges -> exchanges.anyExchange().access(access))
                 .exceptionHandling(handling -> handling.authenticationEntryPoint(responder)
                         .accessDeniedHandler(responder))
                 .build();

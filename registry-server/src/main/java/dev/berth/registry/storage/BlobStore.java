@@ -2,6 +2,7 @@ package dev.berth.registry.storage;
 
 import dev.berth.oci.Digest;
 import dev.berth.oci.DigestAlgorithm;
+import dev.berth.registry.cache.RegistryCaches;
 import dev.berth.storage.FileInfo;
 import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageDriver;
@@ -27,6 +28,7 @@ public class BlobStore {
     private final StorageDriver driver;
     private final GcMarkers markers;
     private final long claimWaitMillis;
+    private final RegistryCaches caches;
 
     public BlobStore(StorageDriver driver) {
         this(driver, DEFAULT_CLAIM_WAIT);
@@ -34,9 +36,15 @@ public class BlobStore {
 
     /** With the longest time a writer waits for a garbage collector holding a claim (see {@link #commitFrom}). */
     public BlobStore(StorageDriver driver, Duration claimWait) {
+        this(driver, claimWait, RegistryCaches.disabled());
+    }
+
+    /** With the caches {@link #cachedSize} and {@link #readSmall} answer from. */
+    public BlobStore(StorageDriver driver, Duration claimWait, RegistryCaches caches) {
         this.driver = driver;
         this.markers = new GcMarkers(driver);
         this.claimWaitMillis = claimWait.toMillis();
+        this.caches = caches;
     }
 
     public StorageDriver driver() {
@@ -53,9 +61,31 @@ public class BlobStore {
         }
     }
 
-    /** Reads a small blob whole (manifests, configs). */
+    /**
+     * The blob's size if it is stored, possibly from the cache, for pulls ({@code HEAD}/{@code GET} of a blob).
+     * A size is cached only when the blob's directory holds no garbage-collection marker, and expires
+     * {@code berth.cache.ttl} after that check, before any collector can delete the bytes (see
+     * {@code dev.berth.registry.cache}): a cached answer never names a blob that cannot be read.
+     */
+    public Optional<Long> cachedSize(Digest digest) throws IOException {
+        return caches.blobSize(digest, () -> {
+            GcMarkers.State state = markers.state(RegistryLayout.blobDir(digest), "data");
+            if (!state.content()) {
+                return RegistryCaches.Answer.absent();
+            }
+            Optional<Long> size = size(digest);
+            return size.isEmpty() ? RegistryCaches.Answer.absent()
+                    : new RegistryCaches.Answer<>(size.get(), !state.intent() && !state.claimed());
+        });
+    }
+
+    /**
+     * Reads a small blob whole (manifests, configs). Manifest bodies are cached by digest: content never
+     * changes, and reading through a repository is guarded by its revision link, not by this method.
+     */
     public byte[] readSmall(Digest digest) throws IOException {
-        return driver.getContent(RegistryLayout.blobData(digest));
+        return caches.manifest(digest,
+                () -> RegistryCaches.Answer.of(driver.getContent(RegistryLayout.blobData(digest))));
     }
 
     /** Streams a blob from {@code offset}. */

@@ -1,6 +1,7 @@
 package dev.berth.registry.storage;
 
 import dev.berth.oci.Digest;
+import dev.berth.registry.cache.RegistryCaches;
 import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageDriver;
 import java.io.IOException;
@@ -13,12 +14,19 @@ import java.nio.charset.StandardCharsets;
 public class RepositoryLinks {
     private final StorageDriver driver;
     private final GcMarkers markers;
+    private final RegistryCaches caches;
 
     public RepositoryLinks(StorageDriver driver) {
-        this.driver = driver;
-        this.markers = new GcMarkers(driver);
+        this(driver, RegistryCaches.disabled());
     }
 
+    public RepositoryLinks(StorageDriver driver, RegistryCaches caches) {
+        this.driver = driver;
+        this.markers = new GcMarkers(driver);
+        this.caches = caches;
+    }
+
+    /** Whether the repository links the blob, read from storage: for writers that rely on the answer. */
     public boolean isLinked(String repository, Digest digest) throws IOException {
         try {
             driver.stat(RegistryLayout.layerLink(repository, digest));
@@ -28,9 +36,19 @@ public class RepositoryLinks {
         }
     }
 
+    /**
+     * Like {@link #isLinked}, possibly from the cache, for pulls: an unlink by another replica shows here up
+     * to {@code berth.cache.ttl} late, while the bytes stay readable (see {@code dev.berth.registry.cache}).
+     */
+    public boolean isLinkedCached(String repository, Digest digest) throws IOException {
+        return caches.link(repository, digest, () -> isLinked(repository, digest)
+                ? RegistryCaches.Answer.of(Boolean.TRUE) : RegistryCaches.Answer.absent());
+    }
+
     public void link(String repository, Digest digest) throws IOException {
         driver.putContent(RegistryLayout.layerLink(repository, digest),
                 digest.toString().getBytes(StandardCharsets.US_ASCII));
+        caches.invalidateLink(repository, digest);
     }
 
     /** Returns false when there was no link. */
@@ -40,6 +58,8 @@ public class RepositoryLinks {
             return true;
         } catch (PathNotFoundException e) {
             return false;
+        } finally {
+            caches.invalidateLink(repository, digest);
         }
     }
 

@@ -12,8 +12,12 @@ import dev.berth.storage.StorageDriver;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +50,16 @@ public class UploadSessions {
     private final RepositoryLinks links;
     private final long maxBlobSize;
     private final Clock clock;
+    private final List<CommitListener> listeners = new CopyOnWriteArrayList<>();
+
+    /** Told about every upload this process commits (metrics). */
+    public interface CommitListener {
+        /**
+         * @param size bytes of the blob
+         * @param took from the session's start (possibly on another replica) to its commit
+         */
+        void committed(UploadSession session, long size, Duration took);
+    }
 
     public UploadSessions(StorageDriver driver, BlobStore blobs, RepositoryLinks links, long maxBlobSize,
                           Clock clock) {
@@ -54,6 +68,10 @@ public class UploadSessions {
         this.links = links;
         this.maxBlobSize = maxBlobSize;
         this.clock = clock;
+    }
+
+    public void addListener(CommitListener listener) {
+        listeners.add(listener);
     }
 
     public long maxBlobSize() {
@@ -218,7 +236,19 @@ public class UploadSessions {
         blobs.commitFrom(data, expected);
         links.link(s.repository(), expected);
         deleteQuietly(s);
+        notifyCommitted(s, upload.size());
         return expected;
+    }
+
+    private void notifyCommitted(UploadSession session, long size) {
+        Duration took = Duration.between(session.startedAt(), clock.instant());
+        for (CommitListener listener : listeners) {
+            try {
+                listener.committed(session, size, took);
+            } catch (RuntimeException e) {
+                log.warn("upload {}: listener failed: {}", session.id(), e.toString());
+            }
+        }
     }
 
     private UploadException mismatch(UploadSession s, Digest expected, Digest actual) {
@@ -272,15 +302,16 @@ public class UploadSessions {
     /**
      * Cross-mounts {@code digest} into {@code repository} without an upload. The registry runs with automatic
      * cross-mounting: the client's {@code from} is only a hint, and any blob present in the global store can be
-     * mounted (access control, when added, must check the source repository here). Returns false when the blob
-     * is not stored, so the caller starts a normal upload instead.
+     * mounted (access control, when added, must check the source repository here). Returns the mounted blob's
+     * size, or empty when the blob is not stored, so the caller starts a normal upload instead.
      */
-    public boolean mount(String repository, Digest digest) throws IOException {
+    public OptionalLong mount(String repository, Digest digest) throws IOException {
         // retain() also protects the blob from a concurrent garbage collection until the manifest PUT.
         if (!blobs.retain(digest)) {
-            return false;
+            return OptionalLong.empty();
         }
         links.link(repository, digest);
-        return true;
+        Optional<Long> size = blobs.size(digest);
+        return size.isPresent() ? OptionalLong.of(size.get()) : OptionalLong.empty();
     }
 }

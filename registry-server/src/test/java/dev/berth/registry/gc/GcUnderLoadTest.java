@@ -57,6 +57,7 @@ class GcUnderLoadTest {
         registry.add("berth.storage.filesystem.root", ROOT::toString);
         registry.add("berth.gc.grace-period", () -> GRACE.toMillis() + "ms");
         registry.add("berth.gc.settle-delay", () -> "1s");
+        registry.add("berth.cache.ttl", () -> "500ms");
         registry.add("berth.gc.keep-untagged-for", () -> "0s");
         registry.add("berth.gc.parallelism", () -> "2");
     }

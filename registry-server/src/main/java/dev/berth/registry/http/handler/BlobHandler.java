@@ -5,6 +5,9 @@ import dev.berth.oci.ErrorCode;
 import dev.berth.registry.config.BerthProperties;
 import dev.berth.registry.http.RegistryException;
 import dev.berth.registry.http.RegistryRoute;
+import dev.berth.registry.notify.Action;
+import dev.berth.registry.notify.Event;
+import dev.berth.registry.notify.RegistryEvents;
 import dev.berth.registry.storage.BlobStore;
 import dev.berth.registry.storage.Blocking;
 import dev.berth.registry.storage.RegistryLayout;
@@ -42,7 +45,8 @@ import reactor.core.publisher.Mono;
 @Component
 public class BlobHandler {
     private static final int STREAM_BUFFER = 64 * 1024;
-    private static final Duration REDIRECT_VALIDITY = Duration.ofMinutes(20);
+    /** The least a redirect needs; drivers sign for longer when configured to (berth.storage.s3.redirect-validity). */
+    private static final Duration REDIRECT_VALIDITY = Duration.ofMinutes(1);
     /** Blobs are immutable by digest, so caches may keep them for a year. */
     private static final String CACHE_CONTROL = "max-age=31536000";
 
@@ -50,12 +54,15 @@ public class BlobHandler {
     private final RepositoryLinks links;
     private final Blocking blocking;
     private final boolean deleteEnabled;
+    private final RegistryEvents events;
 
-    public BlobHandler(BlobStore blobs, RepositoryLinks links, Blocking blocking, BerthProperties properties) {
+    public BlobHandler(BlobStore blobs, RepositoryLinks links, Blocking blocking, BerthProperties properties,
+                       RegistryEvents events) {
         this.blobs = blobs;
         this.links = links;
         this.blocking = blocking;
         this.deleteEnabled = properties.getStorage().getDelete().isEnabled();
+        this.events = events;
     }
 
     public Mono<ServerResponse> get(ServerRequest request, RegistryRoute route) {
@@ -72,6 +79,11 @@ public class BlobHandler {
             return Mono.error(new RegistryException(ErrorCode.UNSUPPORTED, "blob deletion is disabled", null));
         }
         return blocking.call(() -> links.unlink(route.name(), route.digest()))
+                .doOnNext(unlinked -> {
+                    if (unlinked) {
+                        events.publish(request, Action.DELETE, Event.Target.blob(route.name(), route.digest(), -1));
+                    }
+                })
                 .flatMap(unlinked -> unlinked
                         ? ServerResponse.accepted().header(HttpHeaders.CONTENT_LENGTH, "0").build()
                         : Mono.error(blobUnknown(route.digest())));
@@ -84,6 +96,9 @@ public class BlobHandler {
     private Mono<ServerResponse> serve(ServerRequest request, RegistryRoute route, boolean withBody) {
         Digest digest = route.digest();
         return blocking.call(() -> locate(route.name(), digest, withBody)).flatMap(blob -> {
+            if (withBody) {
+                events.publish(request, Action.PULL, Event.Target.blob(route.name(), digest, blob.size()));
+            }
             if (blob.redirect().isPresent()) {
                 return ServerResponse.temporaryRedirect(blob.redirect().get())
                         .header("Docker-Content-Digest", digest.toString())
@@ -122,10 +137,11 @@ public class BlobHandler {
     }
 
     private Located locate(String repository, Digest digest, boolean forGet) throws IOException {
-        if (!links.isLinked(repository, digest)) {
+        // Cached answers are safe here: a cached "present" is never a blob that cannot be read (d.b.r.cache).
+        if (!links.isLinkedCached(repository, digest)) {
             throw blobUnknown(digest);
         }
-        long size = blobs.size(digest).orElseThrow(() -> blobUnknown(digest));
+        long size = blobs.cachedSize(digest).orElseThrow(() -> blobUnknown(digest));
         StorageDriver driver = blobs.driver();
         String path = RegistryLayout.blobData(digest);
         Optional<URI> redirect = forGet && driver instanceof RedirectCapable r

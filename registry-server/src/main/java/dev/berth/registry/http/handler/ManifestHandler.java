@@ -13,6 +13,9 @@ import dev.berth.registry.http.RegistryException;
 import dev.berth.registry.http.RegistryRoute;
 import dev.berth.registry.manifest.Catalog;
 import dev.berth.registry.manifest.ManifestService;
+import dev.berth.registry.notify.Action;
+import dev.berth.registry.notify.Event;
+import dev.berth.registry.notify.RegistryEvents;
 import dev.berth.registry.storage.Blocking;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -47,12 +50,15 @@ public class ManifestHandler {
     private final Catalog catalog;
     private final Blocking blocking;
     private final BerthProperties properties;
+    private final RegistryEvents events;
 
-    public ManifestHandler(ManifestService service, Catalog catalog, Blocking blocking, BerthProperties properties) {
+    public ManifestHandler(ManifestService service, Catalog catalog, Blocking blocking, BerthProperties properties,
+                           RegistryEvents events) {
         this.service = service;
         this.catalog = catalog;
         this.blocking = blocking;
         this.properties = properties;
+        this.events = events;
     }
 
     public Mono<ServerResponse> get(ServerRequest request, RegistryRoute route) {
@@ -60,7 +66,7 @@ public class ManifestHandler {
             Descriptor d = find(route);
             negotiate(request, d);
             return new Found(d, service.manifests().content(d.digest()));
-        }).flatMap(found -> {
+        }).doOnNext(found -> events.publish(request, Action.PULL, pulled(route, found.descriptor()))).flatMap(found -> {
             if (notModified(request, found.descriptor())) {
                 return ServerResponse.status(HttpStatus.NOT_MODIFIED)
                         .headers(h -> identity(h, found.descriptor())).build();
@@ -95,7 +101,9 @@ public class ManifestHandler {
                 }
                 return service.push(route.name(), body, parsed, digest, tags);
             });
-        }).flatMap(pushed -> ServerResponse.status(HttpStatus.CREATED).headers(h -> {
+        }).doOnNext(pushed -> events.publishAll(request, Action.PUSH,
+                Event.Target.manifests(route.name(), pushed.descriptor(), pushed.tags())))
+                .flatMap(pushed -> ServerResponse.status(HttpStatus.CREATED).headers(h -> {
             h.set(HttpHeaders.LOCATION, "/v2/" + route.name() + "/manifests/" + pushed.descriptor().digest());
             h.set(DOCKER_CONTENT_DIGEST, pushed.descriptor().digest().toString());
             h.setContentLength(0);
@@ -121,10 +129,22 @@ public class ManifestHandler {
                 throw unknown(route);
             }
             return Boolean.TRUE;
-        }).flatMap(ok -> ServerResponse.accepted().headers(h -> h.setContentLength(0)).build());
+        }).doOnNext(ok -> events.publish(request, Action.DELETE, deleted(route)))
+                .flatMap(ok -> ServerResponse.accepted().headers(h -> h.setContentLength(0)).build());
     }
 
     private record Found(Descriptor descriptor, byte[] body) {
+    }
+
+    /** The target of a delete event: the tag, or the manifest by digest. */
+    private static Event.Target deleted(RegistryRoute route) {
+        return route.isTag() ? Event.Target.tag(route.name(), route.reference())
+                : Event.Target.manifest(route.name(), route.digest());
+    }
+
+    /** The target of a pull event: by tag when the route names one. */
+    private static Event.Target pulled(RegistryRoute route, Descriptor d) {
+        return Event.Target.manifest(route.name(), d, route.isTag() ? route.reference() : null);
     }
 
     /** The manifest the route names, or a 404 that says whether the repository or the manifest is unknown. */

@@ -7,6 +7,9 @@ import dev.berth.oci.InvalidDigestException;
 import dev.berth.registry.config.BerthProperties;
 import dev.berth.registry.http.RegistryException;
 import dev.berth.registry.http.RegistryRoute;
+import dev.berth.registry.notify.Action;
+import dev.berth.registry.notify.Event;
+import dev.berth.registry.notify.RegistryEvents;
 import dev.berth.registry.storage.Blocking;
 import dev.berth.registry.upload.UploadException;
 import dev.berth.registry.upload.UploadSession;
@@ -40,11 +43,14 @@ public class UploadHandler {
     private final UploadSessions sessions;
     private final Blocking blocking;
     private final long chunkMinLength;
+    private final RegistryEvents events;
 
-    public UploadHandler(UploadSessions sessions, Blocking blocking, BerthProperties properties) {
+    public UploadHandler(UploadSessions sessions, Blocking blocking, BerthProperties properties,
+                         RegistryEvents events) {
         this.sessions = sessions;
         this.blocking = blocking;
         this.chunkMinLength = properties.getUploads().getChunkMinLength().toBytes();
+        this.events = events;
     }
 
     /** POST: starts a session (202), uploads a whole blob ({@code ?digest=}, 201) or mounts one (201). */
@@ -55,7 +61,9 @@ public class UploadHandler {
             Digest digest = digestParam(mount.get());
             // "from" is a hint only: mounting works from any repository (see UploadSessions.mount).
             return blocking.call(() -> sessions.mount(name, digest))
-                    .flatMap(mounted -> mounted ? created(name, digest) : startSession(request, name));
+                    .doOnNext(size -> size.ifPresent(s ->
+                            events.publish(request, Action.MOUNT, Event.Target.blob(name, digest, s))))
+                    .flatMap(size -> size.isPresent() ? created(name, digest) : startSession(request, name));
         }
         Optional<String> digestParam = request.queryParam("digest");
         if (digestParam.isPresent()) {
@@ -149,7 +157,8 @@ public class UploadHandler {
                             return append(upload, request).then(blocking.call(() -> {
                                 checkReceived(upload, range, declared);
                                 return sessions.complete(upload, digest);
-                            }));
+                            })).doOnNext(committed -> events.publish(request, Action.PUSH,
+                                    Event.Target.blob(session.repository(), committed, upload.size())));
                         },
                         upload -> blocking.run(() -> sessions.suspend(upload)),
                         (upload, error) -> blocking.run(() -> endAfterError(upload, error, discardOnError)),
