@@ -1,5 +1,6 @@
 package dev.berth.registry.notify;
 
+import dev.berth.registry.support.RepositoryGlob;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -26,7 +27,7 @@ record EndpointFilter(Set<String> actions, List<Pattern> repositories, Set<Strin
                         + "': unknown action '" + action + "' (expected push, pull, delete or mount)");
             }
         }
-        List<Pattern> globs = endpoint.getRepositories().stream().map(EndpointFilter::glob).toList();
+        List<Pattern> globs = endpoint.getRepositories().stream().map(RepositoryGlob::compile).toList();
         Set<String> ignored = endpoint.getIgnoredMediaTypes().stream().map(t -> t.trim().toLowerCase(Locale.ROOT))
                 .collect(Collectors.toUnmodifiableSet());
         return new EndpointFilter(actions, globs, ignored);
@@ -49,23 +50,5 @@ record EndpointFilter(Set<String> actions, List<Pattern> repositories, Set<Strin
             }
         }
         return false;
-    }
-
-    static Pattern glob(String glob) {
-        StringBuilder regex = new StringBuilder();
-        for (int i = 0; i < glob.length(); i++) {
-            char c = glob.charAt(i);
-            if (c == '*' && i + 1 < glob.length() && glob.charAt(i + 1) == '*') {
-                regex.append(".*");
-                i++;
-            } else if (c == '*') {
-                regex.append("[^/]*");
-            } else if (c == '?') {
-                regex.append("[^/]");
-            } else {
-                regex.append(Pattern.quote(String.valueOf(c)));
-            }
-        }
-        return Pattern.compile(regex.toString());
     }
 }

@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import dev.berth.registry.support.RepositoryGlob;
 import java.util.regex.Pattern;
 
 /**
@@ -38,7 +39,7 @@ public final class AccessPolicy {
         List<Rule> compiled = new ArrayList<>();
         for (AuthProperties.AccessRule r : rules) {
             compiled.add(new Rule(Set.copyOf(r.getUsers()), Set.copyOf(r.getGroups()), r.getType(),
-                    glob(r.getRepository()), Set.copyOf(r.getActions()), r.isAnonymous()));
+                    RepositoryGlob.compile(r.getRepository()), Set.copyOf(r.getActions()), r.isAnonymous()));
         }
         this.rules = List.copyOf(compiled);
     }
@@ -117,24 +118,5 @@ public final class AccessPolicy {
             case "registry" -> name.equals("catalog");
             default -> false;
         };
-    }
-
-    /** {@code **}: anything; {@code *}: anything but '/'; {@code ?}: one character other than '/'. */
-    static Pattern glob(String glob) {
-        StringBuilder regex = new StringBuilder();
-        for (int i = 0; i < glob.length(); i++) {
-            char c = glob.charAt(i);
-            if (c == '*' && i + 1 < glob.length() && glob.charAt(i + 1) == '*') {
-                regex.append(".*");
-                i++;
-            } else if (c == '*') {
-                regex.append("[^/]*");
-            } else if (c == '?') {
-                regex.append("[^/]");
-            } else {
-                regex.append(Pattern.quote(String.valueOf(c)));
-            }
-        }
-        return Pattern.compile(regex.toString());
     }
 }
