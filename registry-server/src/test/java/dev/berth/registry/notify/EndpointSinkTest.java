@@ -63,6 +63,11 @@ class EndpointSinkTest {
                 sink.offer(event("push", "retried", "m"));
                 assertThat(receiver.await(e -> e.path("target").path("repository").asString().equals("retried"),
                         Duration.ofSeconds(10))).isNotNull();
+                // The sink counts the delivery once the receiver's answer is back, just after the receiver saw it.
+                long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                while (sink.stats().delivered() == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
                 assertThat(receiver.requests()).isEqualTo(3);
                 assertThat(sink.stats().failedAttempts()).isEqualTo(2);
                 assertThat(sink.stats().delivered()).isEqualTo(1);
