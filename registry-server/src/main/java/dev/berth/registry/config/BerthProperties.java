@@ -340,6 +340,12 @@ public class BerthProperties {
     }
 
     public static class Uploads {
+        /**
+         * Save each upload's running digest to storage after every request, so any replica continues hashing
+         * where another stopped (for load balancers without sticky sessions). Off: the digest stays in memory
+         * and hashes several times faster; an upload continued on another replica is re-read at its final PUT.
+         */
+        private boolean portableDigestState = false;
         /** The smallest PATCH chunk the registry asks clients for, sent as {@code OCI-Chunk-Min-Length}. */
         private DataSize chunkMinLength = DataSize.ofMegabytes(5);
         /** Largest blob accepted in one upload. */
@@ -348,6 +354,14 @@ public class BerthProperties {
         private Duration sessionTtl = Duration.ofHours(24);
         /** How often this replica purges upload sessions older than {@code session-ttl}; 0 turns it off. */
         private Duration purgeInterval = Duration.ofHours(1);
+
+        public boolean isPortableDigestState() {
+            return portableDigestState;
+        }
+
+        public void setPortableDigestState(boolean portableDigestState) {
+            this.portableDigestState = portableDigestState;
+        }
 
         public DataSize getChunkMinLength() {
             return chunkMinLength;

@@ -93,7 +93,7 @@ public class StorageConfiguration {
     UploadSessions uploadSessions(StorageDriver driver, BlobStore blobs, RepositoryLinks links,
                                   BerthProperties properties) {
         return new UploadSessions(driver, blobs, links, properties.getUploads().getMaxBlobSize().toBytes(),
-                Clock.systemUTC());
+                Clock.systemUTC(), properties.getUploads().isPortableDigestState());
     }
 
     /** Purges idle upload sessions every {@code berth.uploads.purge-interval}. */

@@ -18,6 +18,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,12 +29,17 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code startedat} marks the session (start time and the algorithm of its running digest);</li>
  *   <li>{@code data} is the driver's unfinished object, appended by each PATCH and published by commit;</li>
- *   <li>{@code hashstates/<alg>/<offset>} is the running digest saved after each request, so the next request
- *       resumes hashing at {@code offset} without reading the data back.</li>
+ *   <li>{@code hashstates/<alg>/<offset>}, with {@code berth.uploads.portable-digest-state}, is the running
+ *       digest saved after each request, so the next request, on any replica, resumes hashing at
+ *       {@code offset} without reading the data back.</li>
  * </ul>
  *
- * When no state matches the current size (a crash between writing bytes and saving the state), hashing is
- * deferred: the final PUT publishes the data inside the session directory and re-hashes it by reading it
+ * By default the running digest is the JDK's, several times faster (it uses the CPU's SHA instructions) but
+ * not exportable: it stays in this process's memory between requests, so a request that continues an upload
+ * here resumes hashing at once, and one that lands on another replica defers hashing to the final PUT.
+ *
+ * When no digest matches the current size (another replica, or a crash between writing bytes and saving
+ * the state), hashing is deferred: the final PUT publishes the data inside the session directory and re-hashes it by reading it
  * back. The same happens when the final digest uses another algorithm than the session's running digest.
  * Either way a blob becomes visible only after its digest and size are verified, by one atomic move.
  *
@@ -50,6 +57,10 @@ public class UploadSessions {
     private final RepositoryLinks links;
     private final long maxBlobSize;
     private final Clock clock;
+    private final boolean portableDigests;
+    /** Fast digests between the requests of an upload, keyed by session and offset; lost on restart. */
+    private final Cache<String, RunningDigest> liveDigests = Caffeine.newBuilder()
+            .maximumSize(10_000).expireAfterAccess(Duration.ofHours(1)).build();
     private final List<CommitListener> listeners = new CopyOnWriteArrayList<>();
 
     /** Told about every upload this process commits (metrics). */
@@ -61,8 +72,10 @@ public class UploadSessions {
         void committed(UploadSession session, long size, Duration took);
     }
 
+    /** @param portableDigests save digest states to storage (replicas without sticky sessions) */
     public UploadSessions(StorageDriver driver, BlobStore blobs, RepositoryLinks links, long maxBlobSize,
-                          Clock clock) {
+                          Clock clock, boolean portableDigests) {
+        this.portableDigests = portableDigests;
         this.driver = driver;
         this.blobs = blobs;
         this.links = links;
@@ -144,7 +157,15 @@ public class UploadSessions {
 
     private RunningDigest loadDigest(UploadSession session, long offset) throws IOException {
         if (offset == 0) {
-            return RunningDigest.start(session.algorithm());
+            return RunningDigest.start(session.algorithm(), portableDigests);
+        }
+        RunningDigest live = liveDigests.asMap().remove(liveKey(session, offset));
+        if (live != null) {
+            return live;
+        }
+        if (!portableDigests) {
+            log.debug("upload {}: continued away from its digest; the final PUT will re-hash", session.id());
+            return null;
         }
         try {
             byte[] state = driver.getContent(RegistryLayout.uploadHashState(session.repository(), session.id(),
@@ -176,9 +197,19 @@ public class UploadSessions {
         RunningDigest digest = upload.digest();
         if (digest != null && upload.written() > 0) {
             UploadSession s = upload.session();
-            driver.putContent(RegistryLayout.uploadHashState(s.repository(), s.id(), s.algorithm(), upload.size()),
-                    digest.state());
+            if (digest.portable()) {
+                driver.putContent(RegistryLayout.uploadHashState(s.repository(), s.id(), s.algorithm(),
+                        upload.size()), digest.state());
+            } else {
+                liveDigests.put(liveKey(s, upload.size()), digest);
+            }
+        } else if (digest != null) {
+            liveDigests.put(liveKey(upload.session(), upload.size()), digest);
         }
+    }
+
+    private static String liveKey(UploadSession session, long offset) {
+        return session.repository() + "/" + session.id() + "@" + offset;
     }
 
     /** Like {@link #suspend}, for cleanup paths where a second failure must not hide the first. */
@@ -258,7 +289,7 @@ public class UploadSessions {
     }
 
     private Digest rehash(String path, DigestAlgorithm algorithm) throws IOException {
-        RunningDigest digest = RunningDigest.start(algorithm);
+        RunningDigest digest = RunningDigest.start(algorithm, false);
         byte[] buffer = new byte[64 * 1024];
         try (InputStream in = driver.reader(path, 0)) {
             int n;

@@ -17,28 +17,39 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.context.TestPropertySource;
 
 /**
  * Upload state lives in storage: a second registry instance (a replica: its own Spring context, driver and
  * port, over the same storage root) continues uploads the first one started, and the other way round.
  */
+@TestPropertySource(properties = "berth.uploads.portable-digest-state=true")
 class UploadReplicaTest extends BlobApiSupport {
     private static ConfigurableApplicationContext replica;
     private static int replicaPort;
+    /** A replica in the default mode: its digests stay in its memory. */
+    private static ConfigurableApplicationContext fastReplica;
+    private static int fastReplicaPort;
 
     @BeforeAll
     static void startReplica() {
         replica = new SpringApplicationBuilder(RegistryApplication.class)
-                .properties("server.port=0", "berth.storage.filesystem.root=" + ROOT,
-                        "spring.main.banner-mode=off")
-                .run();
+                // Arguments, not default properties: application.properties would override those (port 5000).
+                .run("--server.port=0", "--berth.storage.filesystem.root=" + ROOT,
+                        "--spring.main.banner-mode=off", "--berth.uploads.portable-digest-state=true");
         replicaPort = ((WebServerApplicationContext) replica).getWebServer().getPort();
+        fastReplica = new SpringApplicationBuilder(RegistryApplication.class)
+                .run("--server.port=0", "--berth.storage.filesystem.root=" + ROOT, "--spring.main.banner-mode=off");
+        fastReplicaPort = ((WebServerApplicationContext) fastReplica).getWebServer().getPort();
     }
 
     @AfterAll
     static void stopReplica() {
         if (replica != null) {
             replica.close();
+        }
+        if (fastReplica != null) {
+            fastReplica.close();
         }
     }
 
@@ -98,6 +109,22 @@ class UploadReplicaTest extends BlobApiSupport {
         deleteTree(ROOT.resolve(RegistryLayout.uploadHashStates(repo, id, DigestAlgorithm.SHA256).substring(1)));
         send("PATCH", onReplica(location), Arrays.copyOfRange(content, 20_000, 50_000));
         Resp put = send("PUT", onReplica(location) + "?digest=" + sha256(content), (byte[]) null);
+        assertThat(put.status()).as("%s", put).isEqualTo(201);
+        assertThat(get(blobPath(repo, sha256(content))).body()).isEqualTo(content);
+    }
+
+    @Test
+    void aReplicaWithInMemoryDigestsFinishesAnUploadOthersStartedByReadingItBack() throws IOException {
+        String repo = newRepo("fast");
+        byte[] content = randomBytes(70_000, 42);
+        String location = startUpload(repo, "");
+        String fast = "http://127.0.0.1:" + fastReplicaPort + location;
+        send("PATCH", location, Arrays.copyOfRange(content, 0, 30_000));
+        // Two requests on the fast replica: the second continues the first one's in-memory digest.
+        assertThat(send("PATCH", fast, Arrays.copyOfRange(content, 30_000, 50_000)).status()).isEqualTo(202);
+        assertThat(send("PATCH", fast, Arrays.copyOfRange(content, 50_000, 70_000)).status()).isEqualTo(202);
+
+        Resp put = send("PUT", fast + "?digest=" + sha256(content), (byte[]) null);
         assertThat(put.status()).as("%s", put).isEqualTo(201);
         assertThat(get(blobPath(repo, sha256(content))).body()).isEqualTo(content);
     }
