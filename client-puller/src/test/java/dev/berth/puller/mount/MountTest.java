@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * made from a pulled image must run under runc.
  */
 class MountTest {
-    private static Path work;
+    static Path work;
     private static TestRegistry registry;
     private static TestImages images;
     private static Store store;
@@ -46,7 +46,12 @@ class MountTest {
     @BeforeAll
     static void start() throws IOException {
         work = Files.createTempDirectory("berth-mount-test");
-        registry = TestRegistry.start(work.resolve("registry"));
+        startWith(TestRegistry.start(work.resolve("registry")));
+    }
+
+    /** Pushes the test images to {@code started} and prepares the store; subclasses pick another registry. */
+    static void startWith(TestRegistry started) throws IOException {
+        registry = started;
         images = TestImages.build(work.resolve("layout"));
         images.pushAll(registry, "test/img");
         store = Store.open(work.resolve("root"));

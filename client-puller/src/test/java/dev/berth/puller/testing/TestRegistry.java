@@ -57,6 +57,25 @@ public final class TestRegistry implements AutoCloseable {
         return r;
     }
 
+    /**
+     * Berth's own registry, from the jar the registry-server module built (system property
+     * {@code berth.registry.jar}, set by the integration-test run), with filesystem storage under {@code dir}.
+     */
+    public static TestRegistry startBerth(Path dir) throws IOException {
+        String jar = System.getProperty("berth.registry.jar");
+        if (jar == null || !Files.isRegularFile(Path.of(jar))) {
+            throw new IOException("Berth's registry jar is missing (" + jar + "): run mvn verify from the root");
+        }
+        Files.createDirectories(dir);
+        int port = freePort();
+        Process p = new ProcessBuilder("java", "-Xmx256m", "-jar", jar, "--server.port=" + port,
+                "--berth.storage.filesystem.root=" + dir.resolve("data"))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+        TestRegistry r = new TestRegistry(dir, port, p, null, null);
+        r.awaitReady();
+        return r;
+    }
+
     public int port() {
         return port;
     }
@@ -85,7 +104,7 @@ public final class TestRegistry implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IOException("docker-registry exited: " + Files.readString(log()));
+                throw new IOException("registry exited: " + Files.readString(log()));
             }
             try {
                 HttpURLConnection c = (HttpURLConnection) URI.create("http://" + host() + "/v2/").toURL()
@@ -106,7 +125,7 @@ public final class TestRegistry implements AutoCloseable {
                 throw new IOException(e);
             }
         }
-        throw new IOException("docker-registry did not start: " + Files.readString(log()));
+        throw new IOException("registry did not start: " + Files.readString(log()));
     }
 
     public static int freePort() throws IOException {
