@@ -83,8 +83,7 @@ final class ChallengeResponder implements ServerAuthenticationEntryPoint, Server
 
     private RegistryException unauthorized(ServerWebExchange exchange, String error, String message) {
         return new RegistryException(ErrorCode.UNAUTHORIZED, message, requiredText(exchange))
-                .withHeader("WWW-Authenticate", challenge(exchange, error))
-                .withHeader("Docker-Distribution-API-Version", "registry/2.0");
+                .withHeader("WWW-Authenticate", challenge(exchange, error));
     }
 
     String challenge(ServerWebExchange exchange, String error) {
