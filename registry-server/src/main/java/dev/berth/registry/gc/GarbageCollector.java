@@ -7,12 +7,11 @@ import dev.berth.oci.OciJson;
 import dev.berth.registry.cache.RegistryCaches;
 import dev.berth.registry.storage.GcMarkers;
 import dev.berth.registry.storage.RegistryLayout;
+import dev.berth.registry.upload.UploadPurger;
 import dev.berth.storage.BatchDeleteCapable;
-import dev.berth.storage.CheckedStorageDriver;
 import dev.berth.storage.FileInfo;
 import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageDriver;
-import dev.berth.storage.s3.S3Driver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -562,33 +561,10 @@ public final class GarbageCollector {
                 throws IOException, InterruptedException {
             Instant cutoff = t0.minus(options.uploadTtl());
             AtomicLong purged = new AtomicLong();
-            parallel(new ArrayList<>(repositories), name -> {
-                String uploads = RegistryLayout.uploads(name);
-                Map<String, Instant> activity = new HashMap<>();
-                walk(uploads, info -> {
-                    String[] p = relative(uploads, info.path());
-                    Instant time = info.modTime() == null ? Instant.EPOCH : info.modTime();
-                    activity.merge(p[0], time, (a, b) -> a.isAfter(b) ? a : b);
-                });
-                for (Map.Entry<String, Instant> session : activity.entrySet()) {
-                    if (session.getValue().isBefore(cutoff)) {
-                        if (!dryRun) {
-                            try {
-                                driver.delete(RegistryLayout.upload(name, session.getKey()));
-                            } catch (PathNotFoundException finishedMeanwhile) {
-                                continue;
-                            }
-                        }
-                        purged.incrementAndGet();
-                    }
-                }
-            });
+            parallel(new ArrayList<>(repositories),
+                    name -> purged.addAndGet(UploadPurger.purgeRepository(driver, name, cutoff, dryRun)));
             if (!dryRun) {
-                StorageDriver raw = driver instanceof CheckedStorageDriver checked ? checked.delegate() : driver;
-                if (raw instanceof S3Driver s3) {
-                    // Multipart uploads and sessions of the driver's own writers (not visible as objects).
-                    purged.addAndGet(s3.purgeUploads(options.uploadTtl()));
-                }
+                purged.addAndGet(UploadPurger.purgeDriverUploads(driver, options.uploadTtl()));
             }
             return purged.get();
         }

@@ -58,34 +58,50 @@ public final class UploadPurger implements AutoCloseable {
         Instant cutoff = clock.instant().minus(ttl);
         long purged = 0;
         for (String name : Repositories.all(driver)) {
-            String uploads = RegistryLayout.uploads(name);
-            Map<String, Instant> activity = new HashMap<>();
-            try {
-                driver.walk(uploads, info -> {
-                    String id = info.path().substring(uploads.length() + 1).split("/", 2)[0];
-                    Instant time = info.modTime() == null ? Instant.EPOCH : info.modTime();
-                    activity.merge(id, time, (a, b) -> a.isAfter(b) ? a : b);
-                    return true;
-                });
-            } catch (PathNotFoundException e) {
-                continue; // no uploads in this repository
-            }
-            for (Map.Entry<String, Instant> session : activity.entrySet()) {
-                if (session.getValue().isBefore(cutoff)) {
+            purged += purgeRepository(driver, name, cutoff, false);
+        }
+        return purged + purgeDriverUploads(driver, ttl);
+    }
+
+    /**
+     * Deletes (or, in a dry run, only counts) the upload sessions of one repository whose latest activity, the
+     * newest modification time of anything in the session, is before {@code cutoff}. Shared with the garbage
+     * collector, which purges as its last step with the storage's own clock.
+     */
+    public static long purgeRepository(StorageDriver driver, String name, Instant cutoff, boolean dryRun)
+            throws IOException {
+        String uploads = RegistryLayout.uploads(name);
+        Map<String, Instant> activity = new HashMap<>();
+        try {
+            driver.walk(uploads, info -> {
+                String id = info.path().substring(uploads.length() + 1).split("/", 2)[0];
+                Instant time = info.modTime() == null ? Instant.EPOCH : info.modTime();
+                activity.merge(id, time, (a, b) -> a.isAfter(b) ? a : b);
+                return true;
+            });
+        } catch (PathNotFoundException e) {
+            return 0; // no uploads in this repository
+        }
+        long purged = 0;
+        for (Map.Entry<String, Instant> session : activity.entrySet()) {
+            if (session.getValue().isBefore(cutoff)) {
+                if (!dryRun) {
                     try {
                         driver.delete(RegistryLayout.upload(name, session.getKey()));
-                        purged++;
                     } catch (PathNotFoundException finishedMeanwhile) {
-                        // completed or purged by another replica
+                        continue; // completed or purged by another replica
                     }
                 }
+                purged++;
             }
         }
-        StorageDriver raw = driver instanceof CheckedStorageDriver checked ? checked.delegate() : driver;
-        if (raw instanceof S3Driver s3) {
-            purged += s3.purgeUploads(ttl);
-        }
         return purged;
+    }
+
+    /** Abandoned uploads the driver keeps out of sight (S3 multipart uploads and their sessions). */
+    public static long purgeDriverUploads(StorageDriver driver, Duration ttl) throws IOException {
+        StorageDriver raw = driver instanceof CheckedStorageDriver checked ? checked.delegate() : driver;
+        return raw instanceof S3Driver s3 ? s3.purgeUploads(ttl) : 0;
     }
 
     private void purgeQuietly() {
