@@ -43,6 +43,7 @@ import java.util.function.Predicate;
  *                                   something (whoever empties one removes it)
  * &lt;root&gt;/#staging/a/b/data#&lt;id&gt;    one writer's private file while it is open
  * &lt;root&gt;/#staging/#put/&lt;id&gt;         a putContent temp file
+ * &lt;root&gt;/#staging/#trash/&lt;id&gt;       a cancelled writer's file, unlinked in the background
  * &lt;root&gt;/#staging/a/b/data#partial   unfinished content parked by FileWriter.close(), to be continued
  * </pre>
  *
@@ -67,6 +68,11 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
     private static final String PARKED_SUFFIX = "#partial";
     /** Under staging; '#' keeps it apart from every mirrored storage path. */
     static final String PUT_TEMP_DIR = "#put";
+    /**
+     * Under staging: files of cancelled writers wait here to be unlinked off the request path (unlinking 100 MiB
+     * takes 20-30 ms here); leftovers of a crash are removed when the next driver starts.
+     */
+    static final String TRASH_DIR = "#trash";
     /** Heap buffers are moved in slices of this size so the JDK's per-thread direct buffer cache stays small. */
     private static final int MAX_IO = 1 << 20;
     /** How often an operation is retried when a concurrent delete prunes a directory it just created. */
@@ -75,12 +81,15 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
     private final Path root;
     private final Path staging;
     private final Path putTemp;
+    private final Path trash;
 
     /** Uses {@code root} (created if missing) as the storage root. */
     public FilesystemDriver(Path root) throws IOException {
         this.root = Files.createDirectories(root).toAbsolutePath().normalize();
         this.staging = Files.createDirectories(this.root.resolve(STAGING_DIR));
         this.putTemp = Files.createDirectories(this.staging.resolve(PUT_TEMP_DIR));
+        this.trash = this.staging.resolve(TRASH_DIR);
+        deleteTree(trash);
     }
 
     /** The directory that holds the objects. */
@@ -376,6 +385,7 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
         private final Path own;
         private final Path parked;
         private final FileChannel channel;
+        private final WriteBehind writeBehind;
         private long size;
         private boolean finished;
 
@@ -384,13 +394,16 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
             this.own = own;
             this.parked = parked;
             this.channel = channel;
+            this.writeBehind = new WriteBehind(channel);
             this.size = size;
         }
 
         @Override
         public void write(ByteBuffer buffer) throws IOException {
             requireOpen();
-            size += writeFully(channel, buffer);
+            long n = writeFully(channel, buffer);
+            size += n;
+            writeBehind.written(n);
         }
 
         @Override
@@ -403,7 +416,7 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
             requireOpen();
             finished = true;
             try {
-                channel.force(false);
+                writeBehind.sync();
                 channel.close();
                 publish(own, path);
             } catch (NoSuchFileException e) {
@@ -423,7 +436,7 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
             requireOpen();
             finished = true;
             closeQuietly();
-            Files.deleteIfExists(own);
+            discard(own);
             prune(own.getParent(), staging);
         }
 
@@ -669,6 +682,21 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
     }
 
     /** Makes a rename durable. Not every platform can open a directory; there it is skipped. */
+    /** Moves {@code file} to the trash and unlinks it in the background; the rename is O(1), the unlink is not. */
+    private void discard(Path file) throws IOException {
+        Path doomed = trash.resolve(UUID.randomUUID().toString());
+        try {
+            Files.createDirectories(trash);
+            Files.move(file, doomed, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException gone) {
+            return; // already purged with its directory
+        } catch (IOException e) {
+            Files.deleteIfExists(file);
+            return;
+        }
+        BackgroundIo.POOL.execute(() -> deleteQuietly(doomed));
+    }
+
     private static void syncDirectory(Path dir) {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);

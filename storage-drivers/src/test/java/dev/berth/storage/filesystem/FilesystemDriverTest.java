@@ -11,10 +11,13 @@ import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.kit.StorageDriverTestKit;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,13 +38,29 @@ class FilesystemDriverTest extends StorageDriverTestKit {
         return new FilesystemDriver(storage());
     }
 
-    /** Nothing but the root and the empty staging directory may remain: no temp files, no empty directories. */
+    /**
+     * Nothing but the root and the empty staging directory may remain: no temp files, no empty directories.
+     * Cancelled writers' files are unlinked in the background, so the trash gets a few seconds to empty.
+     */
     @Override
-    protected void assertNoResidue() throws IOException {
+    protected void assertNoResidue() throws Exception {
+        Path trash = staging().resolve(FilesystemDriver.TRASH_DIR);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (Files.isDirectory(trash) && hasEntries(trash) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
         try (Stream<Path> all = Files.walk(storage())) {
             List<Path> left = all.filter(p -> !p.equals(storage()) && !p.equals(staging())
-                    && !p.equals(staging().resolve(FilesystemDriver.PUT_TEMP_DIR))).toList();
+                    && !p.equals(staging().resolve(FilesystemDriver.PUT_TEMP_DIR)) && !p.equals(trash)).toList();
             assertThat(left).as("left under %s", storage()).isEmpty();
+        }
+    }
+
+    private static boolean hasEntries(Path dir) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isPresent();
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return false;
         }
     }
 
@@ -102,6 +121,46 @@ class FilesystemDriverTest extends StorageDriverTestKit {
         }
 
         assertThat(driver.getContent(p("uploads/u/data"))).asString(UTF_8).isEqualTo("first,second");
+    }
+
+    @Test
+    void aCancelledWriterLeavesNothingVisibleAndACrashedTrashIsEmptiedAtStart() throws Exception {
+        FileWriter writer = driver.writer(p("uploads/c/data"), false);
+        writer.write(ByteBuffer.wrap(new byte[3 << 20]));
+        writer.cancel();
+        assertThat(Files.exists(staging().resolve("uploads/c"))).as("staging entry gone at once").isFalse();
+        assertThatThrownBy(() -> driver.stat(p("uploads/c/data"))).isInstanceOf(PathNotFoundException.class);
+
+        // A process killed before its background unlink ran leaves a file in the trash.
+        Path trash = Files.createDirectories(staging().resolve(FilesystemDriver.TRASH_DIR));
+        Files.write(trash.resolve("left-by-a-crash"), new byte[1024]);
+        new FilesystemDriver(storage());
+        assertThat(trash).doesNotExist();
+    }
+
+    @Test
+    void contentWrittenAcrossManyWriteBehindStepsCommitsIntact() throws Exception {
+        // Several background flushes run while the writer appends; the committed bytes must be exactly these.
+        byte[] chunk = new byte[1 << 20];
+        MessageDigest written = MessageDigest.getInstance("SHA-256");
+        int chunks = (int) (WriteBehind.STEP * 3 / chunk.length) + 5;
+        try (FileWriter writer = driver.writer(p("blobs/big/data"), false)) {
+            for (int i = 0; i < chunks; i++) {
+                Arrays.fill(chunk, (byte) i);
+                written.update(chunk);
+                writer.write(ByteBuffer.wrap(chunk));
+            }
+            writer.commit();
+        }
+        MessageDigest read = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = driver.reader(p("blobs/big/data"), 0)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                read.update(buf, 0, n);
+            }
+        }
+        assertThat(driver.stat(p("blobs/big/data")).size()).isEqualTo((long) chunks * chunk.length);
+        assertThat(read.digest()).isEqualTo(written.digest());
     }
 
     @Test
