@@ -109,15 +109,28 @@ public class BlobStore {
     }
 
     /**
+     * When the blob {@code digest} is already stored, {@linkplain #retain retains} it and returns true: a
+     * writer holding the same bytes (same digest) can then discard its copy instead of publishing it, which
+     * spares the fsync of bytes nobody will read. Returns false when the blob is absent, or was claimed by a
+     * garbage collector that has deleted it meanwhile (this waits for that, as {@link #commitFrom} does).
+     */
+    public boolean adoptExisting(Digest digest) throws IOException {
+        GcMarkers.State state = markers.rescueAndAwait(RegistryLayout.blobDir(digest), "data", claimWaitMillis);
+        if (!state.content()) {
+            return false;
+        }
+        touch(digest);
+        return true;
+    }
+
+    /**
      * Makes verified upload bytes the blob {@code digest}, by an atomic move. When the blob already exists the
      * upload is discarded (its bytes are, by digest, the same) and the blob is {@linkplain #retain retained}.
      * When a garbage collector has claimed the existing blob, this waits until the collector has deleted it and
      * then moves the fresh bytes in, rather than discarding them.
      */
     public void commitFrom(String verifiedUploadPath, Digest digest) throws IOException {
-        GcMarkers.State state = markers.rescueAndAwait(RegistryLayout.blobDir(digest), "data", claimWaitMillis);
-        if (state.content()) {
-            touch(digest);
+        if (adoptExisting(digest)) {
             driver.delete(verifiedUploadPath);
             return;
         }

@@ -255,6 +255,12 @@ public class UploadSessions {
                 upload.writer().cancel();
                 throw mismatch(s, expected, actual);
             }
+            // A blob pushed again (the same base layer into another repository, without a mount) is the
+            // common case; its verified bytes are a duplicate, so they are dropped unsynced, not published.
+            if (blobs.adoptExisting(expected)) {
+                upload.writer().cancel();
+                return linked(s, expected, upload.size());
+            }
             upload.writer().commit();
         } else {
             // The running digest cannot answer: publish inside the session directory (not a blob yet) and re-read.
@@ -265,10 +271,15 @@ public class UploadSessions {
             }
         }
         blobs.commitFrom(data, expected);
-        links.link(s.repository(), expected);
+        return linked(s, expected, upload.size());
+    }
+
+    /** The blob is stored: links it into the session's repository and ends the session. */
+    private Digest linked(UploadSession s, Digest blob, long size) throws IOException {
+        links.link(s.repository(), blob);
         deleteQuietly(s);
-        notifyCommitted(s, upload.size());
-        return expected;
+        notifyCommitted(s, size);
+        return blob;
     }
 
     private void notifyCommitted(UploadSession session, long size) {

@@ -8,6 +8,7 @@ import dev.berth.registry.storage.RegistryLayout;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
@@ -326,6 +327,29 @@ class UploadApiTest extends BlobApiSupport {
         assertThat(storedBlobFiles(ROOT, digest)).isEqualTo(1);
         assertThat(Files.exists(ROOT.resolve(RegistryLayout.uploads(repoA).substring(1)))).isFalse();
         assertThat(Files.exists(ROOT.resolve(RegistryLayout.uploads(repoB).substring(1)))).isFalse();
+    }
+
+    @Test
+    void aBlobPushedAgainIntoAnotherRepositoryKeepsTheStoredCopyAndDropsTheDuplicate() throws Exception {
+        byte[] content = randomBytes(3_000_000, 14);
+        String repoA = newRepo("again-a");
+        String repoB = newRepo("again-b");
+        Digest digest = push(repoA, content);
+        Path stored = ROOT.resolve(RegistryLayout.blobData(digest).substring(1));
+        Object inode = Files.getAttribute(stored, "unix:ino");
+
+        String location = startUpload(repoB, "");
+        assertThat(send("PATCH", location, content).status()).isEqualTo(202);
+        Resp put = send("PUT", location + "?digest=" + digest, (byte[]) null);
+
+        assertThat(put.status()).as("%s", put).isEqualTo(201);
+        assertThat(get(blobPath(repoB, digest)).body()).isEqualTo(content);
+        assertThat(Files.getAttribute(stored, "unix:ino")).as("the stored file was kept, not replaced").isEqualTo(inode);
+        assertThat(Files.exists(stored.resolveSibling(RegistryLayout.TOUCHED)))
+                .as("retained for the manifest PUT that follows").isTrue();
+        assertThat(storedBlobFiles(ROOT, digest)).isEqualTo(1);
+        assertThat(Files.exists(ROOT.resolve(RegistryLayout.uploads(repoB).substring(1)))).isFalse();
+        assertThat(get(location).status()).isEqualTo(404);
     }
 
     @Test
