@@ -11,6 +11,7 @@ import dev.berth.puller.registry.Registries;
 import dev.berth.puller.registry.RegistryClient;
 import dev.berth.puller.registry.RegistryException;
 import dev.berth.puller.registry.ResolvedImage;
+import dev.berth.puller.registry.TransportTimeoutException;
 import dev.berth.puller.store.ChainIds;
 import dev.berth.puller.store.FsUtil;
 import dev.berth.puller.store.ImageRecord;
@@ -173,7 +174,7 @@ public final class Puller {
             if (t instanceof RegistryException re) {
                 return re.isTransient();
             }
-            if (t instanceof java.net.ConnectException || t instanceof java.net.http.HttpTimeoutException) {
+            if (t instanceof java.net.ConnectException || t instanceof TransportTimeoutException) {
                 return true;
             }
         }

@@ -2,10 +2,9 @@ package dev.berth.puller.registry;
 
 import dev.berth.oci.Digest;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -14,6 +13,14 @@ import java.util.regex.Pattern;
  * 206 must carry a {@code Content-Range} that starts at the offset; a 200 means the registry ignored the range.
  */
 final class BlobPuller implements RegistryEndpoint<BlobResponse> {
+    /**
+     * A blob response that delivers nothing for this long (head or body) counts as a broken connection, and
+     * {@link ResumingBlobStream} reconnects. It is the socket read timeout of blob requests: one timeout
+     * covers the head and every body read in HttpURLConnection. (No watchdog thread closing stalled bodies,
+     * as with the JDK HttpClient: the JDK's keep-alive stream takes the read lock in close(), so a close from
+     * another thread would wait for the very read it should end.)
+     */
+    static final Duration STALL = Duration.ofSeconds(Long.getLong("berth.pull.stallSeconds", 30));
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
     private final String repository;
@@ -37,10 +44,15 @@ final class BlobPuller implements RegistryEndpoint<BlobResponse> {
     }
 
     @Override
-    public void addHeaders(HttpRequest.Builder builder) {
+    public void addHeaders(Map<String, String> headers) {
         if (offset > 0) {
-            builder.header("Range", "bytes=" + offset + "-");
+            headers.put("Range", "bytes=" + offset + "-");
         }
+    }
+
+    @Override
+    public Duration readTimeout(Duration configured) {
+        return configured.compareTo(STALL) < 0 ? configured : STALL;
     }
 
     @Override
@@ -49,18 +61,26 @@ final class BlobPuller implements RegistryEndpoint<BlobResponse> {
     }
 
     @Override
-    public BlobResponse handle(HttpResponse<InputStream> response) throws IOException {
-        long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-        if (response.statusCode() == 200) {
+    public BlobResponse handle(HttpTransport.Response response) throws IOException {
+        long length = response.firstHeader("Content-Length").map(BlobPuller::parseLength).orElse(-1L);
+        if (response.status() == 200) {
             return new BlobResponse(response.body(), 0, length);
         }
-        String range = response.headers().firstValue("Content-Range").orElse("");
+        String range = response.firstHeader("Content-Range").orElse("");
         Matcher m = CONTENT_RANGE.matcher(range.trim());
         if (!m.matches() || Long.parseLong(m.group(1)) != offset) {
             response.body().close();
             throw new IOException(describe() + ": 206 with Content-Range '" + range + "' does not start at " + offset);
         }
         return new BlobResponse(response.body(), offset, length);
+    }
+
+    private static long parseLength(String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     @Override

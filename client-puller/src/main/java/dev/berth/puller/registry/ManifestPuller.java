@@ -7,8 +7,7 @@ import dev.berth.oci.io.DigestMismatchException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.util.Map;
 
 /** {@code GET /v2/<name>/manifests/<reference>}: a manifest or index, checked against a pinned digest. */
 final class ManifestPuller implements RegistryEndpoint<ManifestResponse> {
@@ -36,8 +35,8 @@ final class ManifestPuller implements RegistryEndpoint<ManifestResponse> {
     }
 
     @Override
-    public void addHeaders(HttpRequest.Builder builder) {
-        builder.header("Accept", ACCEPT);
+    public void addHeaders(Map<String, String> headers) {
+        headers.put("Accept", ACCEPT);
     }
 
     @Override
@@ -46,7 +45,7 @@ final class ManifestPuller implements RegistryEndpoint<ManifestResponse> {
     }
 
     @Override
-    public ManifestResponse handle(HttpResponse<InputStream> response) throws IOException {
+    public ManifestResponse handle(HttpTransport.Response response) throws IOException {
         byte[] body;
         try (InputStream in = response.body()) {
             body = in.readNBytes(MAX_MANIFEST_BYTES + 1);
@@ -64,7 +63,7 @@ final class ManifestPuller implements RegistryEndpoint<ManifestResponse> {
         } else {
             digest = Digest.sha256(body);
         }
-        String type = ManifestParser.baseType(response.headers().firstValue("Content-Type").orElse(null));
+        String type = ManifestParser.baseType(response.firstHeader("Content-Type").orElse(null));
         return new ManifestResponse(body, type, digest);
     }
 

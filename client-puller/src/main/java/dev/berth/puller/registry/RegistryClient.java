@@ -5,13 +5,10 @@ import dev.berth.oci.ErrorResponse;
 import dev.berth.oci.OciJson;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,22 +22,23 @@ import tools.jackson.databind.JsonNode;
  * {@code access_token}), caches the resulting Authorization per repository, retries once with a fresh token
  * after a 401, follows redirects itself (dropping credentials when the host changes) and parses error
  * bodies into {@link RegistryException}. Bodies are streamed, never buffered, except manifests and tokens.
- * Thread-safe.
+ * Thread-safe. HTTP itself goes through an {@link HttpTransport}.
  */
 public final class RegistryClient {
     private static final int MAX_REDIRECTS = 5;
     private static final int MAX_ERROR_BODY = 64 * 1024;
+    private static final String USER_AGENT = "berth-pull/0.1";
 
     private final String host;
     private final String baseUrl;
     private final TransportOptions options;
     private final Optional<Credential> credential;
-    private final HttpClient http;
+    private final HttpTransport http;
     /** Authorization header per repository scope; a missing entry means "try anonymously first". */
     private final Map<String, String> authorizations = new ConcurrentHashMap<>();
     private volatile RequestObserver observer = RequestObserver.NONE;
 
-    private RegistryClient(String host, TransportOptions options, Optional<Credential> credential, HttpClient http) {
+    private RegistryClient(String host, TransportOptions options, Optional<Credential> credential, HttpTransport http) {
         this.host = host;
         this.baseUrl = options.scheme() + "://" + host;
         this.options = options;
@@ -51,13 +49,7 @@ public final class RegistryClient {
     /** A client for {@code host[:port]} with the credential the store holds for it, if any. */
     public static RegistryClient create(String host, TransportOptions options, CredentialStore credentials)
             throws IOException {
-        HttpClient http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(options.connectTimeout())
-                .sslContext(TlsSupport.context(options))
-                .build();
-        return new RegistryClient(host, options, credentials.find(host), http);
+        return new RegistryClient(host, options, credentials.find(host), new HttpUrlConnectionTransport(options));
     }
 
     public String host() {
@@ -96,10 +88,10 @@ public final class RegistryClient {
         boolean refreshed = false;
         while (true) {
             String authorization = authorizations.get(scope);
-            HttpResponse<InputStream> response = send(endpoint, endpoint.uri(baseUrl), authorization);
-            int status = response.statusCode();
+            HttpTransport.Response response = send(endpoint, endpoint.uri(baseUrl), authorization);
+            int status = response.status();
             if (status == 401 && !refreshed) {
-                List<String> headers = response.headers().allValues("WWW-Authenticate");
+                List<String> headers = response.allHeaders("WWW-Authenticate");
                 discard(response);
                 authorizations.put(scope, authorize(AuthChallenge.parse(String.join(", ", headers)), scope));
                 refreshed = true;
@@ -112,22 +104,23 @@ public final class RegistryClient {
         }
     }
 
-    private HttpResponse<InputStream> send(RegistryEndpoint<?> endpoint, URI uri, String authorization)
+    private HttpTransport.Response send(RegistryEndpoint<?> endpoint, URI uri, String authorization)
             throws IOException {
         URI current = uri;
         for (int hop = 0; ; hop++) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(current).GET().timeout(options.readTimeout())
-                    .header("User-Agent", "berth-pull/0.1");
+            Map<String, String> headers = new LinkedHashMap<>();
+            headers.put("User-Agent", USER_AGENT);
             // Credentials go to the registry only, never to the storage a blob GET redirects to.
             if (authorization != null && sameOrigin(current, uri)) {
-                b.header("Authorization", authorization);
+                headers.put("Authorization", authorization);
             }
-            endpoint.addHeaders(b);
+            endpoint.addHeaders(headers);
             observer.requestSent(endpoint.describe(), current);
-            HttpResponse<InputStream> r = exchange(b.build());
-            int status = r.statusCode();
+            HttpTransport.Response r = http.send(HttpTransport.Request.get(current, headers,
+                    endpoint.readTimeout(options.readTimeout())));
+            int status = r.status();
             if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
-                Optional<String> location = r.headers().firstValue("Location");
+                Optional<String> location = r.firstHeader("Location");
                 discard(r);
                 if (location.isEmpty() || hop >= MAX_REDIRECTS) {
                     throw new IOException(endpoint.describe() + ": bad redirect from " + current);
@@ -136,15 +129,6 @@ public final class RegistryClient {
                 continue;
             }
             return r;
-        }
-    }
-
-    private HttpResponse<InputStream> exchange(HttpRequest request) throws IOException {
-        try {
-            return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted: " + request.uri());
         }
     }
 
@@ -183,19 +167,22 @@ public final class RegistryClient {
             query.append("&scope=").append(enc(challengeScope));
         }
         URI realm = URI.create(c.param("realm"));
-        HttpRequest.Builder b;
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("User-Agent", USER_AGENT);
+        HttpTransport.Request request;
         if (credential.isPresent() && credential.get().hasIdentityToken()) {
             String form = "grant_type=refresh_token&client_id=berth&refresh_token="
                     + enc(credential.get().identityToken()) + "&" + query;
-            b = HttpRequest.newBuilder(realm).POST(HttpRequest.BodyPublishers.ofString(form))
-                    .header("Content-Type", "application/x-www-form-urlencoded");
+            headers.put("Content-Type", "application/x-www-form-urlencoded");
+            request = new HttpTransport.Request("POST", realm, headers, form.getBytes(StandardCharsets.UTF_8),
+                    options.readTimeout());
         } else {
-            b = HttpRequest.newBuilder(URI.create(realm + (realm.getQuery() == null ? "?" : "&") + query)).GET();
-            credential.filter(Credential::hasPassword).ifPresent(cr -> b.header("Authorization", cr.basicHeader()));
+            credential.filter(Credential::hasPassword).ifPresent(cr -> headers.put("Authorization", cr.basicHeader()));
+            request = HttpTransport.Request.get(URI.create(realm + (realm.getQuery() == null ? "?" : "&") + query),
+                    headers, options.readTimeout());
         }
-        b.timeout(options.readTimeout()).header("User-Agent", "berth-pull/0.1");
-        HttpResponse<InputStream> r = exchange(b.build());
-        if (r.statusCode() != 200) {
+        HttpTransport.Response r = http.send(request);
+        if (r.status() != 200) {
             throw error("fetch token from " + realm, r);
         }
         JsonNode body;
@@ -211,7 +198,7 @@ public final class RegistryClient {
         throw new IOException("token response from " + realm + " has neither token nor access_token");
     }
 
-    private static RegistryException error(String what, HttpResponse<InputStream> r) {
+    private static RegistryException error(String what, HttpTransport.Response r) {
         ErrorResponse body = null;
         try (InputStream in = r.body()) {
             byte[] bytes = in.readNBytes(MAX_ERROR_BODY);
@@ -221,10 +208,10 @@ public final class RegistryClient {
         } catch (IOException | RuntimeException ignored) {
             // Not a spec error body (an HTML page from a proxy, say): the status alone must do.
         }
-        return new RegistryException(what, r.statusCode(), body);
+        return new RegistryException(what, r.status(), body);
     }
 
-    private static void discard(HttpResponse<InputStream> r) {
+    private static void discard(HttpTransport.Response r) {
         try (InputStream in = r.body()) {
             in.readNBytes(MAX_ERROR_BODY);
         } catch (IOException ignored) {

@@ -1,10 +1,9 @@
 package dev.berth.puller.registry;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
 
 /**
  * One kind of HTTP exchange with a registry (pull a manifest, open a blob). Implementations are small
@@ -21,13 +20,18 @@ interface RegistryEndpoint<T> {
     URI uri(String baseUrl);
 
     /** Adds endpoint-specific headers (Accept, Range). */
-    void addHeaders(HttpRequest.Builder builder);
+    void addHeaders(Map<String, String> headers);
+
+    /** How long a read (of the response head or of the body) may block, given the configured read timeout. */
+    default Duration readTimeout(Duration configured) {
+        return configured;
+    }
 
     /** True for the statuses {@link #handle} understands; anything else becomes a {@link RegistryException}. */
     boolean accepts(int status);
 
     /** Turns an accepted response into a result; it owns the body from here on. */
-    T handle(HttpResponse<InputStream> response) throws IOException;
+    T handle(HttpTransport.Response response) throws IOException;
 
     /** For error messages, e.g. "pull manifest library/busybox:latest". */
     String describe();

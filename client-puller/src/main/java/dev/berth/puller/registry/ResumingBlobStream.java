@@ -11,36 +11,10 @@ import java.io.InterruptedIOException;
  * size), it reconnects with {@code Range: bytes=<position>-} and carries on where it stopped, so whatever
  * reads from it (a digest check, a decompressor, a tar reader) never notices. A registry that ignores the
  * range and sends the whole blob again is handled by skipping the bytes already delivered. Consecutive
- * failures without progress are bounded by the backoff's attempt count.
+ * failures without progress are bounded by the backoff's attempt count. A stalled body (nothing for
+ * {@link BlobPuller#STALL}) ends in a socket read timeout and is resumed the same way.
  */
 public final class ResumingBlobStream extends InputStream {
-    /** A body that delivers nothing for this long is treated as a broken connection and resumed. */
-    static final long STALL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(
-            Long.getLong("berth.pull.stallSeconds", 30));
-    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "blob-stall-watchdog");
-                t.setDaemon(true);
-                return t;
-            });
-    private static final java.util.Set<ResumingBlobStream> ACTIVE =
-            java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    static {
-        // The JDK client has no read timeout for streamed bodies; a stalled TCP connection would block forever.
-        WATCHDOG.scheduleWithFixedDelay(() -> {
-            long now = System.nanoTime();
-            for (ResumingBlobStream s : ACTIVE) {
-                if (now - s.lastProgress > STALL_NANOS) {
-                    s.lastProgress = now;
-                    s.abortCurrent();
-                }
-            }
-        }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
-    }
-
-    private volatile long lastProgress = System.nanoTime();
-    private volatile InputStream abortable;
     private final RegistryClient client;
     private final String repository;
     private final Digest digest;
@@ -89,9 +63,6 @@ public final class ResumingBlobStream extends InputStream {
             try {
                 if (current == null) {
                     current = open();
-                    abortable = current;
-                    lastProgress = System.nanoTime();
-                    ACTIVE.add(this);
                 }
                 int n = current.read(b, off, len);
                 if (n < 0) {
@@ -101,7 +72,6 @@ public final class ResumingBlobStream extends InputStream {
                     return -1;
                 }
                 position += n;
-                lastProgress = System.nanoTime();
                 failuresWithoutProgress = 0;
                 listener.bytesRead(n);
                 return n;
@@ -133,35 +103,25 @@ public final class ResumingBlobStream extends InputStream {
         InputStream body = r.body();
         if (r.offset() < position) {
             // The registry sent the blob from the start: skip what the reader already has (and has hashed).
-            long toSkip = position - r.offset();
-            byte[] buf = new byte[64 * 1024];
-            while (toSkip > 0) {
-                int n = body.read(buf, 0, (int) Math.min(buf.length, toSkip));
-                if (n < 0) {
-                    body.close();
-                    throw new EOFException("restarted body ended before byte " + position);
+            try {
+                long toSkip = position - r.offset();
+                byte[] buf = new byte[64 * 1024];
+                while (toSkip > 0) {
+                    int n = body.read(buf, 0, (int) Math.min(buf.length, toSkip));
+                    if (n < 0) {
+                        throw new EOFException("restarted body ended before byte " + position);
+                    }
+                    toSkip -= n;
                 }
-                toSkip -= n;
+            } catch (IOException | RuntimeException e) {
+                body.close();
+                throw e;
             }
         }
         return body;
     }
 
-    /** Called by the watchdog: closing the body makes the blocked read fail, and the reader resumes. */
-    private void abortCurrent() {
-        InputStream in = abortable;
-        if (in != null) {
-            try {
-                in.close();
-            } catch (IOException ignored) {
-                // it is being abandoned anyway
-            }
-        }
-    }
-
     private void closeCurrent() {
-        ACTIVE.remove(this);
-        abortable = null;
         if (current != null) {
             try {
                 current.close();

@@ -10,8 +10,9 @@ import java.time.Duration;
  * @param insecure       accept any TLS certificate and host name
  * @param caFile         an extra PEM file of CA certificates trusted besides the system store; may be null
  * @param connectTimeout TCP/TLS connect timeout
- * @param readTimeout    how long a response may take to start (headers); body reads are bounded by
- *                       the stall detection of the resuming stream
+ * @param readTimeout    how long any read may block: the wait for a response's head, and each read of
+ *                       its body (a socket timeout). Blob requests use the shorter stall limit
+ *                       ({@code berth.pull.stallSeconds}, 30 s) for both, after which the body is resumed
  */
 public record TransportOptions(boolean plainHttp, boolean insecure, Path caFile, Duration connectTimeout,
                                Duration readTimeout) {
