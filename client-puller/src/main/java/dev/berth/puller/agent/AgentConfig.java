@@ -25,7 +25,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  *   - registry.example.com/team/app:prod
  * refreshInterval: 5m           # re-resolve tags this often (s, m, h; or plain seconds)
  * concurrency: 2                # images pulled at once
- * parallel: 4                   # layers per image pulled at once
+ * parallel: 6                   # layers per image pulled at once
  * diskBudget: 20GiB             # evict least-recently-used unlisted layers beyond this (0 = no limit)
  * listen: 127.0.0.1:9095        # /healthz, /metrics and POST /events
  * platform: linux/amd64         # default: this host
@@ -82,7 +82,7 @@ public record AgentConfig(Path root, List<ImageReference> images, Duration refre
         int colon = listen.lastIndexOf(':');
         return new AgentConfig(Path.of(str(m, "root", StoreLayout.DEFAULT_ROOT)), refs,
                 duration(str(m, "refreshInterval", "5m")), Integer.parseInt(str(m, "concurrency", "2")),
-                Integer.parseInt(str(m, "parallel", "4")), size(str(m, "diskBudget", "0")),
+                Integer.parseInt(str(m, "parallel", "6")), size(str(m, "diskBudget", "0")),
                 colon < 0 ? "127.0.0.1" : listen.substring(0, colon),
                 Integer.parseInt(colon < 0 ? listen : listen.substring(colon + 1)),
                 m.get("platform") == null ? null : String.valueOf(m.get("platform")),

@@ -80,7 +80,7 @@ final class CommonOptions {
         String platform;
 
         @Option(names = "--parallel", description = "layers to download at once (default: ${DEFAULT-VALUE})",
-                defaultValue = "4")
+                defaultValue = "6")
         int parallel;
 
         TransportOptions transport() {

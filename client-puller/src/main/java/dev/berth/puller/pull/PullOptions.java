@@ -19,7 +19,9 @@ public record PullOptions(Platform platform, int parallel, Backoff backoff, int 
     }
 
     public static PullOptions defaults() {
-        return new PullOptions(ImageResolver.hostPlatform(), 4, Backoff.defaults(), 3);
+        // Six layers at once, as skopeo does: with four, the fifth layer of a five-layer image ran alone at the end
+        // (5 x 100 MiB: 2.2-2.3 s with four, 1.7-1.8 s with six).
+        return new PullOptions(ImageResolver.hostPlatform(), 6, Backoff.defaults(), 3);
     }
 
     public PullOptions withPlatform(Platform p) {
