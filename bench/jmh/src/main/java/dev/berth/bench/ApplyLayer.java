@@ -18,9 +18,10 @@ import java.util.zip.GZIPInputStream;
  * the JIT is warm, as it is in the node agent.
  *
  * <p>{@code --repeat N} applies the blobs N times, into {@code DEST}, {@code DEST-2}, ... (for profiling:
- * the reported time is the last repetition's).
+ * the reported time is the last repetition's). {@code --parallelism N} sets {@code ApplyOptions.parallelism}
+ * (1: the sequential apply; default: the applier's default).
  *
- * <pre>java -cp benchmarks.jar dev.berth.bench.ApplyLayer [--warm BLOB] [--repeat N] DEST BLOB...</pre>
+ * <pre>java -cp benchmarks.jar dev.berth.bench.ApplyLayer [--warm BLOB] [--repeat N] [--parallelism N] DEST BLOB...</pre>
  */
 public final class ApplyLayer {
   private ApplyLayer() {}
@@ -37,12 +38,17 @@ public final class ApplyLayer {
       repeat = Integer.parseInt(a.get(1));
       a = a.subList(2, a.size());
     }
+    ApplyOptions options = ApplyOptions.forCurrentUser();
+    if (!a.isEmpty() && a.get(0).equals("--parallelism")) {
+      options = options.withParallelism(Integer.parseInt(a.get(1)));
+      a = a.subList(2, a.size());
+    }
     if (a.size() < 2) {
-      System.err.println("usage: ApplyLayer [--warm BLOB] [--repeat N] DEST BLOB...");
+      System.err.println("usage: ApplyLayer [--warm BLOB] [--repeat N] [--parallelism N] DEST BLOB...");
       System.exit(2);
     }
     Path dest = Path.of(a.get(0));
-    LayerApplier applier = new LayerApplier(ApplyOptions.forCurrentUser());
+    LayerApplier applier = new LayerApplier(options);
     if (warm != null) {
       Path w = Files.createDirectories(dest.resolveSibling(dest.getFileName() + "-warm"));
       apply(applier, warm, w);

@@ -26,8 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * the score is the applier's own work: tar parsing and the system calls per file. Each invocation
  * applies into a fresh directory under {@code dir}; nothing is deleted while measuring (creating files
  * right after a mass delete is many times slower on this disk), so make sure {@code dir} has room for
- * (warmup + measurement) x 55 MB and delete it afterwards. As root, ownership is preserved (the
- * production setting); otherwise the unprivileged options apply.
+ * (warmup + measurement) x 55 MB per parameter combination and delete it afterwards. As root, ownership is
+ * preserved (the production setting); otherwise the unprivileged options apply.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -42,6 +42,10 @@ public class LayerApplyBenchmark {
   @Param({"true", "false"})
   boolean readAhead;
 
+  /** 1: the sequential apply; N: the reading thread and N - 1 writer threads create files (-p for more). */
+  @Param({"1", "2"})
+  int parallelism;
+
   byte[] tar;
   Path base;
   LayerApplier applier;
@@ -54,7 +58,7 @@ public class LayerApplyBenchmark {
     base = Files.createDirectories(Path.of(dir)).resolve("run-" + ProcessHandle.current().pid() + "-"
         + System.nanoTime());
     Files.createDirectories(base);
-    applier = new LayerApplier(ApplyOptions.forCurrentUser().withReadAhead(readAhead));
+    applier = new LayerApplier(ApplyOptions.forCurrentUser().withReadAhead(readAhead).withParallelism(parallelism));
   }
 
   @Setup(Level.Invocation)

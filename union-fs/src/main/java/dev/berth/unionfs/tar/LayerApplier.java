@@ -5,6 +5,7 @@ import static dev.berth.unionfs.sys.LibC.*;
 import com.sun.jna.LastErrorException;
 import dev.berth.unionfs.sys.ErrnoException;
 import dev.berth.unionfs.sys.LibC;
+import dev.berth.unionfs.tar.FileWriterPool.SmallFile;
 import dev.berth.unionfs.tar.HeaderTap.RawPax;
 import dev.berth.unionfs.tar.RootFs.Dir;
 import java.io.BufferedInputStream;
@@ -16,11 +17,13 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveStructSparse;
 
 /**
@@ -55,6 +58,33 @@ import org.apache.commons.compress.archivers.tar.TarArchiveStructSparse;
  * closed. With {@link ApplyOptions#readAhead()} (the default) it is read on a helper thread, so that
  * its decompression overlaps with writing files. Instances are immutable and thread-safe;
  * concurrent applies must use different roots.
+ *
+ * <p>Parallel apply. Creating a small file costs a few system calls of serial latency, so with
+ * {@link ApplyOptions#parallelism()} N above 1, regular files are also created by N - 1 writer threads
+ * ({@link FileWriterPool}) while the calling thread, the reader, parses the tar. The result is the
+ * same as the sequential apply's because the reader keeps everything that is ordered in order:
+ * <ul>
+ *   <li>The reader copies a small file's content (at most {@value #SMALL_FILE} bytes, not sparse)
+ *       out of the stream and hands a writer the parent's descriptor (resolved, and kept open, by the
+ *       reader: {@link RootFs.Dir#retain()}), the name, the content and the metadata. The writer only
+ *       ever creates a new file there, {@code O_CREAT|O_EXCL|O_NOFOLLOW}, and never removes
+ *       anything. Larger and sparse files are written by the reader.</li>
+ *   <li>A file is handed off only when its path certainly does not exist: its directory was made
+ *       by this apply or has been listed once, and no entry of this apply has used the path yet
+ *       ({@link PathSet}). Anything else (a replacement, a second entry for the path) is applied by
+ *       the reader, as sequentially.</li>
+ *   <li>Before the reader does anything to a path (looks it up as a parent, creates, replaces or
+ *       whiteouts it, links to or from it), it waits for a file still being written there; before it
+ *       removes anything, and before directory modes and times are set at the end, it waits for all
+ *       of them. Directories, symlinks, hardlinks, devices, whiteouts and opaque markers are made by
+ *       the reader.</li>
+ *   <li>At most {@value #QUEUE_FILES} files and {@value #QUEUE_BYTES} bytes (plus 512 per file) wait
+ *       for writers; past that the reader writes the file itself, so it is the N-th creating thread
+ *       whenever the writers fall behind. Besides those, the reader holds the content of one entry
+ *       (at most {@link ApplyOptions#bufferSize()} at a time for large files).</li>
+ *   <li>The first failure, the reader's or a writer's, ends the apply: writers stop, and
+ *       {@code apply} throws it (a writer's failure names its entry) once no writer runs any more.</li>
+ * </ul>
  */
 public final class LayerApplier {
 
@@ -64,10 +94,25 @@ public final class LayerApplier {
   private static final byte[] OPAQUE_XATTR = cString("trusted.overlay.opaque");
   private static final byte[] OPAQUE_YES = {'y'};
 
+  /** Regular files up to this size are handed to writer threads with their content. */
+  static final int SMALL_FILE = 1 << 20;
+  /** At most this many files wait for (or are being written by) writer threads... */
+  static final int QUEUE_FILES = 1024;
+  /** ... and at most this many bytes of their content, counting {@link FileWriterPool#OVERHEAD} each. */
+  static final int QUEUE_BYTES = 16 << 20;
+  private static final int FILE_FLAGS = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC;
+
   private final ApplyOptions options;
+  private final int dirCacheSize;
 
   public LayerApplier(ApplyOptions options) {
+    this(options, RootFs.CACHE_SIZE);
+  }
+
+  /** For tests: a descriptor cache of {@code dirCacheSize} directories, so that evictions are frequent. */
+  LayerApplier(ApplyOptions options, int dirCacheSize) {
     this.options = Objects.requireNonNull(options, "options");
+    this.dirCacheSize = dirCacheSize;
   }
 
   public LayerApplier() {
@@ -90,10 +135,15 @@ public final class LayerApplier {
         : new BufferedInputStream(uncompressedTar, 1 << 16);
     HeaderTap tap = new HeaderTap(source);
     // ISO-8859-1 keeps ustar and GNU long names byte-exact (see ByteStrings).
-    TarArchiveInputStream tar = new TarArchiveInputStream(tap, "ISO-8859-1");
-    try (RootFs fs = new RootFs(layerRoot)) {
-      Session s = new Session(fs, tar);
+    LayerTarInputStream tar = new LayerTarInputStream(tap, "ISO-8859-1");
+    RootFs fs = null;
+    Session s = null;
+    try {
+      fs = new RootFs(layerRoot, dirCacheSize);
+      s = new Session(fs, tar);
       while (true) {
+        // The rest of the previous entry and its padding, outside the header capture.
+        tar.finishEntry();
         tap.begin();
         TarArchiveEntry e = tar.getNextEntry();
         RawPax pax = tap.end();
@@ -102,17 +152,30 @@ public final class LayerApplier {
         }
         s.entries++;
         s.apply(e, pax);
-        s.drainEntry();
         fs.endEntry();
       }
-      s.finishDirectories();
+      s.finish();
       // Trailing blocks and whatever follows the end-of-archive marker.
       byte[] rest = s.heap;
       while (tap.read(rest, 0, rest.length) >= 0) {
         // discard
       }
       return new ApplyResult(s.entries, s.bytes, Duration.ofNanos(System.nanoTime() - start));
+    } catch (IOException | RuntimeException | Error ex) {
+      // No writer may outlive the apply; then report the earliest entry that failed.
+      Throwable first = s == null ? null : s.stopWriters();
+      if (first != null && first != ex) {
+        first.addSuppressed(ex);
+        throw FileWriterPool.rethrow(first);
+      }
+      throw ex;
     } finally {
+      if (s != null) {
+        s.stopWriters();
+      }
+      if (fs != null) {
+        fs.close();
+      }
       if (source instanceof ReadAhead r) {
         r.close();
       }
@@ -122,13 +185,24 @@ public final class LayerApplier {
   /** A directory whose mode and times are set after all entries. */
   private record PendingDir(String parent, String name, int mode, long[] times) {}
 
-  /** Per-apply state: one thread, one root. */
-  private final class Session {
+  /**
+   * Per-apply state: one root, one reading thread. The writer threads of a parallel apply call only
+   * {@link #writeFile}, which reads nothing but final fields.
+   */
+  private final class Session implements RootFs.Hooks {
     final RootFs fs;
-    final TarArchiveInputStream tar;
+    final LayerTarInputStream tar;
     final byte[] heap = new byte[options.bufferSize()];
     final ByteBuffer direct = ByteBuffer.allocateDirect(options.bufferSize());
     final List<PendingDir> pendingDirs = new ArrayList<>();
+    /** Null for the sequential apply. */
+    final FileWriterPool writers;
+    /** Paths (symlink-free) that this apply may have created: see {@link PathSet}. */
+    final PathSet touched = new PathSet();
+    /** Files handed to writers, by path hash; done ones are pruned from time to time. */
+    final Map<Long, SmallFile> inFlight = new HashMap<>();
+    /** Directories (symlink-free paths) whose every name is in {@link #touched}. */
+    final Set<String> knownDirs = new HashSet<>();
     /**
      * Most files in a layer are root:root 0644 or 0755. Created with their permission bits by a
      * root process, they already are exactly that, and skipping fchown and fchmod saves a third of
@@ -140,7 +214,7 @@ public final class LayerApplier {
     long entries;
     long bytes;
 
-    Session(RootFs fs, TarArchiveInputStream tar) throws IOException {
+    Session(RootFs fs, LayerTarInputStream tar) throws IOException {
       this.fs = fs;
       this.tar = tar;
       this.umask = currentUmask();
@@ -151,9 +225,96 @@ public final class LayerApplier {
         throw ErrnoException.of("stat", "layer root", ex);
       }
       this.createdOwnedByRoot = geteuid() == 0 && getegid() == 0 && (root.mode() & 02000) == 0;
+      if (options.parallelism() > 1) {
+        // The reader is one of the file-creating threads (overflow, large files, replacements).
+        writers = new FileWriterPool(options.parallelism() - 1, QUEUE_FILES, QUEUE_BYTES,
+            Math.min(options.bufferSize(), 256 * 1024), this::writeFile, "berth-layer-writer");
+        fs.setHooks(this);
+      } else {
+        writers = null;
+      }
+    }
+
+    // ---- ordering against the writers (all no-ops in a sequential apply) ---------------------
+
+    /** The path of {@code name} in {@code dir}, for {@link PathSet}. */
+    private long key(Dir dir, String name) {
+      return PathSet.hash(dir.real(), name);
+    }
+
+    /**
+     * Before the reader acts on a path: waits for a file still being written there, and remembers
+     * the path as one this apply may have created.
+     */
+    private void claim(long key) throws IOException {
+      if (writers == null) {
+        return;
+      }
+      if (!touched.add(key)) {
+        SmallFile f = inFlight.remove(key);
+        if (f != null) {
+          writers.await(f);
+        }
+      }
+    }
+
+    private void claim(Dir dir, String name) throws IOException {
+      if (writers != null) {
+        claim(key(dir, name));
+      }
+    }
+
+    @Override
+    public void lookup(String path) throws IOException {
+      claim(PathSet.hash(path));
+    }
+
+    @Override
+    public void madeDirectory(String path) {
+      if (writers != null) {
+        knownDirs.add(path);
+      }
+    }
+
+    @Override
+    public void removing() throws IOException {
+      if (writers != null) {
+        writers.awaitAll();
+      }
+    }
+
+    /** Lists a directory this apply did not make, once, so that its names count as touched. */
+    private void know(Dir dir) throws IOException {
+      if (knownDirs.contains(dir.real())) {
+        return;
+      }
+      for (byte[] n : RootFs.list(dir.fd(), path("."), dir.real().isEmpty() ? "/" : dir.real(), null)) {
+        touched.add(key(dir, ByteStrings.of(n, 0, n.length - 1)));
+      }
+      knownDirs.add(dir.real());
+    }
+
+    /** Every file written, then the first writer failure if there was one. */
+    void finish() throws IOException {
+      if (writers != null) {
+        writers.awaitAll();
+      }
+      finishDirectories();
+    }
+
+    /** Stops and joins the writers; returns the earliest failure of a writer, if any. Idempotent. */
+    Throwable stopWriters() {
+      if (writers == null) {
+        return null;
+      }
+      writers.close();
+      return writers.failure();
     }
 
     void apply(TarArchiveEntry e, RawPax pax) throws IOException {
+      if (writers != null) {
+        writers.checkFailure(); // fail fast
+      }
       String name = pax.sparseName() != null ? pax.sparseName() : pax.path() != null ? pax.path() : e.getName();
       checkNoNul(name, "name");
       List<String> parts = ByteStrings.clean(name);
@@ -170,15 +331,22 @@ public final class LayerApplier {
       Dir dir = fs.dir(parent);
       byte flag = e.getLinkFlag();
       if (e.isDirectory()) {
+        claim(dir, base);
         directory(e, pax, dir, parent, base);
       } else if (flag == '2') {
+        claim(dir, base);
         symlink(e, pax, dir, base);
       } else if (flag == '1') {
+        claim(dir, base);
         hardlink(e, pax, dir, base, name);
       } else if (flag == '3' || flag == '4' || flag == '6') {
+        claim(dir, base);
         special(e, pax, dir, base, flag);
       } else if (flag == '0' || flag == 0 || flag == '7' || flag == 'S') {
-        regular(e, pax, dir, base);
+        if (!handOff(e, pax, dir, base, name)) {
+          claim(dir, base);
+          regular(e, pax, dir, base, name);
+        }
       } else {
         throw new LayerFormatException("unsupported tar entry type '" + (char) flag + "' for "
             + ByteStrings.display(name));
@@ -194,7 +362,7 @@ public final class LayerApplier {
       }
       byte[] dot = path(".");
       chown(fs.rootFd(), dot, e, ".");
-      setXattrs(-1, procPath(fs.rootFd(), "."), pax, ".");
+      setXattrs(-1, procPath(fs.rootFd(), "."), pax.xattrs(), ".");
       pendingDirs.add(new PendingDir(null, ".", e.getMode() & 07777, times(e)));
     }
 
@@ -203,6 +371,7 @@ public final class LayerApplier {
       byte[] n = path(base);
       try {
         mkdirat(dir.fd(), n, 0755);
+        madeDirectory(dir.real().isEmpty() ? base : dir.real() + "/" + base);
       } catch (LastErrorException ex) {
         if (ex.getErrorCode() != EEXIST) {
           throw ErrnoException.of("mkdirat", display(parent, base), ex);
@@ -211,10 +380,12 @@ public final class LayerApplier {
         if (st.type() != S_IFDIR) {
           fs.removeAll(dir, base);
           mkdir(dir, n, parent, base);
+          madeDirectory(dir.real().isEmpty() ? base : dir.real() + "/" + base);
         }
       }
-      chown(dir.fd(), n, e, display(parent, base));
-      setXattrs(-1, procPath(dir.fd(), base), pax, display(parent, base));
+      String what = parent.isEmpty() ? base : parent + "/" + base;
+      chown(dir.fd(), n, e, what);
+      setXattrs(-1, procPath(dir.fd(), base), pax.xattrs(), what);
       pendingDirs.add(new PendingDir(parent, base, e.getMode() & 07777, times(e)));
     }
 
@@ -226,41 +397,113 @@ public final class LayerApplier {
       }
     }
 
-    private void regular(TarArchiveEntry e, RawPax pax, Dir dir, String base) throws IOException {
-      byte[] n = path(base);
-      int fd = create(dir, base, n, e.getMode() & 0777);
+    /**
+     * In a parallel apply, hands a small regular file whose path certainly does not exist yet to the
+     * writers, content included. False when the reader must apply it itself (then nothing is read).
+     */
+    private boolean handOff(TarArchiveEntry e, RawPax pax, Dir dir, String base, String name) throws IOException {
+      if (writers == null || e.isSparse() || e.getSize() > SMALL_FILE) {
+        return false;
+      }
+      know(dir);
+      long key = key(dir, base);
+      if (!touched.add(key)) {
+        return false;
+      }
+      int size = (int) e.getSize();
+      byte[] data = new byte[size];
+      if (tar.readNBytes(data, 0, size) != size) {
+        throw new LayerFormatException("entry " + ByteStrings.display(name) + " ends early");
+      }
+      bytes += size;
+      SmallFile f = new SmallFile(entries, dir, path(base), name, data,
+          e.getMode() & 07777, (int) e.getLongUserId(), (int) e.getLongGroupId(), times(e), pax.xattrs());
+      boolean queued = false;
+      dir.retain(); // the writer releases it; the cache may drop it meanwhile
       try {
-        if (e.isSparse()) {
-          writeSparse(fd, e, base);
-        } else {
-          writeAll(fd, base);
+        queued = writers.offer(f);
+      } finally {
+        if (!queued) {
+          dir.release();
         }
-        int uid = (int) e.getLongUserId();
-        int gid = (int) e.getLongGroupId();
-        if (options.preserveOwnership() && !(uid == 0 && gid == 0 && createdOwnedByRoot)) {
-          privileged(() -> fchown(fd, uid, gid), "fchown", base);
+      }
+      if (queued) {
+        if (inFlight.size() >= 2 * QUEUE_FILES) {
+          inFlight.values().removeIf(x -> x.done);
         }
-        int mode = e.getMode() & 07777;
-        if ((mode & ~0777) != 0 || (mode & umask) != 0) {
-          try {
-            fchmod(fd, mode);
-          } catch (LastErrorException ex) {
-            throw ErrnoException.of("fchmod", ByteStrings.display(base), ex);
-          }
+        inFlight.put(key, f);
+      } else {
+        // The writers have enough to do: write this one here, now (its path is still new).
+        writeFile(f, direct);
+      }
+      return true;
+    }
+
+    /** Creates a file that does not exist yet, with its content and metadata; on any thread. */
+    void writeFile(SmallFile f, ByteBuffer buffer) throws IOException {
+      int fd;
+      try {
+        fd = openat(f.dir.fd(), f.name, FILE_FLAGS, f.mode & 0777);
+      } catch (LastErrorException ex) {
+        throw ErrnoException.of("openat", ByteStrings.display(f.entry), ex);
+      }
+      try {
+        int done = 0;
+        while (done < f.data.length) {
+          int n = Math.min(buffer.capacity(), f.data.length - done);
+          buffer.clear();
+          buffer.put(f.data, done, n);
+          writeFully(fd, buffer, n, -1, f.entry);
+          done += n;
         }
-        setXattrs(fd, null, pax, base);
-        try {
-          futimens(fd, times(e));
-        } catch (LastErrorException ex) {
-          throw ErrnoException.of("futimens", ByteStrings.display(base), ex);
-        }
+        setMetadata(fd, f.uid, f.gid, f.mode, f.xattrs, f.times, f.entry);
       } finally {
         RootFs.closeQuietly(fd);
       }
     }
 
+    private void regular(TarArchiveEntry e, RawPax pax, Dir dir, String base, String name) throws IOException {
+      byte[] n = path(base);
+      int fd = create(dir, base, n, e.getMode() & 0777);
+      try {
+        if (e.isSparse()) {
+          writeSparse(fd, e, name);
+        } else {
+          writeAll(fd, name);
+        }
+        setMetadata(fd, (int) e.getLongUserId(), (int) e.getLongGroupId(), e.getMode() & 07777, pax.xattrs(),
+            times(e), name);
+      } finally {
+        RootFs.closeQuietly(fd);
+      }
+    }
+
+    /**
+     * Owner, then mode, then xattrs, then times, of a regular file just written. As everywhere here,
+     * {@code what} (for messages) is a byte string, made displayable only when something fails.
+     */
+    private void setMetadata(int fd, int uid, int gid, int mode, Map<String, byte[]> xattrs, long[] times,
+        String what) throws IOException {
+      if (options.preserveOwnership() && !(uid == 0 && gid == 0 && createdOwnedByRoot)) {
+        privileged(() -> fchown(fd, uid, gid), "fchown", what);
+      }
+      if ((mode & ~0777) != 0 || (mode & umask) != 0) {
+        try {
+          fchmod(fd, mode);
+        } catch (LastErrorException ex) {
+          throw ErrnoException.of("fchmod", ByteStrings.display(what), ex);
+        }
+      }
+      setXattrs(fd, null, xattrs, what);
+      try {
+        futimens(fd, times);
+      } catch (LastErrorException ex) {
+        throw ErrnoException.of("futimens", ByteStrings.display(what), ex);
+      }
+    }
+
     private int create(Dir dir, String base, byte[] n, int perm) throws IOException {
-      int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC;
+      int flags = FILE_FLAGS;
       try {
         return openat(dir.fd(), n, flags, perm);
       } catch (LastErrorException ex) {
@@ -277,10 +520,12 @@ public final class LayerApplier {
       }
     }
 
-    private void writeAll(int fd, String base) throws IOException {
+    private void writeAll(int fd, String what) throws IOException {
       int r;
       while ((r = tar.read(heap, 0, heap.length)) > 0) {
-        writeFully(fd, r, -1, base);
+        direct.clear();
+        direct.put(heap, 0, r);
+        writeFully(fd, direct, r, -1, what);
         bytes += r;
       }
     }
@@ -290,7 +535,7 @@ public final class LayerApplier {
      * archive has none, then sets the real size. commons-compress hands us the expanded content, so
      * the zeros between segments are skipped rather than written.
      */
-    private void writeSparse(int fd, TarArchiveEntry e, String base) throws IOException {
+    private void writeSparse(int fd, TarArchiveEntry e, String what) throws IOException {
       long pos = 0;
       for (TarArchiveStructSparse seg : e.getOrderedSparseHeaders()) {
         if (seg.getNumbytes() == 0) {
@@ -302,9 +547,11 @@ public final class LayerApplier {
         while (left > 0) {
           int r = tar.read(heap, 0, (int) Math.min(heap.length, left));
           if (r < 0) {
-            throw new LayerFormatException("sparse entry " + ByteStrings.display(base) + " ends early");
+            throw new LayerFormatException("sparse entry " + ByteStrings.display(what) + " ends early");
           }
-          writeFully(fd, r, pos, base);
+          direct.clear();
+          direct.put(heap, 0, r);
+          writeFully(fd, direct, r, pos, what);
           pos += r;
           left -= r;
         }
@@ -312,7 +559,7 @@ public final class LayerApplier {
       try {
         ftruncate(fd, e.getRealSize());
       } catch (LastErrorException ex) {
-        throw ErrnoException.of("ftruncate", ByteStrings.display(base), ex);
+        throw ErrnoException.of("ftruncate", ByteStrings.display(what), ex);
       }
       bytes += e.getRealSize();
     }
@@ -331,18 +578,17 @@ public final class LayerApplier {
       }
     }
 
-    private void writeFully(int fd, int length, long offset, String base) throws IOException {
-      direct.clear();
-      direct.put(heap, 0, length);
+    /** Writes the first {@code length} bytes of {@code buf} (a direct buffer), at {@code offset} if >= 0. */
+    private void writeFully(int fd, ByteBuffer buf, int length, long offset, String what) throws IOException {
       int done = 0;
       while (done < length) {
-        direct.position(done);
+        buf.position(done);
         long w;
         try {
-          w = offset < 0 ? write(fd, direct.slice(), length - done) : pwrite(fd, direct.slice(), length - done,
+          w = offset < 0 ? write(fd, buf.slice(), length - done) : pwrite(fd, buf.slice(), length - done,
               offset + done);
         } catch (LastErrorException ex) {
-          throw ErrnoException.of("write", ByteStrings.display(base), ex);
+          throw ErrnoException.of("write", ByteStrings.display(what), ex);
         }
         done += (int) w;
       }
@@ -367,7 +613,7 @@ public final class LayerApplier {
         }
       }
       chown(dir.fd(), n, e, base);
-      setXattrs(-1, procPath(dir.fd(), base), pax, base);
+      setXattrs(-1, procPath(dir.fd(), base), pax.xattrs(), base);
       utimes(dir.fd(), n, times(e), base);
     }
 
@@ -386,6 +632,8 @@ public final class LayerApplier {
       } catch (ErrnoException ex) {
         throw missingTarget(name, target);
       }
+      // The target may be a file still being written.
+      claim(tdir, tbase);
       byte[] tn = path(tbase);
       byte[] n = path(base);
       for (int attempt = 0; ; attempt++) {
@@ -430,7 +678,7 @@ public final class LayerApplier {
       } catch (LastErrorException ex) {
         throw ErrnoException.of("fchmodat", ByteStrings.display(base), ex);
       }
-      setXattrs(-1, procPath(dir.fd(), base), pax, base);
+      setXattrs(-1, procPath(dir.fd(), base), pax.xattrs(), base);
       utimes(dir.fd(), n, times(e), base);
     }
 
@@ -466,6 +714,7 @@ public final class LayerApplier {
         throw new LayerFormatException("invalid whiteout name " + ByteStrings.display(name));
       }
       Dir dir = fs.dir(parent);
+      claim(dir, original);
       byte[] n = path(original);
       // Overlayfs's whiteout: a character device with device number 0:0.
       if (!mknod(dir, original, n, S_IFCHR, 0)) {
@@ -484,11 +733,11 @@ public final class LayerApplier {
           "lchown", what);
     }
 
-    private void setXattrs(int fd, byte[] path, RawPax pax, String what) throws IOException {
-      if (pax.xattrs().isEmpty()) {
+    private void setXattrs(int fd, byte[] path, Map<String, byte[]> xattrs, String what) throws IOException {
+      if (xattrs.isEmpty()) {
         return;
       }
-      for (Map.Entry<String, byte[]> x : pax.xattrs().entrySet()) {
+      for (Map.Entry<String, byte[]> x : xattrs.entrySet()) {
         String key = x.getKey();
         if (key.startsWith("trusted.overlay.") || key.startsWith("user.overlay.")) {
           continue;
@@ -572,13 +821,6 @@ public final class LayerApplier {
           throw ErrnoException.of("set directory metadata", ByteStrings.display(d.name()), ex);
         }
         fs.endEntry();
-      }
-    }
-
-    /** Reads whatever the applier did not consume, so the next header is found at a known offset. */
-    void drainEntry() throws IOException {
-      while (tar.read(heap, 0, heap.length) >= 0) {
-        // discard
       }
     }
   }

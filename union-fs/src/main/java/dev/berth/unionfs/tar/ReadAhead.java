@@ -18,14 +18,21 @@ import java.util.concurrent.TimeUnit;
  */
 final class ReadAhead extends InputStream {
 
-  private static final byte[] END = new byte[0];
   private static final int CHUNK = 256 * 1024;
+  private static final int DEPTH = 8;
 
-  private final BlockingQueue<byte[]> chunks = new ArrayBlockingQueue<>(8);
+  /** {@code len} bytes of {@code b}; chunks of the full size are recycled once read. */
+  private record Chunk(byte[] b, int len) {}
+
+  private static final Chunk END = new Chunk(new byte[0], 0);
+
+  private final BlockingQueue<Chunk> chunks = new ArrayBlockingQueue<>(DEPTH);
+  /** Read chunks handed back for reuse, so that the pump does not allocate and zero 256 KiB per read. */
+  private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(DEPTH + 2);
   private final Thread reader;
   private volatile boolean closed;
   private volatile IOException failure;
-  private byte[] current;
+  private Chunk current;
   private int pos;
 
   ReadAhead(InputStream in) {
@@ -37,12 +44,15 @@ final class ReadAhead extends InputStream {
   private void pump(InputStream in) {
     try {
       while (!closed) {
-        byte[] b = new byte[CHUNK];
+        byte[] b = free.poll();
+        if (b == null) {
+          b = new byte[CHUNK];
+        }
         int n = in.readNBytes(b, 0, b.length);
         if (n == 0) {
           break;
         }
-        if (!offer(n == b.length ? b : java.util.Arrays.copyOf(b, n)) || n < b.length) {
+        if (!offer(new Chunk(b, n)) || n < b.length) {
           break;
         }
       }
@@ -55,10 +65,10 @@ final class ReadAhead extends InputStream {
   }
 
   /** Waits for room, giving up when the consumer has gone away. */
-  private boolean offer(byte[] b) {
+  private boolean offer(Chunk c) {
     try {
       while (!closed) {
-        if (chunks.offer(b, 100, TimeUnit.MILLISECONDS)) {
+        if (chunks.offer(c, 100, TimeUnit.MILLISECONDS)) {
           return true;
         }
       }
@@ -69,11 +79,14 @@ final class ReadAhead extends InputStream {
   }
 
   private boolean fill() throws IOException {
-    if (current != null && pos < current.length) {
+    if (current != null && pos < current.len()) {
       return true;
     }
     if (current == END) {
       return false;
+    }
+    if (current != null && current.b().length == CHUNK) {
+      free.offer(current.b());
     }
     try {
       current = chunks.take();
@@ -93,7 +106,7 @@ final class ReadAhead extends InputStream {
 
   @Override
   public int read() throws IOException {
-    return fill() ? current[pos++] & 0xff : -1;
+    return fill() ? current.b()[pos++] & 0xff : -1;
   }
 
   @Override
@@ -104,8 +117,8 @@ final class ReadAhead extends InputStream {
     if (!fill()) {
       return -1;
     }
-    int n = Math.min(len, current.length - pos);
-    System.arraycopy(current, pos, b, off, n);
+    int n = Math.min(len, current.len() - pos);
+    System.arraycopy(current.b(), pos, b, off, n);
     pos += n;
     return n;
   }
@@ -114,5 +127,6 @@ final class ReadAhead extends InputStream {
   public void close() {
     closed = true;
     chunks.clear();
+    free.clear();
   }
 }

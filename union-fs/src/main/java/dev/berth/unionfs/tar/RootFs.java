@@ -16,6 +16,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A layer directory seen as a root filesystem: every path is resolved as if the directory were "/".
@@ -31,24 +32,89 @@ import java.util.Map;
  * <p>Descriptors of real directories are cached by their symlink-free path, and names that went
  * through symlinks are remembered as aliases of such paths, so that 20,000 files in a few hundred
  * directories cost one openat per directory, not one per component per file. Anything that removes a
- * directory or a symlink invalidates what could depend on it. Not thread-safe: one per apply.
+ * directory or a symlink invalidates what could depend on it.
+ *
+ * <p>Threads. Resolution, creation and removal happen on the applier's reading thread only. Other
+ * threads (the file writers) may use a {@link Dir}'s descriptor after {@link Dir#retain()}: a
+ * descriptor is closed when it has left the cache and the last holder called {@link Dir#release()},
+ * so a writer never sees its directory descriptor closed, or its number reused, under it. The
+ * {@link Hooks} let the applier order the reading thread's work after writes still in flight.
  */
 final class RootFs implements Closeable {
 
-  /** A resolved directory: its descriptor (owned by the cache) and its symlink-free path. */
-  record Dir(int fd, String real) {}
+  /**
+   * A resolved directory: its descriptor and its symlink-free path. The descriptor belongs to the
+   * cache; to use it after the current entry, or on another thread, hold a reference.
+   */
+  record Dir(int fd, String real, Handle handle) {
+    /** Keeps the descriptor open until the matching {@link #release()}. */
+    Dir retain() {
+      handle.retain();
+      return this;
+    }
+
+    void release() {
+      handle.release();
+    }
+  }
+
+  /** A directory descriptor with a reference count: one for the cache, one per other holder. */
+  static final class Handle {
+    final int fd;
+    private final AtomicInteger refs = new AtomicInteger(1);
+
+    Handle(int fd) {
+      this.fd = fd;
+    }
+
+    void retain() {
+      refs.incrementAndGet();
+    }
+
+    void release() {
+      if (refs.decrementAndGet() == 0) {
+        closeQuietly(fd);
+      }
+    }
+  }
+
+  /** Called on the reading thread around what could meet a write still in flight elsewhere. */
+  interface Hooks {
+    /** Before the name {@code key} (a symlink-free path) is looked up or created as a parent. */
+    void lookup(String key) throws IOException;
+
+    /** A new, empty directory was made at {@code key}. */
+    void madeDirectory(String key);
+
+    /** Before anything is removed. */
+    void removing() throws IOException;
+
+    Hooks NONE = new Hooks() {
+      @Override
+      public void lookup(String key) {}
+
+      @Override
+      public void madeDirectory(String key) {}
+
+      @Override
+      public void removing() {}
+    };
+  }
 
   private static final int MAX_SYMLINKS = 40;
-  private static final int CACHE_SIZE = 256;
+  static final int CACHE_SIZE = 256;
 
   private final int rootFd;
-  private final List<Integer> evicted = new ArrayList<>();
+  private final Dir root;
+  private Hooks hooks = Hooks.NONE;
+  private final List<Handle> evicted = new ArrayList<>();
   private final Map<String, String> aliases = new HashMap<>();
-  private final LinkedHashMap<String, Integer> dirs = new LinkedHashMap<>(CACHE_SIZE * 2, 0.75f, true) {
+  private final int cacheSize;
+  private final LinkedHashMap<String, Handle> dirs = new LinkedHashMap<>(CACHE_SIZE * 2, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
-      if (size() > CACHE_SIZE) {
-        // Closed only at the end of the entry: a caller may still hold this descriptor.
+    protected boolean removeEldestEntry(Map.Entry<String, Handle> eldest) {
+      if (size() > cacheSize) {
+        // Released only at the end of the entry: a caller may still hold this descriptor.
         evicted.add(eldest.getValue());
         return true;
       }
@@ -57,12 +123,23 @@ final class RootFs implements Closeable {
   };
 
   RootFs(Path root) throws IOException {
+    this(root, CACHE_SIZE);
+  }
+
+  /** With room for {@code cacheSize} directory descriptors (tests use tiny caches). */
+  RootFs(Path root, int cacheSize) throws IOException {
+    this.cacheSize = cacheSize;
     String abs = root.toAbsolutePath().toString();
     try {
       this.rootFd = openat(AT_FDCWD, LibC.cString(abs), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
     } catch (LastErrorException e) {
       throw ErrnoException.of("open layer root", abs, e);
     }
+    this.root = new Dir(rootFd, "", new Handle(rootFd));
+  }
+
+  void setHooks(Hooks hooks) {
+    this.hooks = hooks;
   }
 
   int rootFd() {
@@ -81,16 +158,16 @@ final class RootFs implements Closeable {
 
   private Dir resolve(String lexical, boolean create) throws IOException {
     if (lexical.isEmpty()) {
-      return new Dir(rootFd, "");
+      return root;
     }
     String real = aliases.getOrDefault(lexical, lexical);
-    Integer cached = dirs.get(real);
+    Handle cached = dirs.get(real);
     if (cached != null) {
-      return new Dir(cached, real);
+      return new Dir(cached.fd, real, cached);
     }
     ArrayDeque<String> pending = new ArrayDeque<>(ByteStrings.clean(lexical));
     ArrayList<String> stack = new ArrayList<>();
-    int cur = rootFd;
+    Handle cur = root.handle();
     String curKey = "";
     int hops = 0;
     boolean justCreated = false;
@@ -103,27 +180,29 @@ final class RootFs implements Closeable {
         if (!stack.isEmpty()) {
           stack.remove(stack.size() - 1);
           curKey = stack.isEmpty() ? "" : ByteStrings.join(stack, 0, stack.size());
-          cur = curKey.isEmpty() ? rootFd : resolve(curKey, create).fd();
+          cur = curKey.isEmpty() ? root.handle() : resolve(curKey, create).handle();
         }
         continue;
       }
       String key = curKey.isEmpty() ? c : curKey + "/" + c;
-      Integer hit = dirs.get(key);
+      Handle hit = dirs.get(key);
       if (hit != null) {
         stack.add(c);
         curKey = key;
         cur = hit;
         continue;
       }
+      hooks.lookup(key);
       byte[] name = path(c);
       int child;
       try {
-        child = openat(cur, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+        child = openat(cur.fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
       } catch (LastErrorException e) {
         int errno = e.getErrorCode();
         if (errno == ENOENT && create && !justCreated) {
           try {
-            mkdirat(cur, name, 0755);
+            mkdirat(cur.fd, name, 0755);
+            hooks.madeDirectory(key);
           } catch (LastErrorException me) {
             if (me.getErrorCode() != EEXIST) {
               throw ErrnoException.of("mkdirat", ByteStrings.display(key), me);
@@ -134,7 +213,7 @@ final class RootFs implements Closeable {
           continue;
         }
         if (errno == ENOTDIR || errno == ELOOP) {
-          String target = readLink(cur, name);
+          String target = readLink(cur.fd, name);
           if (target == null) {
             throw new ErrnoException("resolve", ByteStrings.display(key), ENOTDIR);
           }
@@ -148,7 +227,7 @@ final class RootFs implements Closeable {
           if (target.startsWith("/")) {
             stack.clear();
             curKey = "";
-            cur = rootFd;
+            cur = root.handle();
           }
           justCreated = false;
           continue;
@@ -156,15 +235,16 @@ final class RootFs implements Closeable {
         throw ErrnoException.of("openat", ByteStrings.display(key), e);
       }
       justCreated = false;
-      dirs.put(key, child);
+      Handle h = new Handle(child);
+      dirs.put(key, h);
       stack.add(c);
       curKey = key;
-      cur = child;
+      cur = h;
     }
     if (!curKey.equals(lexical)) {
       aliases.put(lexical, curKey);
     }
-    return new Dir(cur, curKey);
+    return curKey.isEmpty() ? root : new Dir(cur.fd, curKey, cur);
   }
 
   /** The target of a symlink, or null when the name is not a symlink. */
@@ -199,6 +279,7 @@ final class RootFs implements Closeable {
    * forgets cached resolutions that could have gone through it.
    */
   void removeAll(Dir dir, String name) throws IOException {
+    hooks.removing();
     byte[] n = path(name);
     try {
       unlinkat(dir.fd(), n, 0);
@@ -218,7 +299,11 @@ final class RootFs implements Closeable {
     invalidate(key);
   }
 
-  private void removeTree(int parentFd, byte[] name, String display) throws IOException {
+  /**
+   * The names in a directory, without "." and "..", as NUL-terminated byte strings; {@code isDir}
+   * (when not null) receives whether each is a directory according to readdir's d_type.
+   */
+  static List<byte[]> list(int parentFd, byte[] name, String display, List<Boolean> isDir) throws IOException {
     int fd;
     try {
       fd = openat(parentFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
@@ -226,10 +311,14 @@ final class RootFs implements Closeable {
       throw ErrnoException.of("openat", ByteStrings.display(display), e);
     }
     List<byte[]> children = new ArrayList<>();
-    List<Boolean> isDir = new ArrayList<>();
-    Pointer d = fdopendir(fd);
+    Pointer d;
     try {
-      // Names are collected first: removing while reading a directory may skip entries.
+      d = fdopendir(fd);
+    } catch (LastErrorException e) {
+      closeQuietly(fd);
+      throw ErrnoException.of("fdopendir", ByteStrings.display(display), e);
+    }
+    try {
       Pointer ent;
       while ((ent = readdir(d)) != null) {
         int len = (int) ent.indexOf(19, (byte) 0);
@@ -240,8 +329,27 @@ final class RootFs implements Closeable {
         byte[] c = new byte[len + 1];
         System.arraycopy(raw, 0, c, 0, len);
         children.add(c);
-        isDir.add(ent.getByte(18) == 4 /* DT_DIR */);
+        if (isDir != null) {
+          isDir.add(ent.getByte(18) == 4 /* DT_DIR */);
+        }
       }
+    } finally {
+      closedir(d);
+    }
+    return children;
+  }
+
+  private void removeTree(int parentFd, byte[] name, String display) throws IOException {
+    int fd;
+    try {
+      fd = openat(parentFd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+    } catch (LastErrorException e) {
+      throw ErrnoException.of("openat", ByteStrings.display(display), e);
+    }
+    try {
+      // Names are collected first: removing while reading a directory may skip entries.
+      List<Boolean> isDir = new ArrayList<>();
+      List<byte[]> children = list(fd, path("."), display, isDir);
       for (int i = 0; i < children.size(); i++) {
         byte[] c = children.get(i);
         boolean removed = false;
@@ -260,7 +368,7 @@ final class RootFs implements Closeable {
         }
       }
     } finally {
-      closedir(d);
+      closeQuietly(fd);
     }
     try {
       unlinkat(parentFd, name, AT_REMOVEDIR);
@@ -272,9 +380,9 @@ final class RootFs implements Closeable {
   /** Drops cached descriptors of a removed directory and everything below it. */
   private void invalidate(String realKey) {
     String prefix = realKey + "/";
-    Iterator<Map.Entry<String, Integer>> it = dirs.entrySet().iterator();
+    Iterator<Map.Entry<String, Handle>> it = dirs.entrySet().iterator();
     while (it.hasNext()) {
-      Map.Entry<String, Integer> e = it.next();
+      Map.Entry<String, Handle> e = it.next();
       if (e.getKey().equals(realKey) || e.getKey().startsWith(prefix)) {
         evicted.add(e.getValue());
         it.remove();
@@ -283,24 +391,28 @@ final class RootFs implements Closeable {
     aliases.clear();
   }
 
-  /** Closes descriptors evicted during the entry just applied. */
+  /**
+   * Drops the cache's reference to descriptors evicted during the entry just applied: they are closed
+   * now, or when the last writer using them releases them.
+   */
   void endEntry() {
     if (!evicted.isEmpty()) {
-      for (int fd : evicted) {
-        closeQuietly(fd);
+      for (Handle h : evicted) {
+        h.release();
       }
       evicted.clear();
     }
   }
 
+  /** Releases every descriptor; call after every other holder has released its references. */
   @Override
   public void close() {
     endEntry();
-    for (int fd : dirs.values()) {
-      closeQuietly(fd);
+    for (Handle h : dirs.values()) {
+      h.release();
     }
     dirs.clear();
-    closeQuietly(rootFd);
+    root.release();
   }
 
   static void closeQuietly(int fd) {

@@ -19,13 +19,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Layers that try to write outside their root. The policy: names and symlinked parents are resolved
  * inside the root, so such writes land inside it; a hardlink whose target is not inside the root is
  * rejected with {@link LayerFormatException}. Either way nothing outside the root changes: each test
- * snapshots the root's siblings (and the host files a breakout would hit) before and after.
+ * snapshots the root's siblings (and the host files a breakout would hit) before and after. Every case
+ * runs sequentially (parallelism 1) and with writer threads.
  */
+@ParameterizedClass(name = "parallelism {0}")
+@ValueSource(ints = {1, 4})
 class BreakoutTest {
 
   /** Host paths that a resolved-on-the-host breakout would create or change. */
@@ -33,9 +38,14 @@ class BreakoutTest {
       Path.of("/tmp/x"), Path.of("/etc/shadow"), Path.of("/newdir"), Path.of("/abs")};
 
   @TempDir Path tmp;
+  private final ApplyOptions options;
   private Path root;
   private Map<String, String> outsideBefore;
   private Map<Path, String> hostBefore;
+
+  BreakoutTest(int parallelism) {
+    options = ApplyOptions.defaults().withParallelism(parallelism);
+  }
 
   @BeforeAll
   static void requireRoot() {
@@ -71,7 +81,7 @@ class BreakoutTest {
   private void apply(Consumer<TarBuilder> layer) throws IOException {
     TarBuilder b = new TarBuilder();
     layer.accept(b);
-    new LayerApplier().apply(new ByteArrayInputStream(b.bytes()), root);
+    new LayerApplier(options).apply(new ByteArrayInputStream(b.bytes()), root);
   }
 
   @Test

@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -19,7 +20,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Archives written by GNU tar, the producer of most real layers' habits, applied by us and by GNU tar
  * itself: the two trees must be identical. Covers what commons-compress cannot write: sparse files
  * (PAX 1.0 and old GNU), binary xattr values such as {@code security.capability}, non-UTF-8 names.
+ * Sequentially (parallelism 1) and with writer threads.
  */
+@ParameterizedClass(name = "parallelism {0}")
+@ValueSource(ints = {1, 4})
 class GnuTarInteropTest {
 
   /** VFS_CAP_REVISION_2 with the effective flag; permitted = CAP_SETGID|CAP_SETUID|CAP_NET_RAW. */
@@ -27,6 +31,11 @@ class GnuTarInteropTest {
 
   @TempDir Path tmp;
   Path src;
+  final ApplyOptions options;
+
+  GnuTarInteropTest(int parallelism) {
+    options = ApplyOptions.defaults().withParallelism(parallelism);
+  }
 
   @BeforeAll
   static void requireRootAndTar() throws Exception {
@@ -65,7 +74,7 @@ class GnuTarInteropTest {
     Path byUs = Files.createDirectory(tmp.resolve("us"));
 
     try (InputStream in = Files.newInputStream(tar)) {
-      new LayerApplier().apply(in, byUs);
+      new LayerApplier(options).apply(in, byUs);
     }
 
     assertThat(Fs.snapshot(byUs, null)).isEqualTo(Fs.snapshot(byGnu, null));

@@ -26,12 +26,21 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
+/** Every case runs sequentially (parallelism 1) and with writer threads. */
+@ParameterizedClass(name = "parallelism {0}")
+@ValueSource(ints = {1, 4})
 class LayerApplierTest {
 
   @TempDir Path tmp;
 
-  private final LayerApplier applier = new LayerApplier(ApplyOptions.defaults());
+  private final LayerApplier applier;
+
+  LayerApplierTest(int parallelism) {
+    applier = new LayerApplier(ApplyOptions.defaults().withParallelism(parallelism));
+  }
 
   @BeforeAll
   static void requireRoot() {
