@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.oci.Digest;
 import dev.berth.oci.DigestAlgorithm;
-import dev.berth.oci.ErrorResponse;
-import dev.berth.oci.OciJson;
+import dev.berth.registry.testing.Resp;
+import dev.berth.registry.testing.TestHttp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,9 +13,7 @@ import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,23 +69,6 @@ public abstract class BlobApiSupport {
         return Digest.compute(DigestAlgorithm.SHA256, content);
     }
 
-    /** A response with its body read whole. */
-    protected record Resp(int status, HttpHeaders headers, byte[] body) {
-        public String header(String name) {
-            return headers.firstValue(name).orElse(null);
-        }
-
-        /** The spec error code of an error body. */
-        public String errorCode() {
-            return OciJson.mapper().readValue(body, ErrorResponse.class).errors().get(0).code();
-        }
-
-        @Override
-        public String toString() {
-            return status + " " + headers.map() + " " + new String(body, StandardCharsets.UTF_8);
-        }
-    }
-
     protected URI uri(String pathOrLocation) {
         return URI.create("http://127.0.0.1:" + port + pathOrLocation);
     }
@@ -118,20 +99,7 @@ public abstract class BlobApiSupport {
 
     private Resp send(HttpClient client, String method, String path, HttpRequest.BodyPublisher body,
                       String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).method(method, body)
-                .timeout(java.time.Duration.ofSeconds(20));
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        try {
-            HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            return new Resp(r.statusCode(), r.headers(), r.body());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return TestHttp.send(client, method, uri(path), body, java.time.Duration.ofSeconds(20), headers);
     }
 
     protected Resp get(String path, String... headers) {

@@ -3,6 +3,7 @@ package dev.berth.registry.blob;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.oci.Digest;
+import dev.berth.registry.testing.Resp;
 import dev.berth.storage.CheckedStorageDriver;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.StorageStats;

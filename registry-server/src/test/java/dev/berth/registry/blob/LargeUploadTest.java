@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.oci.Digest;
 import dev.berth.oci.DigestAlgorithm;
+import dev.berth.registry.testing.Resp;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;

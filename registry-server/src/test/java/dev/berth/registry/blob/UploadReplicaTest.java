@@ -6,6 +6,7 @@ import dev.berth.oci.Digest;
 import dev.berth.oci.DigestAlgorithm;
 import dev.berth.registry.RegistryApplication;
 import dev.berth.registry.storage.RegistryLayout;
+import dev.berth.registry.testing.Resp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,6 +6,7 @@ import dev.berth.oci.Digest;
 import dev.berth.registry.gc.GarbageCollector;
 import dev.berth.registry.gc.GcOptions;
 import dev.berth.registry.storage.RegistryLayout;
+import dev.berth.registry.testing.Resp;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,7 +65,7 @@ class CacheInvalidationApiTest {
         long tagHits = caches.stats().get("tags").hitCount();
         long bodyHits = caches.stats().get("manifests").hitCount();
         for (int i = 0; i < 5; i++) {
-            TestRegistry.Resp r = registry.get("/v2/" + repo + "/manifests/v1");
+            Resp r = registry.get("/v2/" + repo + "/manifests/v1");
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.header("Docker-Content-Digest")).isEqualTo(digest);
         }

@@ -8,6 +8,7 @@ import dev.berth.registry.gc.GarbageCollector;
 import dev.berth.registry.gc.GcOptions;
 import dev.berth.registry.gc.GcReport;
 import dev.berth.registry.storage.RegistryLayout;
+import dev.berth.registry.testing.Resp;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,7 +92,7 @@ class CacheReplicaTest {
             boolean get = false;
             while (!done.get()) {
                 long started = System.nanoTime();
-                TestRegistry.Resp r = get ? onB.get(path) : onB.head(path);
+                Resp r = get ? onB.get(path) : onB.head(path);
                 polls.add(new Poll(started, get ? "GET" : "HEAD", r.status(),
                         !get || r.status() != 200 || Arrays.equals(r.body(), content)));
                 get = !get;
@@ -136,7 +137,7 @@ class CacheReplicaTest {
         long changed = System.nanoTime();
         // Until the TTL runs out B may still answer from its cache; a 200 for the unlinked blob still serves it.
         while (System.nanoTime() - changed < TTL.toNanos() / 2) {
-            TestRegistry.Resp r = onB.get(blob);
+            Resp r = onB.get(blob);
             if (r.status() == 200) {
                 assertThat(r.body()).isEqualTo(layer);
             }

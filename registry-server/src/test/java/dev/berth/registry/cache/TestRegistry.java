@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.berth.oci.Digest;
 import dev.berth.oci.MediaTypes;
 import dev.berth.oci.OciJson;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.berth.registry.testing.Resp;
+import dev.berth.registry.testing.TestHttp;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -30,34 +28,8 @@ public final class TestRegistry {
         this.base = "http://127.0.0.1:" + port;
     }
 
-    /** A response with its body read whole. */
-    public record Resp(int status, java.net.http.HttpHeaders headers, byte[] body) {
-        public String header(String name) {
-            return headers.firstValue(name).orElse(null);
-        }
-
-        @Override
-        public String toString() {
-            return status + " " + headers.map() + " " + new String(body, StandardCharsets.UTF_8);
-        }
-    }
-
     public Resp send(String method, String path, byte[] body, String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(TIMEOUT)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(body));
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        try {
-            HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            return new Resp(r.statusCode(), r.headers(), r.body());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return TestHttp.send(client, method, URI.create(base + path), body, TIMEOUT, headers);
     }
 
     public Resp get(String path, String... headers) {

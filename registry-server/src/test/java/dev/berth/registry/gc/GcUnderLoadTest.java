@@ -3,15 +3,14 @@ package dev.berth.registry.gc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.oci.Digest;
-import dev.berth.oci.OciJson;
 import dev.berth.registry.storage.RegistryLayout;
+import dev.berth.registry.testing.Resp;
+import dev.berth.registry.testing.TestHttp;
 import dev.berth.storage.StorageDriver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -268,41 +267,9 @@ class GcUnderLoadTest {
         return found;
     }
 
-    record Resp(int status, java.net.http.HttpHeaders headers, byte[] body) {
-        String header(String name) {
-            return headers.firstValue(name).orElse(null);
-        }
-
-        String text() {
-            return new String(body, StandardCharsets.UTF_8);
-        }
-
-        JsonNode json() {
-            return OciJson.mapper().readTree(body);
-        }
-
-        @Override
-        public String toString() {
-            return status + " " + text();
-        }
-    }
-
     private Resp send(String method, String path, byte[] body, String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                .timeout(Duration.ofSeconds(60))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        try {
-            HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            return new Resp(r.statusCode(), r.headers(), r.body());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return TestHttp.send(client, method, URI.create("http://localhost:" + port + path), body,
+                Duration.ofSeconds(60), headers);
     }
 
     private static Path tempRoot() {

@@ -8,12 +8,13 @@ import dev.berth.oci.MediaTypes;
 import dev.berth.oci.OciJson;
 import dev.berth.registry.storage.BlobStore;
 import dev.berth.registry.storage.RepositoryLinks;
+import dev.berth.registry.testing.Resp;
+import dev.berth.registry.testing.TestHttp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,52 +72,12 @@ abstract class ApiTestSupport {
         return "test/" + hint + REPO_COUNTER.incrementAndGet();
     }
 
-    /** A response with its body read whole. */
-    record Resp(int status, java.net.http.HttpHeaders headers, byte[] body) {
-        String header(String name) {
-            return headers.firstValue(name).orElse(null);
-        }
-
-        String text() {
-            return new String(body, StandardCharsets.UTF_8);
-        }
-
-        JsonNode json() {
-            return OciJson.mapper().readTree(body);
-        }
-
-        /** The spec error code of an error body. */
-        String errorCode() {
-            return json().get("errors").get(0).get("code").asString();
-        }
-
-        @Override
-        public String toString() {
-            return status + " " + headers.map() + " " + text();
-        }
-    }
-
     Resp send(String method, String path, byte[] body, String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                .timeout(TIMEOUT)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(body));
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        return send(b.build());
+        return TestHttp.send(client, method, URI.create("http://localhost:" + port + path), body, TIMEOUT, headers);
     }
 
     Resp send(HttpRequest request) {
-        try {
-            HttpResponse<byte[]> r = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-            return new Resp(r.statusCode(), r.headers(), r.body());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return TestHttp.send(client, request);
     }
 
     Resp get(String path, String... headers) {

@@ -2,6 +2,7 @@ package dev.berth.registry.manifest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.registry.testing.Resp;
 import org.junit.jupiter.api.Test;
 
 /** Clients recognise a registry by the API version header on {@code /v2/}, on success and on errors alike. */

@@ -3,6 +3,7 @@ package dev.berth.registry.manifest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.oci.MediaTypes;
+import dev.berth.registry.testing.Resp;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
 

@@ -6,7 +6,8 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.berth.oci.OciJson;
+import dev.berth.registry.testing.Resp;
+import dev.berth.registry.testing.TestHttp;
 import dev.berth.storage.CheckedStorageDriver;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.filesystem.FilesystemDriver;
@@ -14,8 +15,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +36,6 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.bean.override.convention.TestBean;
-import tools.jackson.databind.JsonNode;
 
 /**
  * The operations surface with authentication off: health probes (readiness follows storage), Prometheus metrics
@@ -313,46 +311,9 @@ class OperationsTest {
         }
     }
 
-    record Resp(int status, java.net.http.HttpHeaders headers, byte[] body) {
-        String header(String name) {
-            return headers.firstValue(name).orElse(null);
-        }
-
-        String text() {
-            return new String(body, StandardCharsets.UTF_8);
-        }
-
-        JsonNode json() {
-            return OciJson.mapper().readTree(body);
-        }
-
-        String errorCode() {
-            return json().get("errors").get(0).get("code").asString();
-        }
-
-        @Override
-        public String toString() {
-            return status + " " + headers.map() + " " + text();
-        }
-    }
-
     Resp send(String method, String path, byte[] body, String... headers) {
         URI uri = path.startsWith("http") ? URI.create(path) : URI.create("http://localhost:" + port + path);
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(body));
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        try {
-            HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            return new Resp(r.statusCode(), r.headers(), r.body());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return TestHttp.send(client, method, uri, body, TIMEOUT, headers);
     }
 
     private static Path tempRoot() {
