@@ -4,7 +4,9 @@ import dev.berth.registry.http.RegistryException;
 import dev.berth.registry.http.RegistryRoute;
 import dev.berth.registry.http.RouteKind;
 import dev.berth.registry.security.ClientAddress;
+import dev.berth.registry.security.MountRule;
 import dev.berth.registry.security.RegistryAuthentication;
+import dev.berth.registry.support.LogLine;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,10 +23,11 @@ import reactor.core.publisher.Mono;
 
 /**
  * One line on logger {@code berth.audit} for every write to {@code /v2}: who pushed, tagged, mounted or deleted
- * what, from where, and how it ended. Lines are {@code key=value} pairs (values with spaces or quotes are
- * quoted), e.g.
+ * what, from where, and how it ended. Lines are {@code key=value} pairs quoted and escaped by {@link LogLine},
+ * e.g.
  * {@code event=tag method=PUT route=MANIFEST repository=team/app reference=latest digest=sha256:... status=201
- * user=alice remote=10.0.0.7 duration_ms=12}.
+ * user=alice remote=10.0.0.7 duration_ms=12}. A cross-repository mount that was refused (see
+ * {@link MountRule}) is {@code event=mount-refused}, with the digest, {@code mount_from} and the {@code reason}.
  *
  * <p>The line is written when the response status is final: just before the response is committed (so errors
  * turned into responses by the error handler are included), or when the exchange ends without a response
@@ -80,24 +83,31 @@ public class AuditWebFilter implements WebFilter {
         if (digest == null && route != null && route.digest() != null) {
             digest = route.digest().toString();
         }
-        StringBuilder line = new StringBuilder();
-        append(line, "event", event(method, route, request));
-        append(line, "method", method.name());
-        append(line, "route", route == null ? "INVALID" : route.kind().name());
-        append(line, "repository", route == null ? null : route.name());
-        append(line, "reference", route != null && route.isTag() ? route.reference() : null);
-        append(line, "digest", digest);
-        if (route != null && route.kind() == RouteKind.UPLOADS) {
-            append(line, "mount_from", request.getQueryParams().getFirst("from"));
+        boolean mountAttempt = route != null && route.kind() == RouteKind.UPLOADS
+                && request.getQueryParams().getFirst("mount") != null;
+        if (digest == null && mountAttempt) {
+            digest = request.getQueryParams().getFirst("mount");
         }
-        append(line, "status", status == null ? (endSignal == null ? "-" : endSignal) : Integer.toString(status.value()));
-        append(line, "user", user == null || user.toString().isEmpty() ? "-" : user.toString());
-        append(line, "remote", ClientAddress.of(exchange));
-        append(line, "duration_ms", Long.toString((System.nanoTime() - start) / 1_000_000));
+        Object mountRefusal = exchange.getAttributes().get(MountRule.REFUSAL_ATTRIBUTE);
+        String line = new LogLine()
+                .add("event", mountRefusal != null ? "mount-refused" : event(method, route, request))
+                .add("method", method.name())
+                .add("route", route == null ? "INVALID" : route.kind().name())
+                .add("repository", route == null ? null : route.name())
+                .add("reference", route != null && route.isTag() ? route.reference() : null)
+                .add("digest", digest)
+                .add("mount_from", mountAttempt ? request.getQueryParams().getFirst("from") : null)
+                .add("reason", mountRefusal == null ? null : mountRefusal.toString())
+                .add("status", status == null ? (endSignal == null ? "-" : endSignal)
+                        : Integer.toString(status.value()))
+                .add("user", user == null || user.toString().isEmpty() ? "-" : user.toString())
+                .add("remote", ClientAddress.of(exchange))
+                .add("duration_ms", Long.toString((System.nanoTime() - start) / 1_000_000))
+                .toString();
         if (chunk) {
-            audit.debug(line.toString());
+            audit.debug(line);
         } else {
-            audit.info(line.toString());
+            audit.info(line);
         }
     }
 
@@ -116,21 +126,5 @@ public class AuditWebFilter implements WebFilter {
                     : HttpMethod.DELETE.equals(method) ? "upload-cancel" : "upload-chunk";
             default -> "write";
         };
-    }
-
-    private static void append(StringBuilder line, String key, String value) {
-        if (value == null) {
-            return;
-        }
-        if (!line.isEmpty()) {
-            line.append(' ');
-        }
-        line.append(key).append('=');
-        if (value.isEmpty() || value.chars().anyMatch(c -> c == ' ' || c == '"' || c == '=' || c < 0x20)) {
-            line.append('"').append(value.replace("\\", "\\\\").replace("\"", "\\\"")
-                    .replaceAll("[\\x00-\\x1f]", "?")).append('"');
-        } else {
-            line.append(value);
-        }
     }
 }

@@ -4,6 +4,7 @@ import dev.berth.oci.ErrorCode;
 import dev.berth.registry.http.RegistryErrorHandler;
 import dev.berth.registry.http.RegistryException;
 import dev.berth.registry.http.RegistryRoute;
+import dev.berth.registry.support.LogLine;
 import java.net.URI;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -69,8 +70,12 @@ final class ChallengeResponder implements ServerAuthenticationEntryPoint, Server
             return write(exchange, unauthorized(exchange, "invalid_token", ex.getMessage()));
         }
         throttle.failure(address);
-        audit.info("event=auth-failure method={} path={} remote={} reason=\"{}\"",
-                exchange.getRequest().getMethod(), exchange.getRequest().getPath().value(), address, ex.getMessage());
+        audit.info(new LogLine().add("event", "auth-failure")
+                .add("method", exchange.getRequest().getMethod().name())
+                .add("path", exchange.getRequest().getPath().value())
+                .add("remote", address)
+                .add("reason", ex.getMessage())
+                .toString());
         return write(exchange, unauthorized(exchange, null, "invalid credentials"));
     }
 
@@ -92,7 +97,7 @@ final class ChallengeResponder implements ServerAuthenticationEntryPoint, Server
         }
         StringBuilder header = new StringBuilder("Bearer realm=\"").append(quote(realm(exchange).toString()))
                 .append("\",service=\"").append(quote(properties.getToken().getService())).append('"');
-        List<ResourceScope> scopes = RequiredAccess.forChallenge(required(exchange));
+        List<ResourceScope> scopes = advertised(exchange);
         if (!scopes.isEmpty()) {
             header.append(",scope=\"").append(scopes.stream().map(ResourceScope::toString)
                     .collect(Collectors.joining(" "))).append('"');
@@ -121,13 +126,24 @@ final class ChallengeResponder implements ServerAuthenticationEntryPoint, Server
     }
 
     private static List<ResourceScope> required(ServerWebExchange exchange) {
+        return scopes(exchange, false);
+    }
+
+    private static List<ResourceScope> advertised(ServerWebExchange exchange) {
+        return scopes(exchange, true);
+    }
+
+    /** What the request needs ({@link RequiredAccess#of}), or what to advertise for it in a challenge. */
+    private static List<ResourceScope> scopes(ServerWebExchange exchange, boolean forChallenge) {
         if (OperationsAuthorizationManager.isAdminPath(exchange)) {
             return List.of(ResourceScope.ADMIN);
         }
         try {
             RegistryRoute route = RegistryRoute.parse(exchange.getRequest().getPath().pathWithinApplication().value());
-            return RequiredAccess.of(exchange.getRequest().getMethod(), route,
-                    exchange.getRequest().getQueryParams());
+            var method = exchange.getRequest().getMethod();
+            var query = exchange.getRequest().getQueryParams();
+            return forChallenge ? RequiredAccess.forChallenge(method, route, query)
+                    : RequiredAccess.of(method, route, query);
         } catch (RegistryException e) {
             return List.of();
         }

@@ -48,36 +48,20 @@ final class RegistryAuthorizationManager implements ReactiveAuthorizationManager
                 .cast(RegistryAuthentication.class)
                 .map(user -> {
                     exchange.getAttributes().put(RegistryAuthentication.USER_ATTRIBUTE, user.getName());
-                    return (AuthorizationResult) (allowed(user, required) ? GRANTED : REFUSED);
+                    return decide(exchange, new CallerGrants(user, policy, anonymousByPolicy()), required);
                 })
-                .defaultIfEmpty(anonymousAllowed(route, required) ? GRANTED : REFUSED);
+                .switchIfEmpty(Mono.fromSupplier(() -> route.kind() == RouteKind.BASE ? REFUSED
+                        : decide(exchange, new CallerGrants(null, policy, anonymousByPolicy()), required)));
     }
 
-    private boolean allowed(RegistryAuthentication user, List<ResourceScope> required) {
-        for (ResourceScope scope : required) {
-            for (String action : scope.actions()) {
-                boolean ok = user.tokenAccess() != null
-                        ? user.tokenAccess().stream().anyMatch(g -> g.allows(scope.type(), scope.name(), action))
-                        : policy.allows(user.getName(), scope.type(), scope.name(), action);
-                if (!ok) {
-                    return false;
-                }
-            }
-        }
-        return true;
+    /** Anonymous clients get what the policy gives anyone in htpasswd mode; in token mode they need a token. */
+    private boolean anonymousByPolicy() {
+        return mode == AuthProperties.AuthMode.HTPASSWD;
     }
 
-    private boolean anonymousAllowed(RegistryRoute route, List<ResourceScope> required) {
-        if (mode != AuthProperties.AuthMode.HTPASSWD || route.kind() == RouteKind.BASE) {
-            return false;
-        }
-        for (ResourceScope scope : required) {
-            for (String action : scope.actions()) {
-                if (!policy.allows(null, scope.type(), scope.name(), action)) {
-                    return false;
-                }
-            }
-        }
-        return true;
+    private static AuthorizationResult decide(ServerWebExchange exchange, CallerGrants grants,
+                                              List<ResourceScope> required) {
+        exchange.getAttributes().put(CallerGrants.ATTRIBUTE, grants);
+        return required.stream().allMatch(grants::allows) ? GRANTED : REFUSED;
     }
 }

@@ -2,6 +2,7 @@ package dev.berth.registry.security;
 
 import dev.berth.oci.ErrorCode;
 import dev.berth.registry.http.RegistryException;
+import dev.berth.registry.support.LogLine;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -98,8 +99,12 @@ final class TokenEndpoint {
                     if (offline && subject != null && !"refresh_token".equals(grantType)) {
                         body.put("refresh_token", issuer.refreshToken(subject));
                     }
-                    audit.info("event=token user={} remote={} requested=\"{}\" granted=\"{}\"",
-                            subject == null ? "-" : subject, address, join(requested), join(granted));
+                    audit.info(new LogLine().add("event", "token")
+                            .add("user", subject == null ? "-" : subject)
+                            .add("remote", address)
+                            .add("requested", join(requested))
+                            .add("granted", join(granted))
+                            .toString());
                     return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
                             .cacheControl(CacheControl.noStore()).bodyValue(body);
                 });
@@ -164,8 +169,11 @@ final class TokenEndpoint {
 
     private RegistryException invalidCredentials(String address, String reason) {
         throttle.failure(address);
-        audit.info("event=auth-failure path={} remote={} reason=\"{}\"",
-                properties.getToken().getIssuerEndpoint().getPath(), address, reason);
+        audit.info(new LogLine().add("event", "auth-failure")
+                .add("path", properties.getToken().getIssuerEndpoint().getPath())
+                .add("remote", address)
+                .add("reason", reason)
+                .toString());
         return new RegistryException(ErrorCode.UNAUTHORIZED, "invalid credentials", null)
                 .withHeader("WWW-Authenticate", ChallengeResponder.basicChallenge(properties.getRealm()));
     }

@@ -342,9 +342,8 @@ public class UploadSessions {
     }
 
     /**
-     * Cross-mounts {@code digest} into {@code repository} without an upload. The registry runs with automatic
-     * cross-mounting: the client's {@code from} is only a hint, and any blob present in the global store can be
-     * mounted (access control, when added, must check the source repository here). Returns the mounted blob's
+     * Cross-mounts {@code digest} into {@code repository} without an upload, from whichever repository holds it:
+     * automatic cross-mounting, for registries where everyone may read everything. Returns the mounted blob's
      * size, or empty when the blob is not stored, so the caller starts a normal upload instead.
      */
     public OptionalLong mount(String repository, Digest digest) throws IOException {
@@ -355,5 +354,16 @@ public class UploadSessions {
         links.link(repository, digest);
         Optional<Long> size = blobs.size(digest);
         return size.isPresent() ? OptionalLong.of(size.get()) : OptionalLong.empty();
+    }
+
+    /**
+     * Cross-mounts {@code digest} into {@code repository} only if {@code from} links it (as a blob: a manifest of
+     * {@code from} is not a blob of it). Returns empty when it does not, or when the bytes are gone.
+     */
+    public OptionalLong mount(String repository, Digest digest, String from) throws IOException {
+        if (!links.isLinked(from, digest)) {
+            return OptionalLong.empty();
+        }
+        return mount(repository, digest);
     }
 }

@@ -10,6 +10,8 @@ import dev.berth.registry.http.RegistryRoute;
 import dev.berth.registry.notify.Action;
 import dev.berth.registry.notify.Event;
 import dev.berth.registry.notify.RegistryEvents;
+import dev.berth.registry.security.AuthProperties;
+import dev.berth.registry.security.MountRule;
 import dev.berth.registry.storage.Blocking;
 import dev.berth.registry.upload.UploadException;
 import dev.berth.registry.upload.UploadSession;
@@ -44,26 +46,26 @@ public class UploadHandler {
     private final Blocking blocking;
     private final long chunkMinLength;
     private final RegistryEvents events;
+    private final MountRule mountRule;
 
     public UploadHandler(UploadSessions sessions, Blocking blocking, BerthProperties properties,
-                         RegistryEvents events) {
+                         RegistryEvents events, AuthProperties auth) {
         this.sessions = sessions;
         this.blocking = blocking;
         this.chunkMinLength = properties.getUploads().getChunkMinLength().toBytes();
         this.events = events;
+        this.mountRule = new MountRule(auth.getMode());
     }
 
-    /** POST: starts a session (202), uploads a whole blob ({@code ?digest=}, 201) or mounts one (201). */
+    /**
+     * POST: starts a session (202), uploads a whole blob ({@code ?digest=}, 201) or mounts one (201; a mount that
+     * {@link MountRule} refuses, or that finds no blob, starts a session instead).
+     */
     public Mono<ServerResponse> start(ServerRequest request, RegistryRoute route) {
         String name = route.name();
         Optional<String> mount = request.queryParam("mount");
         if (mount.isPresent()) {
-            Digest digest = digestParam(mount.get());
-            // "from" is a hint only: mounting works from any repository (see UploadSessions.mount).
-            return blocking.call(() -> sessions.mount(name, digest))
-                    .doOnNext(size -> size.ifPresent(s ->
-                            events.publish(request, Action.MOUNT, Event.Target.blob(name, digest, s))))
-                    .flatMap(size -> size.isPresent() ? created(name, digest) : startSession(request, name));
+            return mount(request, name, digestParam(mount.get()));
         }
         Optional<String> digestParam = request.queryParam("digest");
         if (digestParam.isPresent()) {
@@ -72,6 +74,29 @@ public class UploadHandler {
             return blocking.call(() -> sessions.create(name, digest.algorithm()))
                     .flatMap(session -> finish(request, session, digest, null, true));
         }
+        return startSession(request, name);
+    }
+
+    private Mono<ServerResponse> mount(ServerRequest request, String name, Digest digest) {
+        MountRule.Source source = mountRule.source(request.attributes(), request.queryParam("from").orElse(null));
+        if (source instanceof MountRule.Refused refused) {
+            return refuseMount(request, name, refused.reason());
+        }
+        String from = source instanceof MountRule.FromRepository f ? f.name() : null;
+        return blocking.call(() -> from == null ? sessions.mount(name, digest) : sessions.mount(name, digest, from))
+                .flatMap(size -> {
+                    if (size.isEmpty()) {
+                        return from == null ? startSession(request, name)
+                                : refuseMount(request, name, "blob not linked in from");
+                    }
+                    events.publish(request, Action.MOUNT, Event.Target.blob(name, digest, size.getAsLong()));
+                    return created(name, digest);
+                });
+    }
+
+    /** A refused mount is an ordinary upload for the client, and a line in the audit log. */
+    private Mono<ServerResponse> refuseMount(ServerRequest request, String name, String reason) {
+        request.attributes().put(MountRule.REFUSAL_ATTRIBUTE, reason);
         return startSession(request, name);
     }
 
