@@ -31,13 +31,16 @@ public final class ManifestParser {
         }
         String declared = baseType(contentType);
         JsonNode schemaVersion = root.get("schemaVersion");
-        if (schemaVersion != null && schemaVersion.isNumber() && schemaVersion.asInt() == 1
+        boolean integral = schemaVersion != null && schemaVersion.isIntegralNumber() && schemaVersion.canConvertToInt();
+        if (integral && schemaVersion.intValue() == 1
                 || declared != null && MediaTypes.SCHEMA1.contains(declared) && !"application/json".equals(declared)) {
             throw new ManifestInvalidException("Docker schema1 manifests are not supported; push schema2 or OCI");
         }
-        if (schemaVersion == null || !schemaVersion.isIntegralNumber() || schemaVersion.asInt() != 2) {
-            throw new ManifestInvalidException("schemaVersion must be 2");
+        if (!integral || schemaVersion.intValue() != 2) {
+            throw new ManifestInvalidException("schemaVersion must be the integer 2"
+                    + (schemaVersion == null ? "" : ", not " + shown(schemaVersion)));
         }
+        checkSizes(root);
         String mediaType = effectiveMediaType(root, declared);
         try {
             if (MediaTypes.isIndex(mediaType)) {
@@ -110,6 +113,49 @@ public final class ManifestParser {
         String artifactType = isBlank(index.artifactType()) ? null : index.artifactType();
         return new ParsedManifest(mediaType, artifactType, List.of(), List.copyOf(children),
                 index.subject(), index.annotations() == null ? Map.of() : index.annotations(), null, index);
+    }
+
+    /**
+     * Checks the {@code size} of every descriptor in the tree before it is bound to a {@code long}: it must be a
+     * JSON integer from 0 to 2^63-1. Floats ({@code 1.5}, {@code 1e3}), strings, booleans, null and values that
+     * overflow are refused with a message naming the field, rather than rounded, coerced or left to the binder.
+     */
+    private static void checkSizes(JsonNode root) {
+        checkSize(root.get("config"), "config");
+        checkSizes(root.get("layers"), "layers");
+        checkSizes(root.get("manifests"), "manifests");
+        checkSize(root.get("subject"), "subject");
+    }
+
+    private static void checkSizes(JsonNode descriptors, String field) {
+        if (descriptors != null && descriptors.isArray()) {
+            for (int i = 0; i < descriptors.size(); i++) {
+                checkSize(descriptors.get(i), field + "[" + i + "]");
+            }
+        }
+    }
+
+    private static void checkSize(JsonNode descriptor, String where) {
+        JsonNode size = descriptor == null || !descriptor.isObject() ? null : descriptor.get("size");
+        if (size == null) {
+            return; // no descriptor, or no size: the binding and checked() deal with the shape
+        }
+        if (!size.isIntegralNumber()) {
+            throw new ManifestInvalidException(where + ".size must be an integer, not " + shown(size));
+        }
+        if (!size.canConvertToLong()) {
+            throw new ManifestInvalidException(where + ".size " + shown(size) + " is out of range (at most "
+                    + Long.MAX_VALUE + ")");
+        }
+        if (size.longValue() < 0) {
+            throw new ManifestInvalidException(where + ".size must not be negative, not " + shown(size));
+        }
+    }
+
+    /** A JSON value as it was written, cut short: for messages. */
+    private static String shown(JsonNode value) {
+        String text = value.toString();
+        return text.length() <= 40 ? text : text.substring(0, 40) + "...";
     }
 
     private static Descriptor checked(Descriptor d, String what) {

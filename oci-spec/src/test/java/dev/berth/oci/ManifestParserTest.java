@@ -99,4 +99,56 @@ class ManifestParserTest {
                     .as(body).isInstanceOf(ManifestInvalidException.class);
         }
     }
+
+    /** Every number the parser reads, with each way a fuzzer writes it wrong. */
+    static final String[] BAD_NUMBERS = {"99999999999999999999", "-99999999999999999999", "9223372036854775808",
+            "-1", "1.5", "1e3", "2.0", "'2'", "'12'", "true", "null", "[]", "{}"};
+
+    @Test
+    void schemaVersionMustBeTheInteger2() {
+        for (String bad : BAD_NUMBERS) {
+            String body = image("", "").replace("'schemaVersion':2", "'schemaVersion':" + bad);
+            assertThatThrownBy(() -> ManifestParser.parse(bytes(body), MediaTypes.OCI_MANIFEST))
+                    .as(bad).isInstanceOf(ManifestInvalidException.class)
+                    .hasMessageStartingWith("schemaVersion must be the integer 2, not ");
+        }
+        assertThatThrownBy(() -> ManifestParser.parse(bytes("{'config':{}}"), MediaTypes.OCI_MANIFEST))
+                .isInstanceOf(ManifestInvalidException.class).hasMessage("schemaVersion must be the integer 2");
+    }
+
+    @Test
+    void everyDescriptorSizeMustBeANonNegativeLong() {
+        String child = "{'mediaType':'" + MediaTypes.OCI_MANIFEST + "','digest':'" + CHILD + "','size':7}";
+        String index = "{'schemaVersion':2,'mediaType':'" + MediaTypes.OCI_INDEX + "','manifests':[" + child + ","
+                + child.replace("'size':7", "'size':SIZE") + "]}";
+        String subject = image("", ",'subject':{'mediaType':'" + MediaTypes.OCI_MANIFEST + "','digest':'" + CHILD
+                + "','size':SIZE}");
+        String[][] cases = {
+                {image("", "").replace("'size':2", "'size':SIZE"), "config.size"},
+                {image("", "").replace("'size':3", "'size':SIZE"), "layers[0].size"},
+                {subject, "subject.size"},
+                {index, "manifests[1].size"}};
+        for (String[] c : cases) {
+            for (String bad : BAD_NUMBERS) {
+                String body = c[0].replace("SIZE", bad);
+                String contentType = body.contains(MediaTypes.OCI_INDEX) ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
+                assertThatThrownBy(() -> ManifestParser.parse(bytes(body), contentType))
+                        .as("%s = %s", c[1], bad).isInstanceOf(ManifestInvalidException.class)
+                        .hasMessageStartingWith(c[1] + " ");
+            }
+        }
+        String layer = image("", "").replace("'size':3", "'size':SIZE");
+        assertThatThrownBy(() -> ManifestParser.parse(bytes(layer.replace("SIZE", "99999999999999999999")), null))
+                .hasMessage("layers[0].size 99999999999999999999 is out of range (at most 9223372036854775807)");
+        assertThatThrownBy(() -> ManifestParser.parse(bytes(layer.replace("SIZE", "-1")), null))
+                .hasMessage("layers[0].size must not be negative, not -1");
+        assertThatThrownBy(() -> ManifestParser.parse(bytes(layer.replace("SIZE", "1.5")), null))
+                .hasMessage("layers[0].size must be an integer, not 1.5");
+        assertThatThrownBy(() -> ManifestParser.parse(bytes(layer.replace("SIZE", "'12'")), null))
+                .hasMessage("layers[0].size must be an integer, not \"12\"");
+        // The largest size there is still parses.
+        String largest = image("", "").replace("'size':3", "'size':" + Long.MAX_VALUE);
+        assertThat(ManifestParser.parse(bytes(largest), MediaTypes.OCI_MANIFEST).blobs().get(1).size())
+                .isEqualTo(Long.MAX_VALUE);
+    }
 }

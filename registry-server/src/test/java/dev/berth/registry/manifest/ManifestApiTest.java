@@ -203,6 +203,24 @@ class ManifestApiTest extends ApiTestSupport {
         assertThat(r.errorCode()).isEqualTo("MANIFEST_INVALID");
     }
 
+    /** What a fuzzer found: numbers that overflow, are negative, floats or strings are 400s, never 500s. */
+    @ParameterizedTest
+    @ValueSource(strings = {"99999999999999999999", "-1", "1.5", "1e3", "\"2\"", "9223372036854775808"})
+    void numericFieldsOutOfShapeAreManifestInvalid(String bad) {
+        String repo = newRepo("numbers");
+        String image = new String(ociImage(repo), StandardCharsets.UTF_8);
+        String schemaVersion = image.replace("\"schemaVersion\":2", "\"schemaVersion\":" + bad);
+        String layerSize = image.replaceFirst("(\"layers\":\\[\\{[^}]*\"size\":)\\d+", "$1" + bad);
+        assertThat(layerSize).isNotEqualTo(image);
+        for (String[] c : new String[][] {{schemaVersion, "schemaVersion must be the integer 2"},
+                {layerSize, "layers[0].size "}}) {
+            Resp r = putManifest(repo, "v1", MediaTypes.OCI_MANIFEST, c[0].getBytes(StandardCharsets.UTF_8));
+            assertThat(r.status()).as("%s", r).isEqualTo(400);
+            assertThat(r.errorCode()).isEqualTo("MANIFEST_INVALID");
+            assertThat(r.json().get("errors").get(0).get("detail").asString()).startsWith(c[1]);
+        }
+    }
+
     @Test
     void oversizeManifestIs413WithDeclaredLengthOrChunked() {
         String repo = newRepo("big");
