@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.oci.Digest;
 import dev.berth.oci.MediaTypes;
+import dev.berth.registry.testing.LogCapture;
 import dev.berth.registry.testing.Resp;
 import dev.berth.registry.testing.TestHttp;
 import java.net.URI;
@@ -117,7 +118,7 @@ abstract class CrossMountContract {
         Digest digest = pushBlob("alice", source, shared);
         String target = repo("bob/x");
         String bob = authorization("bob", target, source);
-        try (AuditCapture audit = AuditCapture.start()) {
+        try (LogCapture audit = LogCapture.start("berth.audit")) {
             Resp mount = send("POST", "/v2/" + target + "/blobs/uploads/?mount=" + digest + "&from=" + source,
                     null, bob);
             assertThat(mount.status()).as("%s", mount).isEqualTo(201);
@@ -143,7 +144,7 @@ abstract class CrossMountContract {
         String path = "/v2/" + target + "/blobs/uploads/?mount=" + digest
                 + (from == null ? "" : "&from=" + URLEncoder.encode(from, StandardCharsets.UTF_8));
         Resp mount;
-        try (AuditCapture audit = AuditCapture.start()) {
+        try (LogCapture audit = LogCapture.start("berth.audit")) {
             mount = send("POST", path, null, bob);
             assertThat(mount.status()).as("%s", mount).isEqualTo(202);
             assertThat(audit.lines()).singleElement().asString().startsWith("event=mount-refused ")

@@ -6,6 +6,7 @@ import static dev.berth.registry.security.SecurityTestSupport.send;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.berth.registry.testing.LogCapture;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -212,7 +213,7 @@ class HtpasswdAuthTest {
 
     @Test
     void writesAreAuditedWithTheUser() throws Exception {
-        try (AuditCapture audit = AuditCapture.start()) {
+        try (LogCapture audit = LogCapture.start("berth.audit")) {
             send(port, "PUT", "/v2/team/app/manifests/v2", basic("alice", "alice-secret"));
             send(port, "PUT", "/v2/team/app/manifests/v2", basic("bob", "bob-secret"));
             send(port, "DELETE", "/v2/team/app/manifests/v2", null);

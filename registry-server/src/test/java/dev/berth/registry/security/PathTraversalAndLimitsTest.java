@@ -4,6 +4,7 @@ import static dev.berth.registry.security.SecurityTestSupport.rawStatus;
 import static dev.berth.registry.security.SecurityTestSupport.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.registry.testing.LogCapture;
 import dev.berth.storage.StorageDriver;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -119,7 +120,7 @@ class PathTraversalAndLimitsTest {
 
     @Test
     void writesAreAudited() throws Exception {
-        try (AuditCapture audit = AuditCapture.start()) {
+        try (LogCapture audit = LogCapture.start("berth.audit")) {
             send(port, "PUT", "/v2/team/app/manifests/v1", null);
             send(port, "DELETE", "/v2/team/app/blobs/sha256:" + "a".repeat(64), null);
             send(port, "GET", "/v2/team/app/tags/list", null);

@@ -19,6 +19,7 @@ import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
+import dev.berth.registry.testing.LogCapture;
 import dev.berth.registry.tls.Certificates;
 import dev.berth.registry.tls.PemFiles;
 import java.net.InetSocketAddress;
@@ -231,6 +232,16 @@ class TokenAuthTest {
         String mount = "/v2/team/a/blobs/uploads/?mount=sha256:" + "f".repeat(64) + "&from=team/b";
         HttpResponse<String> response = send(port, "POST", mount, bearer(token));
         assertThat(response.statusCode()).isEqualTo(202);
+    }
+
+    @Test
+    void controlCharactersInScopesAreEscapedInTheAuditLog() throws Exception {
+        try (LogCapture audit = LogCapture.start("berth.audit")) {
+            tokenGet("alice", "alice-secret", "scope=" + enc("repository:log/\u001b[2J\u0007\u0000\u007f\u2028x:pull"));
+            String line = audit.await(l -> l.startsWith("event=token user=alice "), Duration.ofSeconds(30));
+            assertThat(line).contains(" requested=\"repository:log/\\x1b[2J\\x07\\x00\\x7f\\u2028x:pull\" ");
+            assertThat(line.chars().filter(c -> c < 0x20 || c == 0x7f || c == 0x2028)).as(line).isEmpty();
+        }
     }
 
     @Test
