@@ -12,8 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,6 +25,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.bean.override.convention.TestBean;
 
 /**
  * {@code berth.auth.mode=htpasswd}: Basic challenges, bcrypt users from a file that is reloaded when it changes,
@@ -40,6 +43,16 @@ class HtpasswdAuthTest {
 
     @Autowired
     FailureThrottle throttle;
+
+    /** The hash of every bcrypt comparison the registry made. */
+    static final List<String> CHECKED = new CopyOnWriteArrayList<>();
+
+    @TestBean(name = "htpasswdFile")
+    HtpasswdFile htpasswdFile;
+
+    static HtpasswdFile htpasswdFile() {
+        return SecurityTestSupport.recordingHtpasswd(dir.resolve("htpasswd"), Duration.ZERO, CHECKED);
+    }
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws Exception {
@@ -100,6 +113,14 @@ class HtpasswdAuthTest {
             assertThat(response.headers().firstValue("WWW-Authenticate")).as(authorization).hasValue(CHALLENGE);
             assertThat(response.body()).contains("UNAUTHORIZED");
         }
+    }
+
+    @Test
+    void anUnknownUserCostsABcryptOfTheUsersCost() throws Exception {
+        CHECKED.clear();
+        assertThat(send(port, "GET", "/v2/", basic("mallory", "alice-secret")).statusCode()).isEqualTo(401);
+        assertThat(CHECKED).singleElement().satisfies(hash ->
+                assertThat(HtpasswdFile.cost(hash)).isEqualTo(SecurityTestSupport.TEST_COST));
     }
 
     @Test

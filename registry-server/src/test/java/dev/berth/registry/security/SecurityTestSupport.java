@@ -29,9 +29,28 @@ public final class SecurityTestSupport {
     private SecurityTestSupport() {
     }
 
-    /** An htpasswd line as {@code htpasswd -B} writes it ({@code $2y$}, cost 5). */
+    /** The bcrypt cost of the test users: the lowest there is, so tests stay fast (and unlike htpasswd's 5). */
+    static final int TEST_COST = 4;
+
+    /** An htpasswd line as {@code htpasswd -B -C 4} writes it ({@code $2y$}, cost {@link #TEST_COST}). */
     static String htpasswdLine(String user, String password) {
-        return user + ":" + BCrypt.hashpw(password, BCrypt.gensalt(5)).replaceFirst("^\\$2a\\$", "\\$2y\\$");
+        return htpasswdLine(user, password, TEST_COST);
+    }
+
+    static String htpasswdLine(String user, String password, int cost) {
+        return user + ":" + BCrypt.hashpw(password, BCrypt.gensalt(cost)).replaceFirst("^\\$2a\\$", "\\$2y\\$");
+    }
+
+    /**
+     * The real htpasswd file of {@code berth.auth.htpasswd.path}, except that it adds to {@code checked} the hash
+     * of every bcrypt comparison it makes: for a {@code @TestBean} replacing the {@code htpasswdFile} bean.
+     */
+    static HtpasswdFile recordingHtpasswd(Path file, Duration reloadInterval, List<String> checked) {
+        return new HtpasswdFile(file, new AuthProperties.Htpasswd().getCacheTtl(), reloadInterval,
+                java.time.Clock.systemUTC(), (password, hash) -> {
+                    checked.add(hash);
+                    return HtpasswdFile.bcrypt(password, hash);
+                });
     }
 
     static String basic(String user, String password) {

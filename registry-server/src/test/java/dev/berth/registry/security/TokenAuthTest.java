@@ -39,6 +39,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,6 +49,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.bean.override.convention.TestBean;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -78,6 +80,17 @@ class TokenAuthTest {
 
     @Autowired
     FailureThrottle throttle;
+
+    /** The hash of every bcrypt comparison the registry made. */
+    static final List<String> CHECKED = new CopyOnWriteArrayList<>();
+
+    @TestBean(name = "htpasswdFile")
+    HtpasswdFile htpasswdFile;
+
+    static HtpasswdFile htpasswdFile() {
+        return SecurityTestSupport.recordingHtpasswd(dir.resolve("htpasswd"),
+                new AuthProperties.Htpasswd().getReloadInterval(), CHECKED);
+    }
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws Exception {
@@ -294,6 +307,17 @@ class TokenAuthTest {
                 .build(), null), null);
         assertThat(forged.statusCode()).isEqualTo(401);
         assertThat(tokenPostRaw("grant_type=refresh_token&refresh_token=garbage", null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void anUnknownUserCostsABcryptOfTheUsersCost() throws Exception {
+        CHECKED.clear();
+        assertThat(tokenGetRaw("mallory", "alice-secret", "scope=repository:team/app:pull").statusCode())
+                .isEqualTo(401);
+        assertThat(tokenPostRaw("grant_type=password&username=mallory&password=x&service=" + SERVICE, null)
+                .statusCode()).isEqualTo(401);
+        assertThat(CHECKED).hasSize(2).allSatisfy(hash ->
+                assertThat(HtpasswdFile.cost(hash)).isEqualTo(SecurityTestSupport.TEST_COST));
     }
 
     @Test
