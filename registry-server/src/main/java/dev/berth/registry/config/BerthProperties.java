@@ -399,6 +399,8 @@ public class BerthProperties {
     public static class Manifests {
         /** Largest manifest body accepted (the spec suggests at least 4 MiB). */
         private DataSize maxSize = DataSize.ofMegabytes(4);
+        /** Most {@code tag} parameters one manifest PUT by digest may carry; more are refused with TAG_INVALID. */
+        private int maxTagsPerPush = 100;
 
         public DataSize getMaxSize() {
             return maxSize;
@@ -406,6 +408,14 @@ public class BerthProperties {
 
         public void setMaxSize(DataSize maxSize) {
             this.maxSize = maxSize;
+        }
+
+        public int getMaxTagsPerPush() {
+            return maxTagsPerPush;
+        }
+
+        public void setMaxTagsPerPush(int maxTagsPerPush) {
+            this.maxTagsPerPush = maxTagsPerPush;
         }
     }
 
