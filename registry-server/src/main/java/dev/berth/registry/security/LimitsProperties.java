@@ -23,6 +23,13 @@ public class LimitsProperties {
      * legitimately takes long.
      */
     private Duration requestTimeout;
+    /**
+     * Longest time from the first byte of a request head (request line and headers) to its end, on every request
+     * of a connection; a slower client gets 408 and is closed. Bodies are not counted. 0 turns it off.
+     */
+    private Duration requestHeadTimeout = Duration.ofSeconds(10);
+    /** Most connections open at once from one client address; more are closed when accepted. 0 turns it off. */
+    private int maxConnectionsPerAddress = 256;
 
     public DataSize getMaxInitialLineLength() {
         return maxInitialLineLength;
@@ -62,5 +69,21 @@ public class LimitsProperties {
 
     public void setRequestTimeout(Duration requestTimeout) {
         this.requestTimeout = requestTimeout;
+    }
+
+    public Duration getRequestHeadTimeout() {
+        return requestHeadTimeout;
+    }
+
+    public void setRequestHeadTimeout(Duration requestHeadTimeout) {
+        this.requestHeadTimeout = requestHeadTimeout;
+    }
+
+    public int getMaxConnectionsPerAddress() {
+        return maxConnectionsPerAddress;
+    }
+
+    public void setMaxConnectionsPerAddress(int maxConnectionsPerAddress) {
+        this.maxConnectionsPerAddress = maxConnectionsPerAddress;
     }
 }
