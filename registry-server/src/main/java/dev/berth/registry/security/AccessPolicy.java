@@ -91,6 +91,11 @@ public final class AccessPolicy {
         return false;
     }
 
+    /** Whether some rule lets anonymous clients pull (some repositories). */
+    public boolean anonymousMayPull() {
+        return rules.stream().anyMatch(Rule::anonymous);
+    }
+
     /** Whether the user has the admin grant ({@code /admin/**}); never an anonymous one. */
     public boolean isAdmin(String user) {
         if (user == null || user.isEmpty()) {

@@ -17,7 +17,8 @@ import reactor.core.publisher.Mono;
  * which scopes are needed ({@link RequiredAccess}); a token must grant each of them, a Basic user must be allowed
  * them by the {@link AccessPolicy}, and an anonymous client only gets what the policy gives anyone (htpasswd
  * mode; in token mode every request needs a token, possibly an anonymous one). {@code /v2/} needs only an
- * identity. Paths that are not part of the API pass, so that the router answers them with 400/404 before any
+ * identity, and so does {@code /v2/_catalog}, which lists only what the caller may pull. Paths that are not part
+ * of the API pass, so that the router answers them with 400/404 before any
  * storage is touched.
  */
 final class RegistryAuthorizationManager implements ReactiveAuthorizationManager<AuthorizationContext> {
@@ -48,7 +49,9 @@ final class RegistryAuthorizationManager implements ReactiveAuthorizationManager
                 .cast(RegistryAuthentication.class)
                 .map(user -> {
                     exchange.getAttributes().put(RegistryAuthentication.USER_ATTRIBUTE, user.getName());
-                    return (AuthorizationResult) (allowed(user, required) ? GRANTED : REFUSED);
+                    // The catalog lists what the caller may pull (RepositoryVisibility): an identity is enough.
+                    boolean ok = route.kind() == RouteKind.CATALOG || allowed(user, required);
+                    return (AuthorizationResult) (ok ? GRANTED : REFUSED);
                 })
                 .defaultIfEmpty(anonymousAllowed(route, required) ? GRANTED : REFUSED);
     }
@@ -70,6 +73,10 @@ final class RegistryAuthorizationManager implements ReactiveAuthorizationManager
     private boolean anonymousAllowed(RegistryRoute route, List<ResourceScope> required) {
         if (mode != AuthProperties.AuthMode.HTPASSWD || route.kind() == RouteKind.BASE) {
             return false;
+        }
+        if (route.kind() == RouteKind.CATALOG) {
+            // Anonymous clients see what anyone may pull; with nothing to see they are challenged to log in.
+            return policy.anonymousMayPull();
         }
         for (ResourceScope scope : required) {
             for (String action : scope.actions()) {

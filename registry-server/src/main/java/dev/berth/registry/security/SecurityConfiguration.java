@@ -67,6 +67,12 @@ public class SecurityConfiguration {
     }
 
     @Bean
+    RepositoryVisibility repositoryVisibility(AuthProperties properties, AccessPolicy policy) {
+        return new RepositoryVisibility(properties.getMode(), policy,
+                properties.getToken().getIssuerEndpoint().isEnabled());
+    }
+
+    @Bean
     @ConditionalOnProperty(prefix = "berth.auth.htpasswd", name = "path")
     HtpasswdFile htpasswdFile(AuthProperties properties, Clock securityClock) {
         AuthProperties.Htpasswd htpasswd = properties.getHtpasswd();
