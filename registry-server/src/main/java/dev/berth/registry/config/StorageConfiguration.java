@@ -58,7 +58,8 @@ public class StorageConfiguration {
     /** Maps {@code berth.storage.s3.*} onto the driver's configuration, which validates it. */
     static S3DriverConfig s3Config(BerthProperties.S3 s3) {
         if (s3.getBucket() == null || s3.getBucket().isBlank()) {
-            throw new ConfigurationProblem("berth.storage.s3.bucket", "berth.storage.driver=s3, but no bucket is set.",
+            throw new ConfigurationProblem("berth.storage.s3.bucket",
+                    "berth.storage.driver=s3, but berth.storage.s3.bucket is not set.",
                     "Set berth.storage.s3.bucket to an existing bucket.");
         }
         S3DriverConfig.Builder config = S3DriverConfig.builder(s3.getBucket())
@@ -80,8 +81,8 @@ public class StorageConfiguration {
         if (s3.getServerSideEncryption() == S3DriverConfig.ServerSideEncryption.KMS) {
             config.kms(blankToNull(s3.getKmsKeyId()));
         } else if (blankToNull(s3.getKmsKeyId()) != null) {
-            throw new ConfigurationProblem("berth.storage.s3.kms-key-id", "A KMS key is set, but "
-                    + "berth.storage.s3.server-side-encryption is not kms.", "Set "
+            throw new ConfigurationProblem("berth.storage.s3.kms-key-id", "A KMS key is set, which needs "
+                    + "berth.storage.s3.server-side-encryption=kms.", "Set "
                     + "berth.storage.s3.server-side-encryption=kms, or remove berth.storage.s3.kms-key-id.");
         }
         try {

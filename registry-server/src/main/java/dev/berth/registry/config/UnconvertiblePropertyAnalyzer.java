@@ -26,15 +26,16 @@ class UnconvertiblePropertyAnalyzer extends AbstractFailureAnalyzer<BindExceptio
             return null;
         }
         String name = cause.getName().toString();
+        Class<?> type = cause.getTarget().getType().resolve();
         Throwable reason = cause;
         while (reason.getCause() != null) {
             reason = reason.getCause();
         }
-        String description = "Invalid setting " + name + " = '" + cause.getProperty().getValue() + "': "
-                + reason.getMessage() + (cause.getProperty().getOrigin() == null ? "."
-                : " (set in " + cause.getProperty().getOrigin() + ").");
-        return new FailureAnalysis(description, "Set " + name + " to " + accepted(cause.getTarget().getType().resolve())
-                + ".", cause);
+        Object value = cause.getProperty().getValue();
+        String why = type != null && type.isEnum() ? "not one of the allowed values" : reason.getMessage();
+        String description = "Invalid setting " + name + " = '" + value + "': " + why
+                + (cause.getProperty().getOrigin() == null ? "." : " (set in " + cause.getProperty().getOrigin() + ").");
+        return new FailureAnalysis(description, "Set " + name + " to " + accepted(type) + ".", cause);
     }
 
     private static String accepted(Class<?> type) {

@@ -5,6 +5,7 @@ import dev.berth.registry.manifest.Catalog;
 import dev.berth.registry.security.RepositoryVisibility;
 import dev.berth.registry.storage.Blocking;
 import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
@@ -23,9 +24,10 @@ public class CatalogHandler {
 
     private final Catalog catalog;
     private final Blocking blocking;
-    private final RepositoryVisibility visibility;
+    /** Defined with the web security configuration: absent only where no request is served (the gc command). */
+    private final ObjectProvider<RepositoryVisibility> visibility;
 
-    public CatalogHandler(Catalog catalog, Blocking blocking, RepositoryVisibility visibility) {
+    public CatalogHandler(Catalog catalog, Blocking blocking, ObjectProvider<RepositoryVisibility> visibility) {
         this.catalog = catalog;
         this.blocking = blocking;
         this.visibility = visibility;
@@ -33,7 +35,7 @@ public class CatalogHandler {
 
     public Mono<ServerResponse> list(ServerRequest request, RegistryRoute route) {
         Pagination page = Pagination.of(request, MAX_PAGE);
-        return visibility.forExchange(request.exchange())
+        return visibility.getObject().forExchange(request.exchange())
                 .flatMap(visible -> blocking.call(() -> catalog.list(page.last(), page.limit(), visible)))
                 .flatMap(result -> {
                     ServerResponse.BodyBuilder response = ServerResponse.ok().contentType(MediaType.APPLICATION_JSON);
