@@ -21,6 +21,18 @@ public class Catalog {
         this.driver = driver;
     }
 
+    /**
+     * Which names a listing shows. Beyond the test of one name, it may tell that no name below a prefix can be
+     * shown, and the walk then skips that whole subtree without reading it: a caller who sees a few names of a
+     * large registry costs what those names cost.
+     */
+    public interface Visibility extends Predicate<String> {
+        /** False only when no name starting with {@code prefix} (which ends with '/') can be shown. */
+        default boolean mayShowUnder(String prefix) {
+            return true;
+        }
+    }
+
     /** One page of repository names; {@code more} tells whether names remain after the last one. */
     public record Page(List<String> names, boolean more) {
     }
@@ -46,8 +58,8 @@ public class Catalog {
      *
      * <p>The cost is that of the page, not of the registry: the walk goes straight down to {@code last}, visits
      * names in order from there and stops at the first visible name after the page (which only tells whether
-     * {@code more} remain). Each directory visited costs one {@link StorageDriver#list} call; names that
-     * {@code visible} refuses are walked past, so a caller who sees few names costs the names between them.
+     * {@code more} remain). Each directory visited costs one {@link StorageDriver#list} call. Names that
+     * {@code visible} refuses are walked past, unless it is a {@link Visibility} that rules out whole subtrees.
      */
     public Page list(String last, int limit, Predicate<String> visible) throws IOException {
         if (limit <= 0) {
@@ -78,6 +90,7 @@ public class Catalog {
         private final String after;
         private final int wanted;
         private final Predicate<String> visible;
+        private final Visibility subtrees;
         final List<String> found = new ArrayList<>();
 
         /** A child's subtree waiting for its turn: names starting with {@code prefix}, from {@code children}. */
@@ -88,6 +101,7 @@ public class Catalog {
             this.after = after;
             this.wanted = wanted;
             this.visible = visible;
+            this.subtrees = visible instanceof Visibility v ? v : name -> true;
         }
 
         /** Walks {@code children} of the directory whose names start with {@code prefix}; true once full. */
@@ -104,14 +118,16 @@ public class Catalog {
                 }
                 String subtree = name + "/";
                 boolean nameWanted = after == null || name.compareTo(after) > 0;
-                boolean subtreeWanted = after == null || after.startsWith(subtree) || subtree.compareTo(after) > 0;
-                if (!nameWanted && !subtreeWanted) {
-                    continue; // wholly before the page: not even listed
+                boolean subtreeWanted = (after == null || after.startsWith(subtree) || subtree.compareTo(after) > 0)
+                        && subtrees.mayShowUnder(subtree);
+                boolean nameShown = nameWanted && visible.test(name);
+                if (!nameShown && !subtreeWanted) {
+                    continue; // before the page, or nothing there may be shown: not even listed
                 }
                 List<String> grandchildren = children(child);
                 boolean repository = grandchildren.stream().anyMatch(
                         g -> g.endsWith("/" + RegistryLayout.MANIFESTS_DIR));
-                if (nameWanted && repository && visible.test(name)) {
+                if (nameShown && repository) {
                     found.add(name);
                     if (found.size() == wanted) {
                         return true;

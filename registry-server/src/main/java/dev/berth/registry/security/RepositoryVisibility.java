@@ -1,8 +1,8 @@
 package dev.berth.registry.security;
 
+import dev.berth.registry.manifest.Catalog;
 import java.security.Principal;
 import java.util.List;
-import java.util.function.Predicate;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
@@ -20,7 +20,7 @@ import reactor.core.publisher.Mono;
  * </ul>
  */
 public final class RepositoryVisibility {
-    private static final Predicate<String> EVERY_NAME = name -> true;
+    private static final Catalog.Visibility EVERY_NAME = name -> true;
 
     private final AuthProperties.AuthMode mode;
     private final AccessPolicy policy;
@@ -34,16 +34,16 @@ public final class RepositoryVisibility {
     }
 
     /** The names the caller of {@code exchange} may see. */
-    public Mono<Predicate<String>> forExchange(ServerWebExchange exchange) {
+    public Mono<Catalog.Visibility> forExchange(ServerWebExchange exchange) {
         return exchange.getPrincipal().map(this::forPrincipal).defaultIfEmpty(forCaller(null));
     }
 
-    private Predicate<String> forPrincipal(Principal principal) {
+    private Catalog.Visibility forPrincipal(Principal principal) {
         return forCaller(principal instanceof RegistryAuthentication caller ? caller : null);
     }
 
     /** The names {@code caller} (null: an anonymous client) may see. */
-    public Predicate<String> forCaller(RegistryAuthentication caller) {
+    public Catalog.Visibility forCaller(RegistryAuthentication caller) {
         if (mode == AuthProperties.AuthMode.NONE) {
             return EVERY_NAME;
         }
@@ -57,18 +57,54 @@ public final class RepositoryVisibility {
         if (granted.stream().anyMatch(g -> g.allows(ResourceScope.CATALOG.type(), ResourceScope.CATALOG.name(), "*"))) {
             return EVERY_NAME;
         }
-        Predicate<String> inToken = name -> granted.stream().anyMatch(g -> g.allows("repository", name, "pull"));
+        Catalog.Visibility inToken = grantedPull(granted);
         if (!ownIssuer) {
             return inToken;
         }
         String subject = caller.getName() == null || caller.getName().isEmpty() ? null : caller.getName();
-        return inToken.or(pullableBy(subject));
+        Catalog.Visibility bySubject = pullableBy(subject);
+        return new Catalog.Visibility() {
+            @Override
+            public boolean test(String name) {
+                return inToken.test(name) || bySubject.test(name);
+            }
+
+            @Override
+            public boolean mayShowUnder(String prefix) {
+                return inToken.mayShowUnder(prefix) || bySubject.mayShowUnder(prefix);
+            }
+        };
     }
 
-    private Predicate<String> pullableBy(String user) {
+    private Catalog.Visibility pullableBy(String user) {
         if (policy.allows(user, ResourceScope.CATALOG.type(), ResourceScope.CATALOG.name(), "*")) {
             return EVERY_NAME;
         }
-        return name -> policy.allows(user, "repository", name, "pull");
+        return new Catalog.Visibility() {
+            @Override
+            public boolean test(String name) {
+                return policy.allows(user, "repository", name, "pull");
+            }
+
+            @Override
+            public boolean mayShowUnder(String prefix) {
+                return policy.mayAllowUnder(user, prefix, "pull");
+            }
+        };
+    }
+
+    /** The repositories a token itself grants {@code pull} on. */
+    private static Catalog.Visibility grantedPull(List<ResourceScope> granted) {
+        return new Catalog.Visibility() {
+            @Override
+            public boolean test(String name) {
+                return granted.stream().anyMatch(g -> g.allows("repository", name, "pull"));
+            }
+
+            @Override
+            public boolean mayShowUnder(String prefix) {
+                return granted.stream().anyMatch(g -> g.name().startsWith(prefix) && g.allows("repository", g.name(), "pull"));
+            }
+        };
     }
 }

@@ -105,6 +105,34 @@ class CatalogTest {
         assertThat(checked.stats().calls(StorageStats.Operation.LIST) - before).isLessThanOrEqualTo(5);
     }
 
+    @Test
+    void aVisibilityThatRulesOutSubtreesSkipsThemUnread() throws IOException {
+        CheckedStorageDriver checked = driver();
+        for (int ns = 0; ns < 30; ns++) {
+            for (int repo = 0; repo < 20; repo++) {
+                repository(checked, "ns%02d/app%02d".formatted(ns, repo));
+            }
+        }
+        Catalog catalog = new Catalog(checked);
+        Catalog.Visibility onlyNs29 = new Catalog.Visibility() {
+            @Override
+            public boolean test(String name) {
+                return name.startsWith("ns29/");
+            }
+
+            @Override
+            public boolean mayShowUnder(String prefix) {
+                return prefix.startsWith("ns29/") || "ns29/".startsWith(prefix);
+            }
+        };
+        long before = checked.stats().calls(StorageStats.Operation.LIST);
+
+        assertThat(catalog.list(null, 3, onlyNs29).names()).containsExactly("ns29/app00", "ns29/app01", "ns29/app02");
+        // The repositories root, ns29 and four of its repositories; the other 29 namespaces are never read.
+        assertThat(checked.stats().calls(StorageStats.Operation.LIST) - before).isLessThanOrEqualTo(6);
+        assertThat(allPages(catalog, 7, onlyNs29)).hasSize(20).allMatch(name -> name.startsWith("ns29/"));
+    }
+
     private static List<String> allPages(Catalog catalog, int n, Predicate<String> visible) throws IOException {
         List<String> all = new ArrayList<>();
         String last = null;

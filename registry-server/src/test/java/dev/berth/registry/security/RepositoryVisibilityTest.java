@@ -3,6 +3,7 @@ package dev.berth.registry.security;
 import static dev.berth.registry.security.AccessPolicyTest.rule;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.registry.manifest.Catalog;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -32,6 +33,14 @@ class RepositoryVisibilityTest {
         assertThat(seen(htpasswd.forCaller(RegistryAuthentication.basic("ann")))).containsExactly("public/p", "team/a");
         assertThat(seen(htpasswd.forCaller(RegistryAuthentication.basic("zed")))).containsExactly("public/p");
         assertThat(seen(htpasswd.forCaller(null))).containsExactly("public/p");
+
+        // Whole subtrees nobody may pull from are skipped by listings.
+        Catalog.Visibility ann = htpasswd.forCaller(RegistryAuthentication.basic("ann"));
+        assertThat(ann.mayShowUnder("team/")).isTrue();
+        assertThat(ann.mayShowUnder("te")).isTrue();
+        assertThat(ann.mayShowUnder("public/")).isTrue();
+        assertThat(ann.mayShowUnder("secret/")).isFalse();
+        assertThat(htpasswd.forCaller(null).mayShowUnder("team/")).isFalse();
     }
 
     @Test
@@ -49,6 +58,8 @@ class RepositoryVisibilityTest {
         RegistryAuthentication token = RegistryAuthentication.token("ann", List.of(
                 ResourceScope.repository("ext/one", "pull"), ResourceScope.repository("secret/s", "push")));
         assertThat(seen(external.forCaller(token))).containsExactly("ext/one");
+        assertThat(external.forCaller(token).mayShowUnder("ext/")).isTrue();
+        assertThat(external.forCaller(token).mayShowUnder("secret/")).isFalse();
         RegistryAuthentication catalog = RegistryAuthentication.token("ann", List.of(ResourceScope.CATALOG));
         assertThat(seen(external.forCaller(catalog))).isEqualTo(NAMES);
     }
