@@ -2,6 +2,7 @@ package dev.berth.registry.cache;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.berth.registry.config.BerthProperties;
+import dev.berth.registry.config.ConfigurationProblem;
 import java.time.Duration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -26,10 +27,10 @@ public class CacheConfiguration {
      */
     static void checkSettleDelay(Duration ttl, Duration settleDelay) {
         if (settleDelay.compareTo(ttl) <= 0) {
-            throw new IllegalStateException("berth.gc.settle-delay (" + settleDelay + ") must be longer than "
-                    + "berth.cache.ttl (" + ttl + "): otherwise a cache could report a blob present after garbage "
-                    + "collection deleted it. Raise the settle delay, lower the TTL, or set "
-                    + "berth.cache.enabled=false.");
+            throw new ConfigurationProblem("berth.gc.settle-delay", "berth.gc.settle-delay (" + settleDelay
+                    + ") must be longer than berth.cache.ttl (" + ttl + "): otherwise a cache could report a blob "
+                    + "present after garbage collection deleted it.", "Raise berth.gc.settle-delay, lower "
+                    + "berth.cache.ttl, or set berth.cache.enabled=false.");
         }
     }
 }

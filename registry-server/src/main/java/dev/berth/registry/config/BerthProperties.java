@@ -1,21 +1,35 @@
 package dev.berth.registry.config;
 
 import dev.berth.storage.s3.S3DriverConfig;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.hibernate.validator.constraints.time.DurationMax;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
 
 /**
  * Everything under {@code berth.*}. Property names are part of Berth's interface (README's configuration
  * reference); environment variables override them the Spring way, e.g. {@code BERTH_STORAGE_FILESYSTEM_ROOT}.
  */
 @ConfigurationProperties("berth")
+@Validated
 public class BerthProperties {
+    @Valid
     private final Storage storage = new Storage();
+    @Valid
     private final Uploads uploads = new Uploads();
+    @Valid
     private final Manifests manifests = new Manifests();
+    @Valid
     private final Gc gc = new Gc();
     /**
      * Start in read-only mode: every write under {@code /v2} answers {@code UNSUPPORTED} (405) and garbage
@@ -23,6 +37,7 @@ public class BerthProperties {
      */
     private boolean readOnly;
     private final AccessLog accessLog = new AccessLog();
+    @Valid
     private final Health health = new Health();
 
     public Storage getStorage() {
@@ -74,6 +89,8 @@ public class BerthProperties {
     /** The storage check of {@code /actuator/health} (and its readiness group). */
     public static class Health {
         /** How long the storage check may take before storage counts as DOWN. */
+        @NotNull
+        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
         private Duration storageTimeout = Duration.ofSeconds(5);
 
         public Duration getStorageTimeout() {
@@ -87,8 +104,12 @@ public class BerthProperties {
 
     public static class Storage {
         /** Which driver stores content: {@code filesystem} or {@code s3}. */
+        @NotNull
+        @Pattern(regexp = "filesystem|s3", message = "must be filesystem or s3")
         private String driver = "filesystem";
+        @Valid
         private final Filesystem filesystem = new Filesystem();
+        @Valid
         private final S3 s3 = new S3();
         private final Delete delete = new Delete();
 
@@ -121,6 +142,7 @@ public class BerthProperties {
         /** The bucket; it must exist. Required. */
         private String bucket;
         /** The signing region; S3-compatible servers usually accept any. */
+        @NotBlank(message = "must be set (any value for most S3-compatible servers)")
         private String region = "us-east-1";
         /** Endpoint override for S3-compatible servers ({@code http://minio:9000}); empty for AWS. */
         private URI endpoint;
@@ -143,21 +165,35 @@ public class BerthProperties {
         /** Answer blob GETs with a 307 redirect to a presigned S3 URL instead of streaming the bytes. */
         private boolean redirect;
         /** Lifetime of presigned redirect URLs (at most 7 days). */
+        @NotNull
+        @DurationMin(seconds = 1, message = "must be at least 1s")
+        @DurationMax(days = 7, message = "must be at most 7d (the longest a presigned URL lives)")
         private Duration redirectValidity = Duration.ofMinutes(20);
         /** Retries per S3 request after the first attempt (throttling, 5xx, connection errors). */
+        @Min(value = 0, message = "must be 0 or more")
         private int maxRetries = 3;
         /** First retry backoff; doubles per retry, with jitter. */
+        @NotNull
+        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
         private Duration retryBaseDelay = Duration.ofMillis(100);
         /** Longest retry backoff. */
+        @NotNull
+        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
         private Duration retryMaxDelay = Duration.ofSeconds(5);
         /** TCP connect timeout. */
+        @NotNull
+        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
         private Duration connectTimeout = Duration.ofSeconds(5);
         /** How long a connection may stay silent mid-request. */
+        @NotNull
+        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
         private Duration socketTimeout = Duration.ofSeconds(60);
         /**
          * How long a request that died keeps other replicas from continuing its upload; live requests renew their
          * claim while bytes flow. Must exceed the longest pause of a client within one PATCH.
          */
+        @NotNull
+        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
         private Duration uploadClaimLease = Duration.ofMinutes(2);
 
         public String getBucket() {
@@ -315,6 +351,7 @@ public class BerthProperties {
 
     public static class Filesystem {
         /** Directory that holds all content; created when missing. */
+        @NotNull(message = "must be a directory")
         private Path root = Path.of("./data");
 
         public Path getRoot() {
@@ -347,12 +384,18 @@ public class BerthProperties {
          */
         private boolean portableDigestState = false;
         /** The smallest PATCH chunk the registry asks clients for, sent as {@code OCI-Chunk-Min-Length}. */
+        @NotNull
         private DataSize chunkMinLength = DataSize.ofMegabytes(5);
         /** Largest blob accepted in one upload. */
+        @NotNull
         private DataSize maxBlobSize = DataSize.ofGigabytes(64);
         /** Upload sessions idle for longer than this may be purged. */
+        @NotNull
+        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
         private Duration sessionTtl = Duration.ofHours(24);
         /** How often this replica purges upload sessions older than {@code session-ttl}; 0 turns it off. */
+        @NotNull
+        @DurationMin(seconds = 0, message = "must not be negative (0 turns purging off)")
         private Duration purgeInterval = Duration.ofHours(1);
 
         public boolean isPortableDigestState() {
@@ -398,7 +441,11 @@ public class BerthProperties {
 
     public static class Manifests {
         /** Largest manifest body accepted (the spec suggests at least 4 MiB). */
+        @NotNull
         private DataSize maxSize = DataSize.ofMegabytes(4);
+        /** Most {@code tag} parameters one manifest PUT by digest may carry; more are refused with TAG_INVALID. */
+        @Min(value = 1, message = "must be at least 1")
+        private int maxTagsPerPush = 100;
 
         public DataSize getMaxSize() {
             return maxSize;
@@ -406,6 +453,14 @@ public class BerthProperties {
 
         public void setMaxSize(DataSize maxSize) {
             this.maxSize = maxSize;
+        }
+
+        public int getMaxTagsPerPush() {
+            return maxTagsPerPush;
+        }
+
+        public void setMaxTagsPerPush(int maxTagsPerPush) {
+            this.maxTagsPerPush = maxTagsPerPush;
         }
     }
 
@@ -416,22 +471,33 @@ public class BerthProperties {
          * the same bytes, mount), are older than this. Must exceed the longest time a client takes between
          * uploading blobs and pushing the manifest that references them.
          */
+        @NotNull
+        @DurationMin(seconds = 0, message = "must not be negative")
         private Duration gracePeriod = Duration.ofHours(1);
         /** Untagged manifests written less than this long ago are kept, with everything they reference. */
+        @NotNull
+        @DurationMin(seconds = 0, message = "must not be negative")
         private Duration keepUntaggedFor = Duration.ofDays(7);
         /**
          * Wait between announcing deletions and carrying them out. Must exceed the longest manifest PUT
          * (from its first rescue to its revision write) and the TTL of any cache of blob or manifest existence.
          */
+        @NotNull
+        @DurationMin(seconds = 0, message = "must not be negative")
         private Duration settleDelay = Duration.ofMinutes(5);
         /**
          * When to collect: a Spring cron expression ({@code 0 0 3 * * *}) or an interval ({@code 6h},
          * {@code PT6H}). Empty: never on a schedule (the admin endpoint and the {@code gc} command still work).
          */
+        @NotNull
         private String schedule = "";
         /** Repositories marked in parallel, and parallel storage calls while sweeping. */
+        @Min(value = 1, message = "must be between 1 and 256")
+        @Max(value = 256, message = "must be between 1 and 256")
         private int parallelism = 4;
         /** Objects per batched delete. */
+        @Min(value = 1, message = "must be between 1 and 1000 (S3 deletes at most 1000 objects per request)")
+        @Max(value = 1000, message = "must be between 1 and 1000 (S3 deletes at most 1000 objects per request)")
         private int batchSize = 500;
 
         public Duration getGracePeriod() {

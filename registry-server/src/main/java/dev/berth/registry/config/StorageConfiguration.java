@@ -31,21 +31,36 @@ public class StorageConfiguration {
     StorageDriver storageDriver(BerthProperties properties) throws IOException {
         String driver = properties.getStorage().getDriver();
         return switch (driver) {
-            case "filesystem" -> {
-                Path root = properties.getStorage().getFilesystem().getRoot().toAbsolutePath().normalize();
-                Files.createDirectories(root);
-                yield new CheckedStorageDriver(new FilesystemDriver(root));
+            case "filesystem" -> new CheckedStorageDriver(filesystem(properties.getStorage().getFilesystem()));
+            case "s3" -> {
+                BerthProperties.S3 s3 = properties.getStorage().getS3();
+                StorageDriver checked = new CheckedStorageDriver(new S3Driver(s3Config(s3)));
+                S3StartupCheck.verify(checked, s3);
+                yield checked;
             }
-            case "s3" -> new CheckedStorageDriver(new S3Driver(s3Config(properties.getStorage().getS3())));
-            default -> throw new IllegalStateException(
-                    "unknown berth.storage.driver '" + driver + "' (expected filesystem or s3)");
+            default -> throw new ConfigurationProblem("berth.storage.driver", "Unknown storage driver '" + driver
+                    + "'.", "Set berth.storage.driver to filesystem or s3.");
         };
+    }
+
+    private static FilesystemDriver filesystem(BerthProperties.Filesystem filesystem) {
+        Path root = filesystem.getRoot().toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(root);
+            return new FilesystemDriver(root);
+        } catch (IOException e) {
+            throw new ConfigurationProblem("berth.storage.filesystem.root", "Cannot use " + root
+                    + " as the storage root (" + e + ").", "Point berth.storage.filesystem.root at a directory "
+                    + "the user running Berth may create and write.", e);
+        }
     }
 
     /** Maps {@code berth.storage.s3.*} onto the driver's configuration, which validates it. */
     static S3DriverConfig s3Config(BerthProperties.S3 s3) {
         if (s3.getBucket() == null || s3.getBucket().isBlank()) {
-            throw new IllegalStateException("berth.storage.driver=s3 needs berth.storage.s3.bucket");
+            throw new ConfigurationProblem("berth.storage.s3.bucket",
+                    "berth.storage.driver=s3, but berth.storage.s3.bucket is not set.",
+                    "Set berth.storage.s3.bucket to an existing bucket.");
         }
         S3DriverConfig.Builder config = S3DriverConfig.builder(s3.getBucket())
                 .region(s3.getRegion())
@@ -66,12 +81,15 @@ public class StorageConfiguration {
         if (s3.getServerSideEncryption() == S3DriverConfig.ServerSideEncryption.KMS) {
             config.kms(blankToNull(s3.getKmsKeyId()));
         } else if (blankToNull(s3.getKmsKeyId()) != null) {
-            throw new IllegalStateException("berth.storage.s3.kms-key-id needs berth.storage.s3.server-side-encryption=kms");
+            throw new ConfigurationProblem("berth.storage.s3.kms-key-id", "A KMS key is set, which needs "
+                    + "berth.storage.s3.server-side-encryption=kms.", "Set "
+                    + "berth.storage.s3.server-side-encryption=kms, or remove berth.storage.s3.kms-key-id.");
         }
         try {
             return config.build();
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("invalid berth.storage.s3.* settings: " + e.getMessage(), e);
+            throw new ConfigurationProblem("berth.storage.s3", "Invalid berth.storage.s3.* settings: "
+                    + e.getMessage(), "Correct the berth.storage.s3.* setting named above.", e);
         }
     }
 

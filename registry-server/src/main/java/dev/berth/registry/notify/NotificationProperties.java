@@ -1,18 +1,26 @@
 package dev.berth.registry.notify;
 
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.annotation.Validated;
 
 /** {@code berth.notifications.*}: webhook endpoints that receive push, pull, delete and mount events. */
 @ConfigurationProperties("berth.notifications")
+@Validated
 public class NotificationProperties {
     /** The endpoints; none means no events are built at all. */
-    private List<Endpoint> endpoints = new ArrayList<>();
+    private List<@Valid Endpoint> endpoints = new ArrayList<>();
     /** The {@code source.addr} of events; empty for this host's name and {@code server.port}. */
     private String sourceAddr = "";
 
@@ -35,23 +43,33 @@ public class NotificationProperties {
     /** One receiver, with its own queue, delivery thread, retries and filters. */
     public static class Endpoint {
         /** A name for logs and statistics. Required. */
+        @NotBlank(message = "must be set: a name for logs and statistics")
         private String name;
         /** Where envelopes are POSTed. Required. */
+        @NotNull(message = "must be set: the URL events are POSTed to")
         private URI url;
         /** Extra request headers, e.g. {@code Authorization: [Bearer ...]}. */
         private Map<String, List<String>> headers = new LinkedHashMap<>();
         /** Connect and response timeout of one delivery attempt. */
+        @NotNull
+        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
         private Duration timeout = Duration.ofSeconds(1);
         /**
          * Consecutive failed attempts after which the endpoint counts as failing (logged once, shown in
          * statistics) until a delivery succeeds. Events are retried regardless.
          */
+        @Min(value = 1, message = "must be at least 1")
         private int threshold = 5;
         /** Wait after the first failed attempt; doubles with each further failure, up to {@code max-backoff}. */
+        @NotNull
+        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
         private Duration backoff = Duration.ofSeconds(1);
         /** Longest wait between attempts. */
+        @NotNull
+        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
         private Duration maxBackoff = Duration.ofMinutes(1);
         /** Events held while the endpoint is slow or down; when full, the oldest is dropped (and counted). */
+        @Min(value = 1, message = "must be at least 1")
         private int queueSize = 1000;
         /** Events whose target has one of these media types are not sent here. */
         private List<String> ignoredMediaTypes = new ArrayList<>();
@@ -61,7 +79,7 @@ public class NotificationProperties {
          */
         private List<String> repositories = new ArrayList<>();
         /** Actions to send ({@code push}, {@code pull}, {@code delete}, {@code mount}); empty for all. */
-        private List<String> actions = new ArrayList<>();
+        private List<@NotNull @Pattern(regexp = "push|pull|delete|mount", message = "must be push, pull, delete or mount") String> actions = new ArrayList<>();
 
         public String getName() {
             return name;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import dev.berth.registry.support.RepositoryGlob;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -89,6 +90,33 @@ public final class AccessPolicy {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether the user (null: anonymous) may perform {@code action} on some repository whose name starts with
+     * {@code prefix}; false lets a listing skip everything below it. May answer true where no name qualifies.
+     */
+    public boolean mayAllowUnder(String user, String prefix, String action) {
+        if (rules.isEmpty()) {
+            return user != null;
+        }
+        for (Rule rule : rules) {
+            boolean grants = rule.anonymous() && action.equals("pull") || user != null && appliesTo(rule, user)
+                    && (rule.actions().contains("*") || rule.actions().contains(action));
+            if (grants && rule.type().equals("repository")) {
+                Matcher matcher = rule.repository().matcher(prefix);
+                // A glob is a plain regular expression: running out of input means a longer name may match.
+                if (matcher.matches() || matcher.hitEnd()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Whether some rule lets anonymous clients pull (some repositories). */
+    public boolean anonymousMayPull() {
+        return rules.stream().anyMatch(Rule::anonymous);
     }
 
     /** Whether the user has the admin grant ({@code /admin/**}); never an anonymous one. */

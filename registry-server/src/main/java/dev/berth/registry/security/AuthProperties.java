@@ -1,5 +1,10 @@
 package dev.berth.registry.security;
 
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,20 +12,28 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.annotation.Validated;
 
 /**
  * Everything under {@code berth.auth.*}: who may call the registry API and how they prove it. With the default
  * {@code mode=none} every request passes untouched.
  */
 @ConfigurationProperties("berth.auth")
+@Validated
 public class AuthProperties {
     /** How clients authenticate: {@code none} (open registry), {@code htpasswd} (Basic) or {@code token} (Bearer JWT). */
+    @NotNull(message = "must be none, htpasswd or token")
     private AuthMode mode = AuthMode.NONE;
     /** The realm of the Basic challenge in htpasswd mode (and of the token endpoint's own Basic challenge). */
+    @NotBlank
     private String realm = "Berth Registry";
+    @Valid
     private final Htpasswd htpasswd = new Htpasswd();
+    @Valid
     private final Token token = new Token();
+    @Valid
     private final Throttle throttle = new Throttle();
     /** Groups for access rules: group name to its user names. */
     private Map<String, List<String>> groups = new LinkedHashMap<>();
@@ -28,7 +41,7 @@ public class AuthProperties {
      * Access rules. With none, every authenticated user may do everything and anonymous users nothing; with some,
      * a user gets only what a rule grants (the union of all matching rules).
      */
-    private List<AccessRule> rules = new ArrayList<>();
+    private List<@Valid AccessRule> rules = new ArrayList<>();
     /**
      * Users with the admin grant ({@code /admin/**}, token scope {@code registry:admin:*}), besides the members of
      * {@link #adminGroup}. Access rules do not grant it.
@@ -112,8 +125,12 @@ public class AuthProperties {
         /** The htpasswd file (bcrypt entries, as {@code htpasswd -B} writes); re-read when its mtime changes. */
         private Path path;
         /** How long a successful bcrypt check is remembered, so that every request does not pay for bcrypt. */
+        @NotNull
+        @DurationMin(seconds = 0, message = "must not be negative")
         private Duration cacheTtl = Duration.ofMinutes(1);
         /** How often, at most, the file's modification time is checked. */
+        @NotNull
+        @DurationMin(seconds = 0, message = "must not be negative")
         private Duration reloadInterval = Duration.ofSeconds(2);
 
         public Path getPath() {
@@ -149,15 +166,20 @@ public class AuthProperties {
          */
         private URI realm;
         /** The service name: sent in the challenge, and required in the token's {@code aud} claim. */
+        @NotBlank
         private String service = "berth-registry";
         /** Required {@code iss} claim. */
+        @NotBlank
         private String issuer = "berth-token-issuer";
         /** PEM files with public keys or X.509 certificates whose keys may sign tokens (RS256 or ES256). */
         private List<Path> trustedKeys = new ArrayList<>();
         /** Optional JWKS URL with more signing keys (fetched lazily and cached). */
         private URI jwksUrl;
         /** Tolerated clock difference when checking {@code exp} and {@code nbf}. */
+        @NotNull
+        @DurationMin(seconds = 0, message = "must not be negative")
         private Duration clockSkew = Duration.ofSeconds(30);
+        @Valid
         private final IssuerEndpoint issuerEndpoint = new IssuerEndpoint();
 
         public URI getRealm() {
@@ -218,6 +240,8 @@ public class AuthProperties {
         /** Whether Berth serves tokens itself (users from the htpasswd file, grants from the access rules). */
         private boolean enabled;
         /** Path of the token endpoint. */
+        @NotNull
+        @Pattern(regexp = "/.*", message = "must be a path starting with /")
         private String path = "/auth/token";
         /**
          * PEM private key (PKCS#1, PKCS#8 or EC) that signs tokens. When the file does not exist a key is generated
@@ -225,10 +249,16 @@ public class AuthProperties {
          */
         private Path signingKey;
         /** Algorithm of a generated key: {@code ES256} or {@code RS256}. A loaded key's type decides for itself. */
+        @NotNull
+        @Pattern(regexp = "(?i)ES256|RS256", message = "must be ES256 or RS256")
         private String algorithm = "ES256";
         /** Lifetime of access tokens (the response's {@code expires_in}). */
+        @NotNull
+        @DurationMin(seconds = 1, message = "must be at least 1s")
         private Duration expiresIn = Duration.ofMinutes(5);
         /** Lifetime of refresh tokens ({@code offline_token=true} / {@code access_type=offline}). */
+        @NotNull
+        @DurationMin(seconds = 1, message = "must be at least 1s")
         private Duration refreshTokenTtl = Duration.ofDays(30);
 
         public boolean isEnabled() {
@@ -283,8 +313,11 @@ public class AuthProperties {
     /** {@code berth.auth.throttle.*}: slowing down password guessing per client address. */
     public static class Throttle {
         /** Failed password checks from one address, within the window, after which it gets 429. 0 disables. */
+        @Min(value = 0, message = "must be 0 (off) or more")
         private int maxFailures = 10;
         /** The window, counted from an address's first failure; also the Retry-After upper bound. */
+        @NotNull
+        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
         private Duration window = Duration.ofMinutes(5);
 
         public int getMaxFailures() {
@@ -314,11 +347,14 @@ public class AuthProperties {
         /** Groups (from {@code berth.auth.groups}) the rule applies to. */
         private List<String> groups = new ArrayList<>();
         /** Resource type: {@code repository}, or {@code registry} with repository {@code catalog}. */
+        @NotNull
+        @Pattern(regexp = "repository|registry", message = "must be repository or registry")
         private String type = "repository";
         /** Repository glob: {@code *} matches within one path component, {@code **} across them, {@code ?} one char. */
+        @NotBlank(message = "must be a repository glob such as team/** (or catalog with type registry)")
         private String repository = "**";
         /** Granted actions: {@code pull}, {@code push}, {@code delete}, or {@code *} (all, including catalog). */
-        private List<String> actions = new ArrayList<>(List.of("pull"));
+        private List<@NotNull @Pattern(regexp = "pull|push|delete|\\*", message = "must be pull, push, delete or *") String> actions = new ArrayList<>(List.of("pull"));
         /** When true, anyone (also unauthenticated clients) may pull the matching repositories. */
         private boolean anonymous;
 

@@ -33,6 +33,11 @@ public final class CallerGrants {
         return Optional.ofNullable((CallerGrants) exchangeAttributes.get(ATTRIBUTE));
     }
 
+    /** Whether no identity came with the request (no Basic user, no token). */
+    boolean isAnonymous() {
+        return caller == null;
+    }
+
     /** Whether the caller may pull the repository, exactly as a GET of it would be decided. */
     public boolean mayPull(String repository) {
         return allows(ResourceScope.repository(repository, "pull"));

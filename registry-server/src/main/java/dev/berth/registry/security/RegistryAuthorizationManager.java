@@ -48,10 +48,10 @@ final class RegistryAuthorizationManager implements ReactiveAuthorizationManager
                 .cast(RegistryAuthentication.class)
                 .map(user -> {
                     exchange.getAttributes().put(RegistryAuthentication.USER_ATTRIBUTE, user.getName());
-                    return decide(exchange, new CallerGrants(user, policy, anonymousByPolicy()), required);
+                    return decide(exchange, route, new CallerGrants(user, policy, anonymousByPolicy()), required);
                 })
                 .switchIfEmpty(Mono.fromSupplier(() -> route.kind() == RouteKind.BASE ? REFUSED
-                        : decide(exchange, new CallerGrants(null, policy, anonymousByPolicy()), required)));
+                        : decide(exchange, route, new CallerGrants(null, policy, anonymousByPolicy()), required)));
     }
 
     /** Anonymous clients get what the policy gives anyone in htpasswd mode; in token mode they need a token. */
@@ -59,9 +59,14 @@ final class RegistryAuthorizationManager implements ReactiveAuthorizationManager
         return mode == AuthProperties.AuthMode.HTPASSWD;
     }
 
-    private static AuthorizationResult decide(ServerWebExchange exchange, CallerGrants grants,
-                                              List<ResourceScope> required) {
+    private AuthorizationResult decide(ServerWebExchange exchange, RegistryRoute route, CallerGrants grants,
+                                       List<ResourceScope> required) {
         exchange.getAttributes().put(CallerGrants.ATTRIBUTE, grants);
+        if (route.kind() == RouteKind.CATALOG) {
+            // The catalog lists what the caller may pull (RepositoryVisibility): an identity is enough. Anonymous
+            // clients see what anyone may pull; with nothing to see they are challenged to log in.
+            return grants.isAnonymous() && !(anonymousByPolicy() && policy.anonymousMayPull()) ? REFUSED : GRANTED;
+        }
         return required.stream().allMatch(grants::allows) ? GRANTED : REFUSED;
     }
 }

@@ -1,7 +1,10 @@
 package dev.berth.registry.security;
 
+import dev.berth.registry.config.ConfigurationProblem;
 import dev.berth.registry.http.RegistryErrorHandler;
 import dev.berth.registry.tls.PemFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -48,6 +51,9 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
 public class SecurityConfiguration {
+    private static final String HTPASSWD_PATH = "berth.auth.htpasswd.path";
+    private static final String SIGNING_KEY = "berth.auth.token.issuer-endpoint.signing-key";
+    private static final String TRUSTED_KEYS = "berth.auth.token.trusted-keys";
 
     @Bean
     Clock securityClock() {
@@ -67,11 +73,19 @@ public class SecurityConfiguration {
     }
 
     @Bean
+    RepositoryVisibility repositoryVisibility(AuthProperties properties, AccessPolicy policy) {
+        return new RepositoryVisibility(properties.getMode(), policy,
+                properties.getToken().getIssuerEndpoint().isEnabled());
+    }
+
+    @Bean
     @ConditionalOnProperty(prefix = "berth.auth.htpasswd", name = "path")
     HtpasswdFile htpasswdFile(AuthProperties properties, Clock securityClock) {
         AuthProperties.Htpasswd htpasswd = properties.getHtpasswd();
-        return new HtpasswdFile(htpasswd.getPath(), htpasswd.getCacheTtl(), htpasswd.getReloadInterval(),
-                securityClock);
+        Path file = ConfigurationProblem.readableFile(HTPASSWD_PATH, htpasswd.getPath(),
+                "a bcrypt htpasswd file (htpasswd -Bc FILE USER writes one)");
+        return ConfigurationProblem.check(HTPASSWD_PATH, "Point " + HTPASSWD_PATH + " at a readable htpasswd file.",
+                () -> new HtpasswdFile(file, htpasswd.getCacheTtl(), htpasswd.getReloadInterval(), securityClock));
     }
 
     @Bean
@@ -80,9 +94,20 @@ public class SecurityConfiguration {
         AuthProperties.Token token = properties.getToken();
         AuthProperties.IssuerEndpoint endpoint = token.getIssuerEndpoint();
         if (properties.getMode() != AuthProperties.AuthMode.TOKEN) {
-            throw new IllegalStateException("berth.auth.token.issuer-endpoint.enabled needs berth.auth.mode=token");
+            throw new ConfigurationProblem("berth.auth.token.issuer-endpoint.enabled",
+                    "The token issuer endpoint is on, but berth.auth.mode is " + properties.getMode().name()
+                            .toLowerCase(java.util.Locale.ROOT) + ".",
+                    "Set berth.auth.mode=token, or berth.auth.token.issuer-endpoint.enabled=false.");
         }
-        return new TokenIssuer(SigningKey.loadOrGenerate(endpoint.getSigningKey(), endpoint.getAlgorithm()),
+        Path keyPath = endpoint.getSigningKey();
+        if (keyPath != null && Files.exists(keyPath)) {
+            ConfigurationProblem.readableFile(SIGNING_KEY, keyPath, "a PEM private key");
+        }
+        SigningKey key = ConfigurationProblem.check(SIGNING_KEY, "Point " + SIGNING_KEY + " at an unencrypted PEM "
+                        + "private key (EC P-256 or RSA), or at a path that does not exist yet in a writable directory: "
+                        + "Berth then generates a key there.",
+                () -> SigningKey.loadOrGenerate(keyPath, endpoint.getAlgorithm()));
+        return new TokenIssuer(key,
                 token.getIssuer(), token.getService(), endpoint.getExpiresIn(), endpoint.getRefreshTokenTtl(),
                 securityClock);
     }
@@ -93,19 +118,25 @@ public class SecurityConfiguration {
         AuthProperties.Token token = properties.getToken();
         List<PublicKey> keys = new ArrayList<>();
         for (var path : token.getTrustedKeys()) {
-            keys.addAll(PemFiles.readPublicKeys(path));
+            Path file = ConfigurationProblem.readableFile(TRUSTED_KEYS, path, "a PEM public key or certificate");
+            keys.addAll(ConfigurationProblem.check(TRUSTED_KEYS, "Point " + TRUSTED_KEYS + " at PEM files holding "
+                    + "public keys (BEGIN PUBLIC KEY) or certificates of the token service.",
+                    () -> PemFiles.readPublicKeys(file)));
         }
         issuer.ifAvailable(i -> keys.add(i.key().publicKey()));
         if (keys.isEmpty() && token.getJwksUrl() == null) {
-            throw new IllegalStateException("berth.auth.mode=token needs berth.auth.token.trusted-keys, "
-                    + "berth.auth.token.jwks-url or berth.auth.token.issuer-endpoint.enabled=true");
+            throw new ConfigurationProblem(TRUSTED_KEYS, "berth.auth.mode=token, but no key may sign tokens.",
+                    "Set " + TRUSTED_KEYS + " (PEM keys of your token service), berth.auth.token.jwks-url, or "
+                            + "berth.auth.token.issuer-endpoint.enabled=true to let Berth issue tokens itself.");
         }
         if (token.getRealm() == null && issuer.getIfAvailable() == null) {
-            throw new IllegalStateException("berth.auth.mode=token needs berth.auth.token.realm "
-                    + "(the token service URL) unless Berth's own issuer endpoint is enabled");
+            throw new ConfigurationProblem("berth.auth.token.realm", "berth.auth.mode=token with an external token "
+                    + "service, but clients are not told where it is.", "Set berth.auth.token.realm to the token "
+                    + "service URL, or berth.auth.token.issuer-endpoint.enabled=true.");
         }
-        return new TokenVerifier(token.getIssuer(), token.getService(), token.getClockSkew(), securityClock, keys,
-                token.getJwksUrl());
+        return ConfigurationProblem.check("berth.auth.token.jwks-url", "Set berth.auth.token.jwks-url to an "
+                + "http(s) URL of a JWKS document.", () -> new TokenVerifier(token.getIssuer(), token.getService(),
+                token.getClockSkew(), securityClock, keys, token.getJwksUrl()));
     }
 
     /** Always defined: it also keeps Spring Boot from creating its default user with a generated password. */
@@ -115,7 +146,8 @@ public class SecurityConfiguration {
                                                                 ObjectProvider<TokenVerifier> verifier,
                                                                 FailureThrottle throttle) {
         if (properties.getMode() == AuthProperties.AuthMode.HTPASSWD && htpasswd.getIfAvailable() == null) {
-            throw new IllegalStateException("berth.auth.mode=htpasswd needs berth.auth.htpasswd.path");
+            throw new ConfigurationProblem(HTPASSWD_PATH, "berth.auth.mode=htpasswd, but no htpasswd file is set.",
+                    "Set " + HTPASSWD_PATH + " to a bcrypt htpasswd file (htpasswd -Bc FILE USER writes one).");
         }
         return new RegistryAuthenticationManager(properties.getMode(), htpasswd.getIfAvailable(),
                 verifier.getIfAvailable(), throttle);

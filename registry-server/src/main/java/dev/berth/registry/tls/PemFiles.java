@@ -73,15 +73,25 @@ public final class PemFiles {
                     return KEYS.getPrivateKey(info);
                 }
                 if (object instanceof PEMEncryptedKeyPair encrypted) {
-                    return KEYS.getKeyPair(encrypted.decryptKeyPair(
-                            new JcePEMDecryptorProviderBuilder().setProvider(BC).build(requirePassword(file, password)))).getPrivate();
+                    char[] given = requirePassword(file, password);
+                    try {
+                        return KEYS.getKeyPair(encrypted.decryptKeyPair(
+                                new JcePEMDecryptorProviderBuilder().setProvider(BC).build(given))).getPrivate();
+                    } catch (IOException e) {
+                        throw wrongPassword(file, e);
+                    }
                 }
                 if (object instanceof PKCS8EncryptedPrivateKeyInfo encrypted) {
-                    return KEYS.getPrivateKey(encrypted.decryptPrivateKeyInfo(
-                            new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(requirePassword(file, password))));
+                    char[] given = requirePassword(file, password);
+                    try {
+                        return KEYS.getPrivateKey(encrypted.decryptPrivateKeyInfo(
+                                new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(given)));
+                    } catch (PKCSException e) {
+                        throw wrongPassword(file, e);
+                    }
                 }
             }
-        } catch (IOException | OperatorCreationException | PKCSException e) {
+        } catch (IOException | OperatorCreationException e) {
             throw new IllegalArgumentException(file + ": cannot read private key: " + e.getMessage(), e);
         }
         throw new IllegalArgumentException(file + ": no private key block");
@@ -165,8 +175,19 @@ public final class PemFiles {
 
     private static char[] requirePassword(Path file, char[] password) {
         if (password == null) {
-            throw new IllegalArgumentException(file + ": the private key is encrypted and no password is set");
+            throw new KeyPasswordException(file + ": the private key is encrypted and no password is set", null);
         }
         return password;
+    }
+
+    private static KeyPasswordException wrongPassword(Path file, Exception cause) {
+        return new KeyPasswordException(file + ": the password does not decrypt the private key", cause);
+    }
+
+    /** An encrypted private key without a password, or with one that does not decrypt it. */
+    public static final class KeyPasswordException extends IllegalArgumentException {
+        KeyPasswordException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 }

@@ -1,11 +1,14 @@
 package dev.berth.registry.tls;
 
+import dev.berth.registry.config.ConfigurationProblem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -36,6 +39,10 @@ import org.springframework.core.Ordered;
 public class TlsConfiguration {
     private static final Logger log = LoggerFactory.getLogger(TlsConfiguration.class);
     static final String BUNDLE = "berth-tls";
+    private static final String CERTIFICATE = "berth.tls.certificate";
+    private static final String PRIVATE_KEY = "berth.tls.private-key";
+    private static final String KEY_PASSWORD = "berth.tls.key-password";
+    private static final String CLIENT_CA = "berth.tls.client-ca";
     private static final String ALIAS = "berth";
 
     @Bean
@@ -71,13 +78,25 @@ public class TlsConfiguration {
             }
         }
         if (certificatePath == null || keyPath == null) {
-            throw new IllegalStateException("berth.tls.enabled=true needs berth.tls.certificate and "
-                    + "berth.tls.private-key (or berth.tls.self-signed.enabled=true)");
+            throw new ConfigurationProblem(certificatePath == null ? CERTIFICATE : PRIVATE_KEY,
+                    "berth.tls.enabled=true needs both berth.tls.certificate and berth.tls.private-key.",
+                    "Set berth.tls.certificate and berth.tls.private-key to PEM files, or set "
+                            + "berth.tls.self-signed.enabled=true for a development certificate.");
+        }
+        Path certificateFile = ConfigurationProblem.readableFile(CERTIFICATE, certificatePath,
+                "a PEM file with the server certificate and its chain");
+        List<X509Certificate> chain = ConfigurationProblem.check(CERTIFICATE,
+                "Point " + CERTIFICATE + " at a PEM file holding the server certificate (BEGIN CERTIFICATE), "
+                        + "followed by its intermediates.", () -> PemFiles.readCertificates(certificateFile));
+        PrivateKey key = privateKey(tls, keyPath);
+        if (!pairs(key, chain.get(0).getPublicKey())) {
+            throw new ConfigurationProblem(PRIVATE_KEY, "The private key in " + keyPath.toAbsolutePath()
+                    + " does not belong to the certificate in " + certificatePath.toAbsolutePath() + " (subject "
+                    + chain.get(0).getSubjectX500Principal().getName() + ").",
+                    "Point " + PRIVATE_KEY + " at the key the certificate was issued for, or " + CERTIFICATE
+                            + " at that key's certificate (the leaf certificate must come first in the file).");
         }
         try {
-            List<X509Certificate> chain = PemFiles.readCertificates(certificatePath);
-            PrivateKey key = PemFiles.readPrivateKey(keyPath,
-                    tls.getKeyPassword() == null ? null : tls.getKeyPassword().toCharArray());
             // The stores live only in memory; a random password keeps the API happy.
             byte[] random = new byte[18];
             new SecureRandom().nextBytes(random);
@@ -87,19 +106,72 @@ public class TlsConfiguration {
             keyStore.setKeyEntry(ALIAS, key, password.toCharArray(), chain.toArray(Certificate[]::new));
             KeyStore trustStore = null;
             if (tls.getClientAuth() != TlsProperties.ClientAuth.NONE) {
-                if (tls.getClientCa() == null) {
-                    throw new IllegalStateException("berth.tls.client-auth needs berth.tls.client-ca");
-                }
                 trustStore = KeyStore.getInstance("PKCS12");
                 trustStore.load(null, null);
                 int i = 0;
-                for (X509Certificate ca : PemFiles.readCertificates(tls.getClientCa())) {
+                for (X509Certificate ca : clientCas(tls)) {
                     trustStore.setCertificateEntry("client-ca-" + i++, ca);
                 }
             }
             return SslBundle.of(SslStoreBundle.of(keyStore, password, trustStore), SslBundleKey.of(password, ALIAS));
         } catch (GeneralSecurityException | java.io.IOException e) {
-            throw new IllegalStateException("cannot set up TLS from " + certificatePath + ": " + e.getMessage(), e);
+            throw new ConfigurationProblem(CERTIFICATE, "Cannot build a key store from " + certificatePath
+                    + " and " + keyPath + ": " + e.getMessage(), "Check both PEM files.", e);
+        }
+    }
+
+    private static PrivateKey privateKey(TlsProperties tls, Path keyPath) {
+        Path keyFile = ConfigurationProblem.readableFile(PRIVATE_KEY, keyPath, "a PEM private key");
+        char[] password = tls.getKeyPassword() == null ? null : tls.getKeyPassword().toCharArray();
+        try {
+            return ConfigurationProblem.check(PRIVATE_KEY, "Point " + PRIVATE_KEY + " at a PEM private key "
+                    + "(PKCS#1, PKCS#8 or EC; BEGIN ... PRIVATE KEY).", () -> PemFiles.readPrivateKey(keyFile, password));
+        } catch (ConfigurationProblem e) {
+            if (e.getCause() instanceof PemFiles.KeyPasswordException wrong) {
+                throw new ConfigurationProblem(KEY_PASSWORD, wrong.getMessage() + ".", password == null
+                        ? "Set " + KEY_PASSWORD + " to the key's password, or point " + PRIVATE_KEY
+                                + " at an unencrypted key (openssl pkey -in KEY -out PLAIN)."
+                        : "Set " + KEY_PASSWORD + " to the password the key was encrypted with.", wrong);
+            }
+            throw e;
+        }
+    }
+
+    private static List<X509Certificate> clientCas(TlsProperties tls) {
+        if (tls.getClientCa() == null) {
+            throw new ConfigurationProblem(CLIENT_CA, "berth.tls.client-auth=" + tls.getClientAuth()
+                    .name().toLowerCase(java.util.Locale.ROOT) + " needs the CA certificates that client "
+                    + "certificates must chain to.", "Set " + CLIENT_CA + " to a PEM file of CA certificates, or "
+                    + "set berth.tls.client-auth=none.");
+        }
+        Path file = ConfigurationProblem.readableFile(CLIENT_CA, tls.getClientCa(), "a PEM file of CA certificates");
+        return ConfigurationProblem.check(CLIENT_CA, "Point " + CLIENT_CA + " at a PEM file of CA certificates "
+                + "(BEGIN CERTIFICATE).", () -> PemFiles.readCertificates(file));
+    }
+
+    /** Whether {@code key} is the private half of {@code publicKey}: it signs, and the public key verifies. */
+    private static boolean pairs(PrivateKey key, PublicKey publicKey) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC", "ECDSA" -> "SHA256withECDSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            default -> null;
+        };
+        if (algorithm == null) {
+            return true; // an algorithm not known here is left to the TLS stack
+        }
+        try {
+            byte[] probe = "berth key pair check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(publicKey);
+            verifier.update(probe);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
         }
     }
 

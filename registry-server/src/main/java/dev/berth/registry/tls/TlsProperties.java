@@ -1,12 +1,18 @@
 package dev.berth.registry.tls;
 
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.annotation.Validated;
 
 /** Everything under {@code berth.tls.*}: HTTPS from PEM files, client certificates, a development certificate. */
 @ConfigurationProperties("berth.tls")
+@Validated
 public class TlsProperties {
     /** Serve HTTPS instead of HTTP. */
     private boolean enabled;
@@ -17,9 +23,11 @@ public class TlsProperties {
     /** Password of an encrypted private key. */
     private String keyPassword;
     /** Client certificates: {@code none}, {@code want} (verified when sent) or {@code need} (required). */
+    @NotNull(message = "must be none, want or need")
     private ClientAuth clientAuth = ClientAuth.NONE;
     /** PEM file with the CA certificates client certificates must chain to. */
     private Path clientCa;
+    @Valid
     private final SelfSigned selfSigned = new SelfSigned();
 
     /** Client certificate modes. */
@@ -89,9 +97,11 @@ public class TlsProperties {
         /** Generate (or reuse) a self-signed certificate instead of reading certificate and private-key. */
         private boolean enabled;
         /** Where {@code tls.crt} and {@code tls.key} are written; reused when already there. */
+        @NotNull
         private Path directory = Path.of("./tls");
         /** Names in the certificate's subjectAltName. */
-        private List<String> hosts = new ArrayList<>(List.of("localhost", "127.0.0.1", "::1"));
+        @NotEmpty(message = "must name at least one host")
+        private List<@NotBlank String> hosts = new ArrayList<>(List.of("localhost", "127.0.0.1", "::1"));
 
         public boolean isEnabled() {
             return enabled;

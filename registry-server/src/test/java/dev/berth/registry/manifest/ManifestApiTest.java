@@ -278,6 +278,29 @@ class ManifestApiTest extends ApiTestSupport {
     }
 
     @Test
+    void tagParametersAreBoundedPerPut() {
+        String repo = newRepo("manytags");
+        byte[] body = ociImage(repo);
+        String digest = sha256(body);
+        StringBuilder query = new StringBuilder();
+        for (int i = 0; i <= 100; i++) {
+            query.append(i == 0 ? '?' : '&').append("tag=t").append(i);
+        }
+        Resp tooMany = send("PUT", "/v2/" + repo + "/manifests/" + digest + query, body,
+                "Content-Type", MediaTypes.OCI_MANIFEST);
+        assertThat(tooMany.status()).as("%s", tooMany).isEqualTo(400);
+        assertThat(tooMany.errorCode()).isEqualTo("TAG_INVALID");
+        assertThat(tooMany.text()).contains("at most 100");
+        assertThat(head("/v2/" + repo + "/manifests/t0").status()).isEqualTo(404);
+
+        String hundred = query.substring(0, query.lastIndexOf("&tag=t100"));
+        Resp ok = send("PUT", "/v2/" + repo + "/manifests/" + digest + hundred, body,
+                "Content-Type", MediaTypes.OCI_MANIFEST);
+        assertThat(ok.status()).as("%s", ok).isEqualTo(201);
+        assertThat(head("/v2/" + repo + "/manifests/t99").header("Docker-Content-Digest")).isEqualTo(digest);
+    }
+
+    @Test
     void acceptNegotiation() {
         String repo = newRepo("accept");
         byte[] body = ociImage(repo);

@@ -72,4 +72,17 @@ class AccessPolicyTest {
         assertThat(open.allows("anyone", "registry", "catalog", "*")).isTrue();
         assertThat(open.allows(null, "repository", "a/b", "pull")).isFalse();
     }
+
+    @Test
+    void tellsWhichPrefixesMayHoldAllowedRepositories() {
+        assertThat(policy.mayAllowUnder("ann", "team/", "pull")).isTrue();
+        assertThat(policy.mayAllowUnder("ann", "other/", "pull")).isFalse();
+        assertThat(policy.mayAllowUnder("zed", "shared/", "pull")).isTrue();
+        assertThat(policy.mayAllowUnder("zed", "shared/deep/", "pull")).isFalse(); // shared/* is one level
+        assertThat(policy.mayAllowUnder("zed", "sha", "pull")).isTrue();
+        assertThat(policy.mayAllowUnder(null, "public/", "pull")).isTrue();
+        assertThat(policy.mayAllowUnder(null, "team/", "pull")).isFalse();
+        assertThat(policy.mayAllowUnder("root", "anything/", "delete")).isTrue();
+        assertThat(policy.mayAllowUnder("ann", "team/", "delete")).isFalse();
+    }
 }

@@ -20,6 +20,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
 import dev.berth.registry.testing.LogCapture;
+import dev.berth.registry.storage.RegistryLayout;
 import dev.berth.registry.tls.Certificates;
 import dev.berth.registry.tls.PemFiles;
 import java.net.InetSocketAddress;
@@ -40,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import dev.berth.storage.StorageDriver;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -214,7 +216,33 @@ class TokenAuthTest {
                 .statusCode()).isNotIn(401, 403);
         String bobs = tokenGet("bob", "bob-secret", "scope=registry:catalog:*").get("token").asString();
         assertThat(access(bobs)).isEmpty();
-        assertChallenge(send(port, "GET", "/v2/_catalog", bearer(bobs)), "registry:catalog:*", "insufficient_scope");
+        // Without the catalog grant the catalog still answers, with what the token's subject may pull.
+        assertThat(send(port, "GET", "/v2/_catalog", bearer(bobs)).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void catalogListsWhatTheTokensSubjectMayPull(@Autowired StorageDriver driver) throws Exception {
+        for (String name : List.of("other/app", "public/listed", "secret/hidden", "team/listed")) {
+            driver.putContent(RegistryLayout.repository(name) + "/_manifests/tags/latest/current/link",
+                    "sha256:0".getBytes(StandardCharsets.US_ASCII));
+        }
+        String bobs = tokenGet("bob", "bob-secret", "scope=registry:catalog:*").get("token").asString();
+        List<String> bobSees = catalog(bobs);
+        assertThat(bobSees).contains("public/listed", "team/listed").doesNotContain("secret/hidden",
+                "other/app");
+        assertThat(bobSees).allMatch(name -> name.startsWith("public/") || name.startsWith("team/"));
+
+        String anonymous = tokenGet(null, null, "scope=registry:catalog:*").get("token").asString();
+        assertThat(catalog(anonymous)).contains("public/listed").allMatch(name -> name.startsWith("public/"));
+
+        String alices = tokenGet("alice", "alice-secret", "scope=registry:catalog:*").get("token").asString();
+        assertThat(catalog(alices)).contains("other/app", "public/listed", "secret/hidden", "team/listed");
+    }
+
+    private List<String> catalog(String token) throws Exception {
+        HttpResponse<String> response = send(port, "GET", "/v2/_catalog?n=1000", bearer(token));
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return CatalogVisibilityTest.names(response.body());
     }
 
     @Test

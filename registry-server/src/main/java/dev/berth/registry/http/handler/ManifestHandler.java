@@ -86,7 +86,7 @@ public class ManifestHandler {
     }
 
     public Mono<ServerResponse> put(ServerRequest request, RegistryRoute route) {
-        List<String> tags = tagsToSet(request, route);
+        List<String> tags = tagsToSet(request, route, properties.getManifests().getMaxTagsPerPush());
         int max = (int) Math.min(Integer.MAX_VALUE, properties.getManifests().getMaxSize().toBytes());
         String contentType = request.headers().firstHeader(HttpHeaders.CONTENT_TYPE);
         return boundedBody(request, max).flatMap(body -> {
@@ -211,13 +211,21 @@ public class ManifestHandler {
         h.setContentLength(d.size());
     }
 
-    /** The tags a PUT points at the manifest: the URL's tag, or the {@code tag} parameters of a digest PUT. */
-    private static List<String> tagsToSet(ServerRequest request, RegistryRoute route) {
+    /**
+     * The tags a PUT points at the manifest: the URL's tag, or the {@code tag} parameters of a digest PUT, of
+     * which there may be at most {@code max} (each one is a storage write).
+     */
+    private static List<String> tagsToSet(ServerRequest request, RegistryRoute route, int max) {
         if (route.isTag()) {
             return List.of(route.reference());
         }
+        List<String> given = request.queryParams().getOrDefault("tag", List.of());
+        if (given.size() > max) {
+            throw new RegistryException(ErrorCode.TAG_INVALID, "at most " + max + " tag parameters per manifest PUT",
+                    Map.of("tags", given.size(), "max", max));
+        }
         Set<String> tags = new LinkedHashSet<>();
-        for (String tag : request.queryParams().getOrDefault("tag", List.of())) {
+        for (String tag : given) {
             if (!Names.isTag(tag)) {
                 throw new RegistryException(ErrorCode.TAG_INVALID, "invalid tag", tag);
             }
