@@ -33,7 +33,10 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A driver over a local (or shared, POSIX-renaming) filesystem. The layout under the root directory:
@@ -77,6 +80,10 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
     private static final int MAX_IO = 1 << 20;
     /** How often an operation is retried when a concurrent delete prunes a directory it just created. */
     private static final int RACE_RETRIES = 16;
+    /** The JDK's message for EINVAL, which fsync answers on filesystems that cannot sync a directory. */
+    private static final String REFUSED_BY_FILESYSTEM = "Invalid argument";
+    private static final Logger log = LoggerFactory.getLogger(FilesystemDriver.class);
+    private static final AtomicBoolean directorySyncRefusalLogged = new AtomicBoolean();
 
     private final Path root;
     private final Path staging;
@@ -697,11 +704,22 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
         BackgroundIo.POOL.execute(() -> deleteQuietly(doomed));
     }
 
-    private static void syncDirectory(Path dir) {
+    /**
+     * Makes a rename into {@code dir} durable. Failures propagate: a commit that might not survive a crash must
+     * not report success. The one exception is a filesystem that cannot fsync a directory at all (it answers
+     * EINVAL, e.g. some FUSE and network filesystems): there the rename is as durable as it gets, said once.
+     */
+    static void syncDirectory(Path dir) throws IOException {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
-        } catch (IOException unsupported) {
-            // e.g. Windows; the rename itself is still atomic
+        } catch (IOException e) {
+            if (!REFUSED_BY_FILESYSTEM.equals(e.getMessage())) {
+                throw e;
+            }
+            if (!directorySyncRefusalLogged.getAndSet(true)) {
+                log.warn("the filesystem of {} cannot fsync directories ({}); renames are published without a"
+                        + " directory fsync", dir, e.getMessage());
+            }
         }
     }
 

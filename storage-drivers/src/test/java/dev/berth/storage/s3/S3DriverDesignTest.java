@@ -3,6 +3,7 @@ package dev.berth.storage.s3;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.berth.storage.FileInfo;
 import dev.berth.storage.FileWriter;
@@ -306,9 +307,11 @@ class S3DriverDesignTest {
             FileWriter writer = dying.writer("/up/data", true);
             writer.write(lost, 0, lost.length); // uploads parts 2 and 3, then the process dies: no close
         }
-        Thread.sleep(2_100); // the lease, judged with Last-Modified and Date at one-second resolution
-
-        try (S3Driver survivor = new S3Driver(shortLease); FileWriter writer = survivor.writer("/up/data", true)) {
+        // Taken over once the lease has run out (judged with Last-Modified and Date, to the second).
+        try (S3Driver survivor = new S3Driver(shortLease);
+             FileWriter writer = await().atMost(Duration.ofSeconds(15))
+                     .pollInterval(Duration.ofMillis(250)).ignoreException(PathNotFoundException.class)
+                     .until(() -> survivor.writer("/up/data", true), w -> true)) {
             assertThat(writer.size()).isEqualTo(first.length);
             writer.write(last, 0, last.length);
             writer.commit();
