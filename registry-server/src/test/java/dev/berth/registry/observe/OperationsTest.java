@@ -1,6 +1,7 @@
 package dev.berth.registry.observe;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -218,22 +220,17 @@ class OperationsTest {
 
     /** The parsed access log lines, once {@code done} holds for them (or after 5 seconds). */
     List<Map<String, String>> awaitLines(java.util.function.Predicate<List<Map<String, String>>> done) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (true) {
-            List<Map<String, String>> lines;
-            synchronized (access) {
-                lines = access.list.stream().map(ILoggingEvent::getFormattedMessage).map(OperationsTest::parse)
-                        .toList();
-            }
-            if (done.test(lines) || System.nanoTime() > deadline) {
-                return lines;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return lines;
-            }
+        try {
+            return await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+                    .until(this::accessLines, done::test);
+        } catch (ConditionTimeoutException e) {
+            return accessLines(); // the caller's assertions say what is missing
+        }
+    }
+
+    private List<Map<String, String>> accessLines() {
+        synchronized (access) {
+            return access.list.stream().map(ILoggingEvent::getFormattedMessage).map(OperationsTest::parse).toList();
         }
     }
 

@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -272,6 +273,36 @@ class S3DriverDesignTest {
         for (S3Object leaked : hidden("")) {
             bucket.deleteObject(b -> b.bucket(server.bucket()).key(leaked.key()));
         }
+    }
+
+    @Test
+    void dataThatACrashedMoveLeakedIsSweptOnceOlderThanTheCutoffAndNamedDataStays() throws Exception {
+        byte[] content = random(MIB, 14);
+        // A crash after the owner record moved to the destination, then the source deleted: nothing names the data.
+        commit(driver, "/uploads/v/data", content);
+        crashedMove("/uploads/v/data", "/blobs/c/data", false);
+        driver.delete("/uploads/v");
+        List<S3Object> leaked = hidden("data/");
+        assertThat(leaked).hasSize(1);
+        // Named data stays: a plain commit, and a move that crashed with both pointers written.
+        byte[] small = random(100, 15);
+        commit(driver, "/blobs/kept/data", small);
+        commit(driver, "/uploads/w/data", content);
+        crashedMove("/uploads/w/data", "/blobs/d/data", true);
+
+        assertThat(driver.sweepLeftovers(leaked.get(0).lastModified())).as("not older than the cutoff").isZero();
+        assertThat(hidden("data/")).hasSize(3);
+
+        assertThat(driver.sweepLeftovers(Instant.now().plus(Duration.ofHours(1)))).isEqualTo(1);
+        assertThat(hidden("data/")).extracting(S3Object::key).doesNotContain(leaked.get(0).key()).hasSize(2);
+        assertThat(hidden("owner/")).hasSize(2);
+        assertThat(driver.getContent("/blobs/kept/data")).isEqualTo(small);
+        assertThat(driver.getContent("/blobs/d/data")).isEqualTo(content);
+        assertThat(driver.getContent("/uploads/w/data")).isEqualTo(content);
+
+        driver.delete("/uploads");
+        driver.delete("/blobs");
+        assertNoResidue();
     }
 
     @Test
