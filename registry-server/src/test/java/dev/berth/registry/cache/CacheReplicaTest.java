@@ -10,6 +10,7 @@ import dev.berth.registry.gc.GcOptions;
 import dev.berth.registry.gc.GcReport;
 import dev.berth.registry.storage.RegistryLayout;
 import dev.berth.registry.testing.Resp;
+import dev.berth.registry.testing.TempRoots;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ class CacheReplicaTest {
 
     @BeforeAll
     static void start() throws Exception {
-        root = Files.createTempDirectory("berth-cache-replicas");
+        root = TempRoots.create("berth-cache-replicas");
         a = replica();
         b = replica();
     }

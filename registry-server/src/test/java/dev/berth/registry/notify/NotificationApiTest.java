@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 import dev.berth.oci.Digest;
 import dev.berth.oci.MediaTypes;
 import dev.berth.registry.cache.TestRegistry;
+import dev.berth.registry.testing.TempRoots;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -54,11 +54,7 @@ class NotificationApiTest {
     }
 
     private static String tempRoot() {
-        try {
-            return Files.createTempDirectory("berth-notify").toString();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return TempRoots.create("berth-notify").toString();
     }
 
     @AfterAll

@@ -8,6 +8,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.berth.registry.testing.Resp;
+import dev.berth.registry.testing.TempRoots;
 import dev.berth.registry.testing.TestHttp;
 import dev.berth.storage.CheckedStorageDriver;
 import dev.berth.storage.StorageDriver;
@@ -17,7 +18,6 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -317,11 +317,7 @@ class OperationsTest {
     }
 
     private static Path tempRoot() {
-        try {
-            return Files.createTempDirectory("berth-operations");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TempRoots.create("berth-operations");
     }
 
     private static SwitchableDriver switchable() {
