@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
@@ -25,7 +26,8 @@ import java.util.concurrent.atomic.LongAdder;
  * them; otherwise they answer "not available" ({@link Optional#empty()}), which both capability contracts
  * already allow.
  */
-public final class CheckedStorageDriver implements StorageDriver, LocalFileCapable, RedirectCapable, BatchDeleteCapable {
+public final class CheckedStorageDriver implements StorageDriver, LocalFileCapable, RedirectCapable, BatchDeleteCapable,
+        LeftoverSweepCapable {
     private final StorageDriver delegate;
     private final Counters counters = new Counters();
 
@@ -160,6 +162,15 @@ public final class CheckedStorageDriver implements StorageDriver, LocalFileCapab
             }
             return deleted;
         });
+    }
+
+    /** The delegate's sweep, or nothing to sweep when it keeps no private objects. */
+    @Override
+    public long sweepLeftovers(Instant cutoff) throws IOException {
+        if (!(delegate instanceof LeftoverSweepCapable sweepable)) {
+            return 0;
+        }
+        return call(StorageStats.Operation.DELETE, "/", () -> sweepable.sweepLeftovers(cutoff));
     }
 
     @Override

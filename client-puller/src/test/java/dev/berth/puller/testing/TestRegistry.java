@@ -6,9 +6,12 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The CNCF distribution registry (Debian's docker-registry) on a loopback port with filesystem storage in a
@@ -101,31 +104,25 @@ public final class TestRegistry implements AutoCloseable {
     }
 
     private void awaitReady() throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IOException("registry exited: " + Files.readString(log()));
-            }
-            try {
-                HttpURLConnection c = (HttpURLConnection) URI.create("http://" + host() + "/v2/").toURL()
-                        .openConnection();
-                c.setConnectTimeout(500);
-                int status = c.getResponseCode();
-                c.disconnect();
-                if (status == 200 || status == 401) {
-                    return;
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                if (!process.isAlive()) {
+                    throw new IOException("registry exited: " + Files.readString(log()));
                 }
-            } catch (IOException notYet) {
-                // still starting
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
+                try {
+                    HttpURLConnection c = (HttpURLConnection) URI.create("http://" + host() + "/v2/").toURL()
+                            .openConnection();
+                    c.setConnectTimeout(500);
+                    int status = c.getResponseCode();
+                    c.disconnect();
+                    return status == 200 || status == 401;
+                } catch (IOException notYet) {
+                    return false; // still starting
+                }
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new IOException("registry did not start: " + Files.readString(log()));
         }
-        throw new IOException("registry did not start: " + Files.readString(log()));
     }
 
     public static int freePort() throws IOException {

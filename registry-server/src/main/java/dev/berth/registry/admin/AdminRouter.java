@@ -31,7 +31,7 @@ import reactor.core.publisher.Mono;
  *   <li>{@code GET /admin/read-only}: {@code {"readOnly": false}}; {@code PUT /admin/read-only} with the same body
  *       switches this process's {@link ReadOnlyMode} and answers the new state.</li>
  * </ul>
- * While read-only, starting a collection and deleting a repository answer 409.
+ * While read-only, deleting a repository answers 409; garbage collection runs (the safest time for it).
  * Bodies are JSON; errors are {@code {"error": "..."}}.
  */
 @Configuration(proxyBeanMethods = false)
@@ -53,8 +53,8 @@ public class AdminRouter {
     RouterFunction<ServerResponse> adminRoutes(GcService gc, RepositoryAdmin repositories, Blocking blocking,
                                                ReadOnlyMode readOnly) {
         return RouterFunctions.route()
-                .POST(PREFIX + "/gc", request -> startGc(gc, request))
-                .GET(PREFIX + "/gc", request -> json(HttpStatus.OK, gc.status()))
+                .POST(PREFIX + "/gc", request -> startGc(gc, blocking, request))
+                .GET(PREFIX + "/gc", request -> blocking.call(gc::status).flatMap(status -> json(HttpStatus.OK, status)))
                 .GET(REPOSITORIES, request -> blocking.call(repositories::usage)
                         .flatMap(usage -> json(HttpStatus.OK, Map.of("repositories", usage))))
                 .DELETE(RequestPredicates.path(REPOSITORIES + "/**"), request -> readOnly.isOn()
@@ -72,22 +72,18 @@ public class AdminRouter {
                 .build();
     }
 
-    private static Mono<ServerResponse> startGc(GcService gc, ServerRequest request) {
-        boolean dryRun = flag(request, "dry-run");
-        Optional<GcService.Running> run;
-        try {
-            run = gc.start(dryRun);
-        } catch (GcService.ReadOnlyException e) {
-            return json(HttpStatus.CONFLICT, Map.of("error", e.getMessage()));
-        }
+    private static Mono<ServerResponse> startGc(GcService gc, Blocking blocking, ServerRequest request) {
+        Optional<GcService.Running> run = gc.start(flag(request, "dry-run"));
+        // The status may read the stored report: off the event loop.
+        Mono<GcService.Status> status = blocking.call(gc::status);
         if (run.isEmpty()) {
-            return json(HttpStatus.CONFLICT, gc.status());
+            return status.flatMap(s -> json(HttpStatus.CONFLICT, s));
         }
         if (flag(request, "wait")) {
             return Mono.fromFuture(run.get().result()).flatMap(report -> json(HttpStatus.OK, report))
                     .onErrorResume(e -> json(HttpStatus.INTERNAL_SERVER_ERROR, Map.of("error", String.valueOf(e))));
         }
-        return json(HttpStatus.ACCEPTED, gc.status());
+        return status.flatMap(s -> json(HttpStatus.ACCEPTED, s));
     }
 
     private static Mono<ServerResponse> deleteRepository(RepositoryAdmin repositories, Blocking blocking,

@@ -32,8 +32,8 @@ public class BerthProperties {
     @Valid
     private final Gc gc = new Gc();
     /**
-     * Start in read-only mode: every write under {@code /v2} answers {@code UNSUPPORTED} (405) and garbage
-     * collection refuses to run. Switched at runtime with {@code PUT /admin/read-only}, per process.
+     * Start in read-only mode: every write under {@code /v2} answers {@code UNSUPPORTED} (405); garbage
+     * collection still runs. Switched at runtime with {@code PUT /admin/read-only}, per process.
      */
     private boolean readOnly;
     private final AccessLog accessLog = new AccessLog();

@@ -10,6 +10,7 @@ import dev.berth.registry.storage.RegistryLayout;
 import dev.berth.registry.upload.UploadPurger;
 import dev.berth.storage.BatchDeleteCapable;
 import dev.berth.storage.FileInfo;
+import dev.berth.storage.LeftoverSweepCapable;
 import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageDriver;
 import java.io.IOException;
@@ -154,7 +155,7 @@ public final class GarbageCollector {
                 long purgeable = purgeUploads(first.scans.keySet(), true);
                 long bytes = candidates.stream().mapToLong(Candidate::size).sum();
                 return report(start, 0, first.repositories, first.manifestsKept.get(), doomed.size(), 0,
-                        blobCounts[0], blobCounts[1], candidates.size(), 0, bytes, purgeable);
+                        blobCounts[0], blobCounts[1], candidates.size(), 0, bytes, purgeable, 0);
             }
             for (RepoScan scan : first.scans.values()) {
                 staleMarkers.addAll(scan.staleRevisionMarkers);
@@ -206,22 +207,27 @@ public final class GarbageCollector {
             hooks.before(GcPhase.PURGE_UPLOADS);
             long purged = purgeUploads(second.scans.keySet(), false);
 
+            hooks.before(GcPhase.SWEEP_LEFTOVERS);
+            long leftovers = driver instanceof LeftoverSweepCapable sweepable
+                    ? sweepable.sweepLeftovers(graceCutoff) : 0;
+
             long manifestsDeleted = revisionCounts[0];
             return report(start, settleNanos, second.repositories, second.manifestsKept.get(), manifestsDeleted,
                     revisionsKept.size() + revisionCounts[1], blobCounts[0],
                     blobCounts[0] - blobResult[0], blobResult[0], blobsKept.size() + blobResult[1], blobResult[2],
-                    purged);
+                    purged, leftovers);
         }
 
         private GcReport report(long start, long settleNanos, int repositories, long manifestsKept,
                                 long manifestsDeleted, long manifestsRescued, long blobsScanned, long blobsKept,
-                                long blobsDeleted, long blobsRescued, long bytesFreed, long uploadsPurged) {
+                                long blobsDeleted, long blobsRescued, long bytesFreed, long uploadsPurged,
+                                long leftoversSwept) {
             long total = System.nanoTime() - start;
             double workSeconds = Math.max(1e-6, (total - settleNanos) / 1e9);
             double rate = Math.round(blobsScanned / workSeconds * 10) / 10.0;
             return new GcReport(options.dryRun(), t0, total / 1_000_000, settleNanos / 1_000_000, repositories,
                     manifestsKept, manifestsDeleted, manifestsRescued, blobsScanned, blobsKept, blobsDeleted,
-                    blobsRescued, bytesFreed, uploadsPurged, rate);
+                    blobsRescued, bytesFreed, uploadsPurged, leftoversSwept, rate);
         }
 
         // ------------------------------------------------------------------------------------------ marking

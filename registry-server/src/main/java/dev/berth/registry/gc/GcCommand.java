@@ -9,8 +9,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * {@code java -jar berth-registry.jar gc [--dry-run]}: runs one collection with the server's configuration,
- * prints the report as JSON on standard output and exits (status 0, or 1 on failure, also when
- * {@code berth.read-only} is set). No HTTP server is started, so this can run next to a serving registry on the
+ * prints the report as JSON on standard output and exits (status 0, or 1 on failure); it runs in read-only mode
+ * too. No HTTP server is started, so this can run next to a serving registry on the
  * same host.
  */
 public class GcCommand implements ApplicationRunner {

@@ -2,7 +2,6 @@ package dev.berth.registry.gc;
 
 import dev.berth.registry.cache.RegistryCaches;
 import dev.berth.registry.config.BerthProperties;
-import dev.berth.registry.maintenance.ReadOnlyMode;
 import dev.berth.storage.StorageDriver;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -20,8 +19,8 @@ public class GcConfiguration {
 
     @Bean(destroyMethod = "close")
     GcService gcService(GarbageCollector collector, StorageDriver driver, BerthProperties properties,
-                        ReadOnlyMode readOnly, org.springframework.core.env.Environment environment) {
-        GcService service = new GcService(collector, driver, properties, readOnly);
+                        org.springframework.core.env.Environment environment) {
+        GcService service = new GcService(collector, driver, properties);
         if (!environment.getProperty(GcCommand.PROPERTY, Boolean.class, false)) {
             service.startSchedule();
         }

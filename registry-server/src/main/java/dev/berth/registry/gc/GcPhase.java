@@ -15,5 +15,7 @@ public enum GcPhase {
     /** Claim each remaining blob intent, re-check its age, unlink it from repositories, then delete its bytes. */
     SWEEP_BLOBS,
     /** Delete upload sessions idle for longer than {@code berth.uploads.session-ttl}. */
-    PURGE_UPLOADS
+    PURGE_UPLOADS,
+    /** Delete what crashed writers left in the driver's private area, older than the grace period. */
+    SWEEP_LEFTOVERS
 }

@@ -20,10 +20,11 @@ import java.time.Instant;
  * @param blobsRescued         blobs announced for deletion but then kept (a writer rescued them)
  * @param bytesFreed           size of the deleted blobs
  * @param uploadsPurged        stale upload sessions deleted
+ * @param leftoversSwept       private driver objects a crash left behind, older than the grace period, deleted
  * @param blobsPerSecond       blobs scanned per second of work (settle delay excluded)
  */
 public record GcReport(boolean dryRun, Instant startedAt, long durationMillis, long settleMillis,
                        int repositoriesScanned, long manifestsKept, long manifestsDeleted, long manifestsRescued,
                        long blobsScanned, long blobsKept, long blobsDeleted, long blobsRescued, long bytesFreed,
-                       long uploadsPurged, double blobsPerSecond) {
+                       long uploadsPurged, long leftoversSwept, double blobsPerSecond) {
 }

@@ -2,7 +2,6 @@ package dev.berth.registry.gc;
 
 import dev.berth.oci.OciJson;
 import dev.berth.registry.config.BerthProperties;
-import dev.berth.registry.maintenance.ReadOnlyMode;
 import dev.berth.registry.storage.RegistryLayout;
 import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageDriver;
@@ -28,7 +27,8 @@ import tools.jackson.core.JacksonException;
 /**
  * Runs collections one at a time per process, on a schedule ({@code berth.gc.schedule}) or on demand, and
  * remembers the last report. The report is also stored ({@code /v2/_gc/report}) so that every replica's admin
- * endpoint shows the last run, wherever it ran. Refuses to start while {@link ReadOnlyMode} is on: it deletes.
+ * endpoint shows the last run, wherever it ran. Runs in read-only mode too: with client writes refused, that is
+ * when a collection is safest.
  */
 public class GcService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GcService.class);
@@ -36,7 +36,6 @@ public class GcService implements AutoCloseable {
     private final GarbageCollector collector;
     private final StorageDriver driver;
     private final BerthProperties properties;
-    private final ReadOnlyMode readOnly;
     private final List<GcListener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "berth-gc");
@@ -68,33 +67,18 @@ public class GcService implements AutoCloseable {
         void finished(boolean dryRun, GcReport report, Exception failure, Duration took);
     }
 
-    /** Thrown when a run is asked for while the registry is read-only. */
-    public static final class ReadOnlyException extends IllegalStateException {
-        ReadOnlyException() {
-            super("the registry is in read-only mode; garbage collection deletes, so it does not run");
-        }
-    }
-
-    public GcService(GarbageCollector collector, StorageDriver driver, BerthProperties properties,
-                     ReadOnlyMode readOnly) {
+    public GcService(GarbageCollector collector, StorageDriver driver, BerthProperties properties) {
         this.collector = collector;
         this.driver = driver;
         this.properties = properties;
-        this.readOnly = readOnly;
     }
 
     public void addListener(GcListener listener) {
         listeners.add(listener);
     }
 
-    /**
-     * Starts a run in the background; empty when one is already running in this process. Throws
-     * {@link ReadOnlyException} in read-only mode.
-     */
+    /** Starts a run in the background; empty when one is already running in this process. */
     public Optional<Running> start(boolean dryRun) {
-        if (readOnly.isOn()) {
-            throw new ReadOnlyException();
-        }
         Running run = new Running(Instant.now(), dryRun, new CompletableFuture<>());
         if (!running.compareAndSet(null, run)) {
             return Optional.empty();
@@ -105,9 +89,6 @@ public class GcService implements AutoCloseable {
 
     /** Runs one collection in the calling thread (the {@code gc} command); fails if one is running. */
     public GcReport runNow(boolean dryRun) throws IOException, InterruptedException {
-        if (readOnly.isOn()) {
-            throw new ReadOnlyException();
-        }
         Running run = new Running(Instant.now(), dryRun, new CompletableFuture<>());
         if (!running.compareAndSet(null, run)) {
             throw new IllegalStateException("a garbage collection is already running");
@@ -123,6 +104,7 @@ public class GcService implements AutoCloseable {
         }
     }
 
+    /** The current state and the last report; blocking: it may read the stored report. */
     public Status status() {
         Running run = running.get();
         GcReport report = lastReport != null ? lastReport : storedReport();
@@ -172,12 +154,7 @@ public class GcService implements AutoCloseable {
         }
     }
 
-    /** A scheduled run: skipped (not failed, which would end a fixed-delay schedule) while read-only. */
     private void startScheduled() {
-        if (readOnly.isOn()) {
-            log.info("gc: scheduled run skipped, the registry is in read-only mode");
-            return;
-        }
         start(false);
     }
 

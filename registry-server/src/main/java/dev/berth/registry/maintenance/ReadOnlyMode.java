@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
  * all started with {@code berth.read-only=true}); nothing is stored.
  *
  * <p>While on, every write under {@code /v2} is refused with {@code UNSUPPORTED} (405), as the reference
- * registry's {@code maintenance.readonly} mode does (it simply has no write handlers), and garbage collection
- * refuses to run, since it deletes. Reads continue. Requests already past the check finish normally.
+ * registry's {@code maintenance.readonly} mode does (it simply has no write handlers). Garbage collection still
+ * runs: with no pushes in flight, that is when it is safest. Reads continue. Requests already past the check finish normally.
  */
 public final class ReadOnlyMode {
     private static final Logger log = LoggerFactory.getLogger(ReadOnlyMode.class);

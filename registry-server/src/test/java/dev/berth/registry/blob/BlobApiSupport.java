@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.berth.oci.Digest;
 import dev.berth.oci.DigestAlgorithm;
 import dev.berth.registry.testing.Resp;
+import dev.berth.registry.testing.TempRoots;
 import dev.berth.registry.testing.TestHttp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -47,11 +47,7 @@ public abstract class BlobApiSupport {
     protected final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     protected static Path tempRoot(String prefix) {
-        try {
-            return Files.createTempDirectory(prefix);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TempRoots.create(prefix);
     }
 
     /** A repository no other test uses (tests share one storage root). */

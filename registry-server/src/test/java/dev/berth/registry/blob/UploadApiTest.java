@@ -1,6 +1,7 @@
 package dev.berth.registry.blob;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.berth.oci.Digest;
 import dev.berth.oci.DigestAlgorithm;
@@ -10,6 +11,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
@@ -365,18 +367,11 @@ class UploadApiTest extends BlobApiSupport {
             socket.getOutputStream().write(head);
             socket.getOutputStream().write(content, 0, 256 * 1024);
             socket.getOutputStream().flush();
-            Thread.sleep(200);
         }
-        // Whatever arrived is kept; the client resumes from the offset the server reports.
-        long offset = -1;
-        for (int i = 0; i < 50 && offset < 0; i++) {
-            Resp status = get(location);
-            if (status.status() == 204) {
-                offset = Long.parseLong(status.header("Range").substring(2)) + 1;
-            } else {
-                Thread.sleep(100);
-            }
-        }
+        // Whatever arrived is kept; the client resumes from the offset the server reports once the aborted
+        // PATCH has let go of the session.
+        Resp status = await().atMost(Duration.ofSeconds(10)).until(() -> get(location), r -> r.status() == 204);
+        long offset = Long.parseLong(status.header("Range").substring(2)) + 1;
         assertThat(offset).isBetween(1L, 256L * 1024);
         Resp rest = send("PATCH", location, Arrays.copyOfRange(content, (int) offset, content.length),
                 "Content-Range", offset + "-" + (content.length - 1));

@@ -1,6 +1,7 @@
 package dev.berth.registry.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.berth.oci.Digest;
 import dev.berth.registry.RegistryApplication;
@@ -9,12 +10,14 @@ import dev.berth.registry.gc.GcOptions;
 import dev.berth.registry.gc.GcReport;
 import dev.berth.registry.storage.RegistryLayout;
 import dev.berth.registry.testing.Resp;
+import dev.berth.registry.testing.TempRoots;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,7 +41,7 @@ class CacheReplicaTest {
 
     @BeforeAll
     static void start() throws Exception {
-        root = Files.createTempDirectory("berth-cache-replicas");
+        root = TempRoots.create("berth-cache-replicas");
         a = replica();
         b = replica();
     }
@@ -87,7 +90,7 @@ class CacheReplicaTest {
             }
             goneAt.set(System.nanoTime());
         });
-        List<Poll> polls = new ArrayList<>();
+        List<Poll> polls = Collections.synchronizedList(new ArrayList<>());
         Thread poller = new Thread(() -> {
             boolean get = false;
             while (!done.get()) {
@@ -102,7 +105,12 @@ class CacheReplicaTest {
         poller.start();
         GcReport report = a.getBean(GarbageCollector.class).run(new GcOptions(Duration.ZERO, Duration.ofDays(7),
                 SETTLE, Duration.ofDays(1), 2, 100, false));
-        Thread.sleep(300);
+        // Keep polling until B has been asked at least once after the bytes were gone.
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            synchronized (polls) {
+                return !polls.isEmpty() && polls.get(polls.size() - 1).startedAt() > goneAt.get();
+            }
+        });
         done.set(true);
         poller.join();
         watcher.join();
@@ -143,8 +151,11 @@ class CacheReplicaTest {
             }
             Thread.sleep(20);
         }
-        Thread.sleep(TTL.toMillis() / 2 + 200);
-        assertThat(onB.get("/v2/" + repo + "/manifests/latest").header("Docker-Content-Digest")).isEqualTo(second);
-        assertThat(onB.head(blob).status()).isEqualTo(404);
+        // Then B follows, once its entries have expired.
+        await().atMost(TTL.multipliedBy(5)).untilAsserted(() -> {
+            assertThat(onB.get("/v2/" + repo + "/manifests/latest").header("Docker-Content-Digest"))
+                    .isEqualTo(second);
+            assertThat(onB.head(blob).status()).isEqualTo(404);
+        });
     }
 }

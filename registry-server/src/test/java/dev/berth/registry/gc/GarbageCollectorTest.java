@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.berth.oci.Descriptor;
 import dev.berth.oci.Digest;
 import dev.berth.registry.storage.RegistryLayout;
+import dev.berth.storage.filesystem.FilesystemDriver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -152,6 +153,42 @@ class GarbageCollectorTest {
         assertThat(fx.exists(RegistryLayout.upload("app", "old-session"))).isFalse();
         assertThat(fx.exists(RegistryLayout.upload("app", "live-session"))).isTrue();
         assertThat(report.uploadsPurged()).isEqualTo(1);
+    }
+
+    @Test
+    void stagingFilesACrashOrphanedAreSweptAfterTheGracePeriod() throws Exception {
+        // What a process killed mid-upload leaves: a writer's private file and a putContent temp file.
+        Path staging = fx.root.resolve(FilesystemDriver.STAGING_DIR);
+        Path writerFile = Files.createDirectories(staging.resolve("v2/repositories/app/_uploads/u1"))
+                .resolve("data#0b9f");
+        Path putTemp = Files.createDirectories(staging.resolve("#put")).resolve("5c1e");
+        Path parked = Files.createDirectories(staging.resolve("v2/repositories/app/_uploads/u3"))
+                .resolve("data#partial");
+        for (Path leftover : new Path[] {writerFile, putTemp, parked}) {
+            Files.write(leftover, new byte[] {1, 2, 3});
+            Files.setLastModifiedTime(leftover, FileTime.from(Instant.now().minus(OLD)));
+        }
+        // A live writer's file is younger than the grace period.
+        Path young = Files.createDirectories(staging.resolve("v2/repositories/app/_uploads/u2")).resolve("data#77aa");
+        Files.write(young, new byte[] {4});
+
+        GcReport dry = new GarbageCollector(fx.driver).run(GcFixture.options(Duration.ofHours(1), Duration.ZERO)
+                .withDryRun(true));
+        assertThat(writerFile).exists();
+        assertThat(dry.leftoversSwept()).isZero();
+
+        GcReport report = new GarbageCollector(fx.driver).run(GcFixture.options(Duration.ofHours(1), Duration.ZERO));
+
+        assertThat(writerFile).doesNotExist();
+        assertThat(writerFile.getParent()).as("emptied staging directories are pruned").doesNotExist();
+        assertThat(putTemp).doesNotExist();
+        assertThat(putTemp.getParent()).as("the putContent directory itself stays").isDirectory();
+        assertThat(parked).as("parked content belongs to its upload session").exists();
+        assertThat(young).exists();
+        assertThat(report.leftoversSwept()).isEqualTo(2);
+        // The driver still works after the sweep.
+        fx.driver.putContent("/after/sweep", new byte[] {5});
+        assertThat(fx.driver.getContent("/after/sweep")).containsExactly(5);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.berth.registry.gc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.berth.oci.Descriptor;
 import dev.berth.oci.Digest;
@@ -137,13 +138,11 @@ class GcProtocolTest {
                 throw new AssertionError(e);
             }
         });
-        Thread.sleep(300);
-        assertThat(commit).isNotDone();
-        // The collector finishes: bytes first, the claim last.
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> !commit.isDone());
+        // The collector deletes the bytes (the claim goes last): claimed and gone, the writer writes them afresh.
         fx.driver.delete(RegistryLayout.blobData(layer));
-        Thread.sleep(200);
-        markers.unclaim(blobDir);
         commit.get(5, TimeUnit.SECONDS);
+        markers.unclaim(blobDir);
 
         assertThat(fx.blobs.readSmall(layer)).isEqualTo(bytes);
         fx.links.link("app", layer);
@@ -238,8 +237,7 @@ class GcProtocolTest {
                 throw new AssertionError(e);
             }
         });
-        Thread.sleep(300);
-        assertThat(push).isNotDone();
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> !push.isDone());
         fx.driver.delete(RegistryLayout.manifestRevision("app", image.digest()));
         assertThat(push.get(5, TimeUnit.SECONDS)).isNotNull();
         markers.unclaim(revisionDir);

@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.berth.oci.Digest;
 import dev.berth.registry.storage.RegistryLayout;
 import dev.berth.registry.testing.Resp;
+import dev.berth.registry.testing.TempRoots;
 import dev.berth.registry.testing.TestHttp;
 import dev.berth.storage.StorageDriver;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -273,10 +272,6 @@ class GcUnderLoadTest {
     }
 
     private static Path tempRoot() {
-        try {
-            return Files.createTempDirectory("berth-gc-soak");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TempRoots.create("berth-gc-soak");
     }
 }

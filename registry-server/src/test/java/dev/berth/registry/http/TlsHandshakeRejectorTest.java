@@ -28,29 +28,27 @@ class TlsHandshakeRejectorTest extends BlobApiSupport {
         0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0b, 0x0c, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13};
 
     @Test
-    void handshakeIsAnsweredWithHttp400AndClosedWithinASecond() throws Exception {
-        long start = System.nanoTime();
+    void handshakeIsAnsweredWithHttp400AndClosed() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.setSoTimeout(1000);
+            // Without the rejector the server would wait for a line end and the read would time out.
+            socket.setSoTimeout(10_000);
             socket.getOutputStream().write(CLIENT_HELLO_PREFIX);
             socket.getOutputStream().flush();
             InputStream in = socket.getInputStream();
             String answer = new String(in.readAllBytes(), StandardCharsets.US_ASCII); // until the server closes
             assertThat(answer).startsWith("HTTP/1.0 400 Bad Request\r\n");
         }
-        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(1));
     }
 
     @Test
     void aRealTlsClientFailsFast() throws Exception {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, new TrustManager[] {new TrustAll()}, null);
-        long start = System.nanoTime();
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
-            socket.setSoTimeout(5000);
+            // Fails on the server's answer, not with a read timeout (a SocketTimeoutException, not an SSLException).
+            socket.setSoTimeout(10_000);
             assertThatThrownBy(socket::startHandshake).isInstanceOf(SSLException.class);
         }
-        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(1));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.berth.registry.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.registry.it.OciContent.Blob;
@@ -10,13 +11,13 @@ import dev.berth.registry.it.RegistryHttp.Response;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -88,11 +89,8 @@ class CrashSafetyIT {
                 + interrupted.size() + " interrupted by " + KILLS + " kills");
     }
 
-    private static void awaitProgress() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (ackedSinceStart.get() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+    private static void awaitProgress() {
+        await().atMost(Duration.ofSeconds(60)).until(() -> ackedSinceStart.get() > 0);
     }
 
     private static void pushContinuously() {
@@ -138,20 +136,15 @@ class CrashSafetyIT {
     }
 
     private static void awaitRegistry() {
-        while (!stopPushing) {
-            try {
-                if (http.get("/v2/").trySend().status() == 200) {
-                    return;
-                }
-            } catch (IOException down) {
-                // still restarting
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(100))
+                .until(() -> stopPushing || answers());
+    }
+
+    private static boolean answers() {
+        try {
+            return http.get("/v2/").trySend().status() == 200;
+        } catch (IOException down) {
+            return false; // still restarting
         }
     }
 

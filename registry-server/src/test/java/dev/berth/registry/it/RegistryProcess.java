@@ -1,5 +1,7 @@
 package dev.berth.registry.it;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -219,29 +222,26 @@ public final class RegistryProcess implements BeforeAllCallback, AfterAllCallbac
         }
     }
 
-    private void awaitReady(Process started) throws InterruptedException, IOException {
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    private void awaitReady(Process started) throws IOException {
         URI ping = URI.create("http://127.0.0.1:" + port + "/v2/");
-        while (System.nanoTime() < deadline) {
-            if (!started.isAlive()) {
-                throw new IllegalStateException("registry exited with " + started.exitValue()
-                        + " during startup; log " + log + ":\n" + logTail(8000));
-            }
-            try {
-                HttpResponse<Void> response = probe.send(
-                        HttpRequest.newBuilder(ping).timeout(Duration.ofSeconds(2)).GET().build(),
-                        HttpResponse.BodyHandlers.discarding());
-                if (response.statusCode() == 200) {
-                    return;
+        try {
+            await().atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(200)).until(() -> {
+                if (!started.isAlive()) {
+                    throw new IllegalStateException("registry exited with " + started.exitValue()
+                            + " during startup; log " + log + ":\n" + logTail(8000));
                 }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(200);
+                try {
+                    return probe.send(HttpRequest.newBuilder(ping).timeout(Duration.ofSeconds(2)).GET().build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                } catch (IOException notYet) {
+                    return false; // not listening yet
+                }
+            });
+        } catch (ConditionTimeoutException e) {
+            started.destroyForcibly();
+            throw new IllegalStateException("registry did not answer GET /v2/ with 200 within " + READY_TIMEOUT
+                    + "; log " + log + ":\n" + logTail(8000));
         }
-        started.destroyForcibly();
-        throw new IllegalStateException("registry did not answer GET /v2/ with 200 within " + READY_TIMEOUT
-                + "; log " + log + ":\n" + logTail(8000));
     }
 
     private void forget() {

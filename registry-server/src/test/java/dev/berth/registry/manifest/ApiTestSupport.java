@@ -9,6 +9,7 @@ import dev.berth.oci.OciJson;
 import dev.berth.registry.storage.BlobStore;
 import dev.berth.registry.storage.RepositoryLinks;
 import dev.berth.registry.testing.Resp;
+import dev.berth.registry.testing.TempRoots;
 import dev.berth.registry.testing.TestHttp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +17,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,13 +58,7 @@ abstract class ApiTestSupport {
     final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private static Path tempRoot() {
-        try {
-            Path root = Files.createTempDirectory("berth-manifest-api");
-            root.toFile().deleteOnExit();
-            return root;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TempRoots.create("berth-manifest-api");
     }
 
     /** A repository name no other test uses: tests share one storage root. */

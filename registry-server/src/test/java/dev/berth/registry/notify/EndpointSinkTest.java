@@ -2,6 +2,7 @@ package dev.berth.registry.notify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.net.ServerSocket;
 import java.net.URI;
@@ -39,10 +40,7 @@ class EndpointSinkTest {
         config.setBackoff(Duration.ofHours(1)); // the first envelope waits for its retry for the whole test
         try (EndpointSink sink = new EndpointSink(config)) {
             sink.offer(event("push", "r", "m"));
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (sink.stats().failedAttempts() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> sink.stats().failedAttempts() > 0);
             assertThat(sink.stats().failedAttempts()).isEqualTo(1);
             for (int i = 0; i < 20; i++) {
                 sink.offer(event("push", "r" + i, "m"));
@@ -64,10 +62,7 @@ class EndpointSinkTest {
                 assertThat(receiver.await(e -> e.path("target").path("repository").asString().equals("retried"),
                         Duration.ofSeconds(10))).isNotNull();
                 // The sink counts the delivery once the receiver's answer is back, just after the receiver saw it.
-                long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-                while (sink.stats().delivered() == 0 && System.nanoTime() < deadline) {
-                    Thread.sleep(10);
-                }
+                await().atMost(Duration.ofSeconds(5)).until(() -> sink.stats().delivered() > 0);
                 assertThat(receiver.requests()).isEqualTo(3);
                 assertThat(sink.stats().failedAttempts()).isEqualTo(2);
                 assertThat(sink.stats().delivered()).isEqualTo(1);

@@ -1,12 +1,13 @@
 package dev.berth.registry.notify;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.berth.oci.Digest;
 import dev.berth.oci.MediaTypes;
 import dev.berth.registry.cache.TestRegistry;
+import dev.berth.registry.testing.TempRoots;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -53,11 +54,7 @@ class NotificationApiTest {
     }
 
     private static String tempRoot() {
-        try {
-            return Files.createTempDirectory("berth-notify").toString();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return TempRoots.create("berth-notify").toString();
     }
 
     @AfterAll
@@ -162,7 +159,8 @@ class NotificationApiTest {
         // Everything ALL got by now has been offered to FILTERED as well.
         assertThat(ALL.await(event("pull", "notify/keep/app", kept), WAIT)).isNotNull();
         assertThat(ALL.await(event("push", "notify/other", other), WAIT)).isNotNull();
-        Thread.sleep(200);
+        // Whatever FILTERED accepted has been delivered once its queue is empty.
+        await().atMost(WAIT).until(() -> stats("filtered").pending() == 0);
         assertThat(FILTERED.events(e -> true)).allSatisfy(e -> {
             assertThat(e.path("action").asString()).isEqualTo("push");
             assertThat(e.path("target").path("repository").asString()).startsWith("notify/keep/");
@@ -176,9 +174,7 @@ class NotificationApiTest {
                 "flaky".getBytes(StandardCharsets.UTF_8)));
         assertThat(FLAKY.await(event("push", "notify/flaky", digest), WAIT)).isNotNull();
         assertThat(FLAKY.requests()).isGreaterThanOrEqualTo(3);
-        EndpointSink.Stats stats = ((Notifier) events).stats().stream().filter(s -> s.name().equals("flaky"))
-                .findFirst().orElseThrow();
-        assertThat(stats.failedAttempts()).isEqualTo(2);
+        assertThat(stats("flaky").failedAttempts()).isEqualTo(2);
         assertThat(FLAKY.events(event("push", "notify/flaky", digest))).hasSize(1);
     }
 
@@ -186,10 +182,7 @@ class NotificationApiTest {
     void aHangingEndpointDoesNotSlowPushes() throws Exception {
         registry.putManifest("notify/hang", "warm", registry.image("notify/hang",
                 "warm".getBytes(StandardCharsets.UTF_8)));
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (HANGING.requests() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        await().atMost(WAIT).until(() -> HANGING.requests() > 0);
         assertThat(HANGING.requests()).as("the hanging endpoint holds a delivery").isEqualTo(1);
         long slowest = 0;
         for (int i = 0; i < 10; i++) {
@@ -201,8 +194,10 @@ class NotificationApiTest {
         // Its delivery timeout is 30 s; pushes must not wait for it at all.
         assertThat(Duration.ofNanos(slowest)).isLessThan(Duration.ofSeconds(2));
         assertThat(HANGING.requests()).isEqualTo(1);
-        EndpointSink.Stats stats = ((Notifier) events).stats().stream().filter(s -> s.name().equals("hanging"))
-                .findFirst().orElseThrow();
-        assertThat(stats.pending()).isGreaterThan(10);
+        assertThat(stats("hanging").pending()).isGreaterThan(10);
+    }
+
+    private EndpointSink.Stats stats(String endpoint) {
+        return ((Notifier) events).stats().stream().filter(s -> s.name().equals(endpoint)).findFirst().orElseThrow();
     }
 }

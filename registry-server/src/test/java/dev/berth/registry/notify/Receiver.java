@@ -15,6 +15,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -75,16 +77,13 @@ final class Receiver implements AutoCloseable {
     }
 
     /** Waits up to {@code timeout} for an event matching {@code filter}; null when none came. */
-    JsonNode await(Predicate<JsonNode> filter, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            List<JsonNode> found = events(filter);
-            if (!found.isEmpty()) {
-                return found.get(0);
-            }
-            Thread.sleep(10);
+    JsonNode await(Predicate<JsonNode> filter, Duration timeout) {
+        try {
+            return Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(10))
+                    .until(() -> events(filter), found -> !found.isEmpty()).get(0);
+        } catch (ConditionTimeoutException none) {
+            return null;
         }
-        return null;
     }
 
     private void handle(HttpExchange exchange) throws IOException {

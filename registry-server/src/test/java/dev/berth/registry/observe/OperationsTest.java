@@ -1,12 +1,14 @@
 package dev.berth.registry.observe;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.berth.registry.testing.Resp;
+import dev.berth.registry.testing.TempRoots;
 import dev.berth.registry.testing.TestHttp;
 import dev.berth.storage.CheckedStorageDriver;
 import dev.berth.storage.StorageDriver;
@@ -16,7 +18,6 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -176,7 +178,7 @@ class OperationsTest {
     }
 
     @Test
-    void readOnlyModeRefusesWritesWithTheSpecErrorAndCanBeSwitchedBack() {
+    void readOnlyModeRefusesClientWritesButCollectsGarbageAndCanBeSwitchedBack() {
         String repo = "ops/readonly";
         byte[] blob = randomBytes(100);
         String digest = pushMonolithic(repo, blob);
@@ -198,10 +200,13 @@ class OperationsTest {
         assertThat(send("GET", "/v2/" + repo + "/blobs/" + digest, null).body()).isEqualTo(blob);
         assertThat(send("HEAD", "/v2/" + repo + "/blobs/" + digest, null).status()).isEqualTo(200);
         assertThat(send("GET", "/v2/_catalog", null).status()).isEqualTo(200);
-        Resp gc = send("POST", "/admin/gc", null);
-        assertThat(gc.status()).isEqualTo(409);
-        assertThat(gc.text()).contains("read-only");
         assertThat(send("GET", "/actuator/prometheus", null).text()).contains("berth_read_only 1.0");
+        // Collection runs while clients cannot write: the blob no manifest references goes.
+        Resp gc = send("POST", "/admin/gc?wait=true", null);
+        assertThat(gc.status()).as("%s", gc).isEqualTo(200);
+        assertThat(gc.json().get("dryRun").asBoolean()).isFalse();
+        assertThat(send("HEAD", "/v2/" + repo + "/blobs/" + digest, null).status()).isEqualTo(404);
+        assertThat(send("GET", "/admin/read-only", null).json().get("readOnly").asBoolean()).isTrue();
 
         Resp off = send("PUT", "/admin/read-only", "{\"readOnly\":false}".getBytes(StandardCharsets.UTF_8),
                 "Content-Type", "application/json");
@@ -215,22 +220,17 @@ class OperationsTest {
 
     /** The parsed access log lines, once {@code done} holds for them (or after 5 seconds). */
     List<Map<String, String>> awaitLines(java.util.function.Predicate<List<Map<String, String>>> done) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (true) {
-            List<Map<String, String>> lines;
-            synchronized (access) {
-                lines = access.list.stream().map(ILoggingEvent::getFormattedMessage).map(OperationsTest::parse)
-                        .toList();
-            }
-            if (done.test(lines) || System.nanoTime() > deadline) {
-                return lines;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return lines;
-            }
+        try {
+            return await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+                    .until(this::accessLines, done::test);
+        } catch (ConditionTimeoutException e) {
+            return accessLines(); // the caller's assertions say what is missing
+        }
+    }
+
+    private List<Map<String, String>> accessLines() {
+        synchronized (access) {
+            return access.list.stream().map(ILoggingEvent::getFormattedMessage).map(OperationsTest::parse).toList();
         }
     }
 
@@ -317,11 +317,7 @@ class OperationsTest {
     }
 
     private static Path tempRoot() {
-        try {
-            return Files.createTempDirectory("berth-operations");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TempRoots.create("berth-operations");
     }
 
     private static SwitchableDriver switchable() {

@@ -266,7 +266,7 @@ class HtpasswdAuthTest {
     @Test
     void skopeoPushesAndPulls() throws Exception {
         RealClients.assumeSkopeo();
-        RealClients.assumeRegistryAcceptsUploads(port, basic("alice", "alice-secret"));
+        RealClients.assertRegistryAcceptsUploads(port, basic("alice", "alice-secret"));
         RealClients.pushAndPull(dir, "127.0.0.1:" + port, "team/app", "alice:alice-secret");
     }
 }

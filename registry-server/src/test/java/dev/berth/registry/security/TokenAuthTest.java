@@ -475,7 +475,7 @@ class TokenAuthTest {
         RealClients.assumeSkopeo();
         String token = tokenGet("alice", "alice-secret", "scope=repository:probe/uploads-check:push")
                 .get("token").asString();
-        RealClients.assumeRegistryAcceptsUploads(port, bearer(token));
+        RealClients.assertRegistryAcceptsUploads(port, bearer(token));
         RealClients.pushAndPull(dir, "127.0.0.1:" + port, "team/app", "alice:alice-secret");
     }
 

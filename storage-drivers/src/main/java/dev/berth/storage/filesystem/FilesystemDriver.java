@@ -4,6 +4,7 @@ import dev.berth.storage.BatchDeleteCapable;
 import dev.berth.storage.FileInfo;
 import dev.berth.storage.FileWriter;
 import dev.berth.storage.InvalidOffsetException;
+import dev.berth.storage.LeftoverSweepCapable;
 import dev.berth.storage.LocalFileCapable;
 import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageDriver;
@@ -18,14 +19,17 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -33,7 +37,10 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A driver over a local (or shared, POSIX-renaming) filesystem. The layout under the root directory:
@@ -58,11 +65,16 @@ import java.util.function.Predicate;
  * claims it by renaming it to a private name, which exactly one claimant can win, even across processes
  * sharing the directory. {@code close()} renames it back; {@code commit()} renames it onto the object.
  *
+ * <p>A process that dies leaves its open writers' private files and its putContent temp files in staging;
+ * {@link #sweepLeftovers} (the garbage collector, after its grace period) removes them. Parked content stays:
+ * it belongs to an upload session, and goes with it.
+ *
  * <p>Commits and {@link #putContent} fsync the data and then the target directory before returning, so a
  * committed object survives a crash. Parking on {@code close()} does not fsync: after a crash the upload
  * resumes from whatever size the file reports.
  */
-public final class FilesystemDriver implements StorageDriver, LocalFileCapable, BatchDeleteCapable {
+public final class FilesystemDriver implements StorageDriver, LocalFileCapable, BatchDeleteCapable,
+        LeftoverSweepCapable {
     /** The hidden staging directory's name; {@code '#'} makes it impossible as a storage path segment. */
     public static final String STAGING_DIR = "#staging";
     private static final String PARKED_SUFFIX = "#partial";
@@ -77,6 +89,10 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
     private static final int MAX_IO = 1 << 20;
     /** How often an operation is retried when a concurrent delete prunes a directory it just created. */
     private static final int RACE_RETRIES = 16;
+    /** The JDK's message for EINVAL, which fsync answers on filesystems that cannot sync a directory. */
+    private static final String REFUSED_BY_FILESYSTEM = "Invalid argument";
+    private static final Logger log = LoggerFactory.getLogger(FilesystemDriver.class);
+    private static final AtomicBoolean directorySyncRefusalLogged = new AtomicBoolean();
 
     private final Path root;
     private final Path staging;
@@ -697,11 +713,59 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
         BackgroundIo.POOL.execute(() -> deleteQuietly(doomed));
     }
 
-    private static void syncDirectory(Path dir) {
+    @Override
+    public long sweepLeftovers(Instant cutoff) throws IOException {
+        long[] removed = {0};
+        Files.walkFileTree(staging, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+                Path dir = file.getParent();
+                boolean parked = file.getFileName().toString().endsWith(PARKED_SUFFIX) && !dir.equals(putTemp);
+                if (!parked && attributes.lastModifiedTime().toInstant().isBefore(cutoff)
+                        && Files.deleteIfExists(file)) {
+                    removed[0]++;
+                    if (!dir.equals(putTemp) && !dir.equals(trash)) {
+                        prune(dir, staging);
+                    }
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE; // committed, cancelled or pruned meanwhile
+                }
+                throw e;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                if (e != null && !(e instanceof NoSuchFileException)) {
+                    throw e;
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return removed[0];
+    }
+
+    /**
+     * Makes a rename into {@code dir} durable. Failures propagate: a commit that might not survive a crash must
+     * not report success. The one exception is a filesystem that cannot fsync a directory at all (it answers
+     * EINVAL, e.g. some FUSE and network filesystems): there the rename is as durable as it gets, said once.
+     */
+    static void syncDirectory(Path dir) throws IOException {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
-        } catch (IOException unsupported) {
-            // e.g. Windows; the rename itself is still atomic
+        } catch (IOException e) {
+            if (!REFUSED_BY_FILESYSTEM.equals(e.getMessage())) {
+                throw e;
+            }
+            if (!directorySyncRefusalLogged.getAndSet(true)) {
+                log.warn("the filesystem of {} cannot fsync directories ({}); renames are published without a"
+                        + " directory fsync", dir, e.getMessage());
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import dev.berth.storage.BatchDeleteCapable;
 import dev.berth.storage.FileInfo;
 import dev.berth.storage.FileWriter;
 import dev.berth.storage.InvalidOffsetException;
+import dev.berth.storage.LeftoverSweepCapable;
 import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.RedirectCapable;
 import dev.berth.storage.StorageDriver;
@@ -28,11 +29,13 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -109,8 +112,9 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * Replacing what a path holds is read-then-write (HEAD the old pointer, write, release the old data), so
  * concurrent publishes to one path (two uploads of the same blob, say) are serialised per path inside a process
  * ({@code PathLocks}). Across replicas the last pointer written wins and no pointer ever names deleted data, but
- * a data object displaced by a racing replica that did not see it is leaked (never lost); finding such orphans
- * needs a mark-and-sweep over all pointers, which this driver does not do.
+ * a data object displaced by a racing replica that did not see it is leaked (never lost); such orphans, and the
+ * leaks of a crash, are found by a mark-and-sweep over all pointers ({@link #sweepLeftovers}, which the garbage
+ * collector runs).
  *
  * <h2>Writers: multipart uploads that survive the process</h2>
  * A writer buffers at most {@link S3DriverConfig#partSize()} bytes; each full buffer becomes one part of a
@@ -154,7 +158,8 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  *
  * <p>Thread-safe; writers are not (one thread at a time, like a stream).
  */
-public final class S3Driver implements StorageDriver, RedirectCapable, BatchDeleteCapable {
+public final class S3Driver implements StorageDriver, RedirectCapable, BatchDeleteCapable,
+        LeftoverSweepCapable {
     private static final Logger log = LoggerFactory.getLogger(S3Driver.class);
 
     static final String OCTET_STREAM = "application/octet-stream";
@@ -670,6 +675,61 @@ public final class S3Driver implements StorageDriver, RedirectCapable, BatchDele
         }
         deleteKeys(where, staleClaims);
         return purged;
+    }
+
+    /**
+     * Deletes data objects (and their owner records) that no pointer names and that are older than
+     * {@code cutoff}: what a crash between the steps of a commit, move or delete leaks (see "Ownership"). A mark
+     * over every pointer, then a sweep of the data listed before it. A data object the mark missed because a move
+     * wrote its new pointer behind the listing is recognised by its owner record, which names the new path before
+     * the pointer is written, and kept. Data this old is not being written or moved: commits and moves finish in
+     * seconds, and the collector passes its grace period.
+     */
+    @Override
+    public long sweepLeftovers(Instant cutoff) throws IOException {
+        String where = "/";
+        Set<String> candidates = new HashSet<>();
+        listPages(where, ListObjectsV2Request.builder().bucket(config.bucket()).prefix(layout.dataPrefix()).build(), page -> {
+            for (S3Object object : page.contents()) {
+                String dataId = layout.dataId(object.key());
+                if (dataId != null && object.lastModified().isBefore(cutoff)) {
+                    candidates.add(dataId);
+                }
+            }
+            return true;
+        });
+        if (candidates.isEmpty()) {
+            return 0;
+        }
+        listPages(where, ListObjectsV2Request.builder().bucket(config.bucket()).prefix(layout.base()).build(), page -> {
+            for (S3Object object : page.contents()) {
+                if (layout.isHidden(object.key())) {
+                    return false; // '~' sorts last: no pointer follows
+                }
+                if (object.size() == Pointer.LENGTH) {
+                    Pointer pointer = pointerOrNull(object.key(), headOrNull(layout.path(object.key()), object.key()));
+                    if (pointer != null) {
+                        candidates.remove(pointer.dataId());
+                    }
+                }
+            }
+            return true;
+        });
+        long swept = 0;
+        for (String dataId : candidates) {
+            String owner = ownerOrNull(where, dataId);
+            if (owner != null && isValidPath(owner)) {
+                Pointer current = pointerOrNull(layout.key(owner), headOrNull(owner, layout.key(owner)));
+                if (current != null && current.dataId().equals(dataId)) {
+                    continue; // moved behind the listing
+                }
+            }
+            log.info("s3: deleting data {} that no pointer names (owner record: {})", dataId, owner);
+            deleteKey(where, layout.dataKey(dataId));
+            deleteKey(where, layout.ownerKey(dataId));
+            swept++;
+        }
+        return swept;
     }
 
     @Override

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.Part;
 
@@ -19,6 +21,7 @@ import software.amazon.awssdk.services.s3.model.Part;
  * Not thread-safe.
  */
 final class S3FileWriter implements FileWriter {
+    private static final Logger log = LoggerFactory.getLogger(S3FileWriter.class);
     private static final int INITIAL_BUFFER = 256 * 1024;
 
     private enum State { OPEN, CLOSED, COMMITTED, CANCELLED }
@@ -261,6 +264,8 @@ final class S3FileWriter implements FileWriter {
             driver.releaseClaim(held);
         } catch (IOException e) {
             // The claim's lease runs out instead, and the next writer takes over then.
+            log.warn("s3: could not release the claim on {}; another writer may continue it when its lease"
+                    + " runs out: {}", path, e.toString());
         }
     }
 
@@ -269,6 +274,8 @@ final class S3FileWriter implements FileWriter {
             driver.deleteSession(path);
         } catch (IOException e) {
             // A stale session only costs a purge later; the commit itself succeeded or already failed.
+            log.warn("s3: could not delete the unfinished-write session of {}; the upload purge removes it: {}",
+                    path, e.toString());
         }
     }
 

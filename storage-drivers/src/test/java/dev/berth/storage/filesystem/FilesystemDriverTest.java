@@ -3,6 +3,7 @@ package dev.berth.storage.filesystem;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.berth.storage.FileWriter;
 import dev.berth.storage.InvalidPathException;
@@ -15,7 +16,9 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.NoSuchFileException;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,10 +48,7 @@ class FilesystemDriverTest extends StorageDriverTestKit {
     @Override
     protected void assertNoResidue() throws Exception {
         Path trash = staging().resolve(FilesystemDriver.TRASH_DIR);
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (Files.isDirectory(trash) && hasEntries(trash) && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> !Files.isDirectory(trash) || !hasEntries(trash));
         try (Stream<Path> all = Files.walk(storage())) {
             List<Path> left = all.filter(p -> !p.equals(storage()) && !p.equals(staging())
                     && !p.equals(staging().resolve(FilesystemDriver.PUT_TEMP_DIR)) && !p.equals(trash)).toList();
@@ -89,6 +89,17 @@ class FilesystemDriverTest extends StorageDriverTestKit {
             assertInvalid(() -> raw.walk(bad, info -> true));
         }
         assertThat(dir.resolve("outside")).hasContent("secret");
+    }
+
+    @Test
+    void aDirectoryThatCannotBeSyncedFailsTheCommitUnlessTheFilesystemCannotSyncDirectories() throws Exception {
+        Files.createDirectories(storage());
+        FilesystemDriver.syncDirectory(storage());
+        // Any other failure than EINVAL is the commit's failure, not something to ignore.
+        assertThatThrownBy(() -> FilesystemDriver.syncDirectory(storage().resolve("gone")))
+                .isInstanceOf(NoSuchFileException.class);
+        // procfs answers EINVAL to fsync on a directory, like filesystems that cannot sync one: tolerated.
+        FilesystemDriver.syncDirectory(Path.of("/proc"));
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.berth.storage.s3;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.berth.storage.FileInfo;
 import dev.berth.storage.FileWriter;
@@ -18,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -274,6 +276,36 @@ class S3DriverDesignTest {
     }
 
     @Test
+    void dataThatACrashedMoveLeakedIsSweptOnceOlderThanTheCutoffAndNamedDataStays() throws Exception {
+        byte[] content = random(MIB, 14);
+        // A crash after the owner record moved to the destination, then the source deleted: nothing names the data.
+        commit(driver, "/uploads/v/data", content);
+        crashedMove("/uploads/v/data", "/blobs/c/data", false);
+        driver.delete("/uploads/v");
+        List<S3Object> leaked = hidden("data/");
+        assertThat(leaked).hasSize(1);
+        // Named data stays: a plain commit, and a move that crashed with both pointers written.
+        byte[] small = random(100, 15);
+        commit(driver, "/blobs/kept/data", small);
+        commit(driver, "/uploads/w/data", content);
+        crashedMove("/uploads/w/data", "/blobs/d/data", true);
+
+        assertThat(driver.sweepLeftovers(leaked.get(0).lastModified())).as("not older than the cutoff").isZero();
+        assertThat(hidden("data/")).hasSize(3);
+
+        assertThat(driver.sweepLeftovers(Instant.now().plus(Duration.ofHours(1)))).isEqualTo(1);
+        assertThat(hidden("data/")).extracting(S3Object::key).doesNotContain(leaked.get(0).key()).hasSize(2);
+        assertThat(hidden("owner/")).hasSize(2);
+        assertThat(driver.getContent("/blobs/kept/data")).isEqualTo(small);
+        assertThat(driver.getContent("/blobs/d/data")).isEqualTo(content);
+        assertThat(driver.getContent("/uploads/w/data")).isEqualTo(content);
+
+        driver.delete("/uploads");
+        driver.delete("/blobs");
+        assertNoResidue();
+    }
+
+    @Test
     void aDanglingPointerIsNeverMovedAndReadsAsMissing() throws Exception {
         commit(driver, "/src", random(100, 10));
         for (S3Object data : hidden("data/")) {
@@ -306,9 +338,11 @@ class S3DriverDesignTest {
             FileWriter writer = dying.writer("/up/data", true);
             writer.write(lost, 0, lost.length); // uploads parts 2 and 3, then the process dies: no close
         }
-        Thread.sleep(2_100); // the lease, judged with Last-Modified and Date at one-second resolution
-
-        try (S3Driver survivor = new S3Driver(shortLease); FileWriter writer = survivor.writer("/up/data", true)) {
+        // Taken over once the lease has run out (judged with Last-Modified and Date, to the second).
+        try (S3Driver survivor = new S3Driver(shortLease);
+             FileWriter writer = await().atMost(Duration.ofSeconds(15))
+                     .pollInterval(Duration.ofMillis(250)).ignoreException(PathNotFoundException.class)
+                     .until(() -> survivor.writer("/up/data", true), w -> true)) {
             assertThat(writer.size()).isEqualTo(first.length);
             writer.write(last, 0, last.length);
             writer.commit();

@@ -122,7 +122,9 @@ class OverlayMountTest {
 
   @Test
   void longChainMountsOnlyThroughShortLinks() throws IOException {
-    Path root = Files.createDirectories(tmp.resolve("overlay2"));
+    // A root name long enough that even the 60 link paths written absolutely exceed a page, whatever the length
+    // of the temporary directory: only the root-relative short links fit.
+    Path root = Files.createDirectories(tmp.resolve("overlay2-" + "r".repeat(60)));
     List<Path> links = new ArrayList<>();
     for (int i = 59; i >= 0; i--) { // topmost first
       int n = i;
