@@ -73,14 +73,14 @@ final class Images {
 
     /** Pushes an image whose one layer is {@code layer} (a tar.gz); returns the manifest digest. */
     String pushImage(String repo, String tag, byte[] layer) {
-        return pushImage(repo, tag, Digest.sha256(layer), layer.length, () -> pushBlob(repo, layer));
+        return pushImage(repo, tag, Digest.sha256(layer), layer.length, diffId(layer), () -> pushBlob(repo, layer));
     }
 
     /** Pushes an image over a layer already pushed (or pushed by {@code pushLayer}). */
-    String pushImage(String repo, String tag, Digest layer, long layerSize, Runnable pushLayer) {
+    String pushImage(String repo, String tag, Digest layer, long layerSize, String diffId, Runnable pushLayer) {
         pushLayer.run();
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
-                + "\"diff_ids\":[]},\"config\":{},\"created\":\"2026-01-01T00:00:00Z\",\"comment\":\""
+                + "\"diff_ids\":[" + (diffId == null ? "" : "\"" + diffId + "\"") + "]},\"config\":{},\"created\":\"2026-01-01T00:00:00Z\",\"comment\":\""
                 + tag + System.nanoTime() + "\"}").getBytes(StandardCharsets.UTF_8);
         Digest c = pushBlob(repo, config);
         Map<String, Object> m = new LinkedHashMap<>();
@@ -94,6 +94,15 @@ final class Images {
                 "Content-Type", MediaTypes.OCI_MANIFEST);
         assertThat(r.status()).as("%s", r).isEqualTo(201);
         return Digest.sha256(manifest).toString();
+    }
+
+    /** The digest of the uncompressed layer (its diff ID) when it is gzip, else null. */
+    static String diffId(byte[] layer) {
+        try {
+            return digestOf(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(layer)));
+        } catch (IOException notGzip) {
+            return null;
+        }
     }
 
     /** A gzipped tar holding one file of random bytes. */

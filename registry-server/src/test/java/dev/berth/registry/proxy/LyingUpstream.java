@@ -16,11 +16,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * length, different content). It also rate-limits {@code busy/*} with 429 and knows nothing else (404).
  */
 final class LyingUpstream implements AutoCloseable {
-    static final byte[] TRUE_LAYER = "the bytes the digest was computed over".getBytes(StandardCharsets.UTF_8);
+    /** Small enough to fail before the response starts. */
+    static final byte[] TRUE_CONFIG = "the bytes the digest was computed over".getBytes(StandardCharsets.UTF_8);
+    static final Digest CONFIG = Digest.sha256(TRUE_CONFIG);
+    /** Large enough that the response streams before the mismatch shows. */
+    static final byte[] TRUE_LAYER = new byte[1 << 20];
+    static {
+        new java.util.Random(42).nextBytes(TRUE_LAYER);
+    }
     static final Digest LAYER = Digest.sha256(TRUE_LAYER);
     static final byte[] MANIFEST = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\","
-            + "\"config\":{\"mediaType\":\"" + MediaTypes.OCI_CONFIG + "\",\"digest\":\"" + LAYER + "\",\"size\":"
-            + TRUE_LAYER.length + "},\"layers\":[{\"mediaType\":\"" + MediaTypes.OCI_LAYER_GZIP + "\",\"digest\":\""
+            + "\"config\":{\"mediaType\":\"" + MediaTypes.OCI_CONFIG + "\",\"digest\":\"" + CONFIG + "\",\"size\":"
+            + TRUE_CONFIG.length + "},\"layers\":[{\"mediaType\":\"" + MediaTypes.OCI_LAYER_GZIP + "\",\"digest\":\""
             + LAYER + "\",\"size\":" + TRUE_LAYER.length + "}]}").getBytes(StandardCharsets.UTF_8);
 
     private final HttpServer server;
@@ -43,12 +50,13 @@ final class LyingUpstream implements AutoCloseable {
             exchange.getResponseHeaders().set("Content-Type", MediaTypes.OCI_MANIFEST);
             exchange.getResponseHeaders().set("Docker-Content-Digest", Digest.sha256(MANIFEST).toString());
             respond(exchange, 200, MANIFEST, head);
-        } else if (path.equals("/v2/lies/app/blobs/" + LAYER)) {
+        } else if (path.equals("/v2/lies/app/blobs/" + LAYER) || path.equals("/v2/lies/app/blobs/" + CONFIG)) {
             if (!head) {
                 blobGets.incrementAndGet();
             }
-            byte[] wrong = Arrays.copyOf(TRUE_LAYER, TRUE_LAYER.length);
-            wrong[0] ^= 1;
+            byte[] truth = path.endsWith(LAYER.toString()) ? TRUE_LAYER : TRUE_CONFIG;
+            byte[] wrong = Arrays.copyOf(truth, truth.length);
+            wrong[wrong.length - 1] ^= 1;
             respond(exchange, 200, wrong, head);
         } else if (path.startsWith("/v2/busy/")) {
             exchange.getResponseHeaders().set("Retry-After", "7");

@@ -154,6 +154,8 @@ class PullThroughCacheTest {
         Resp blob = get("/v2/cncf/team/app/blobs/" + Digest.sha256(layer));
         assertThat(blob.status()).as("%s", blob).isEqualTo(200);
         assertThat(blob.body()).isEqualTo(layer);
+        String hex = Digest.sha256(layer).hex();
+        assertThat(dir.resolve("proxy/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data")).hasBinaryContent(layer);
 
         // Cached now: by digest it is served without asking the upstream.
         long before = cncf.requests("GET", "/v2/team/app/blobs/" + Digest.sha256(layer), 200);
@@ -204,7 +206,7 @@ class PullThroughCacheTest {
         Path big = dir.resolve("big.bin");
         long size = 100L << 20;
         Digest layer = Images.randomFile(big, 3, size);
-        cncfImages().pushImage("team/big", "v1", layer, size,
+        cncfImages().pushImage("team/big", "v1", layer, size, null,
                 () -> cncfImages().pushBlob("team/big", layer, bodyOf(big)));
         String path = "/v2/team/big/blobs/" + layer;
 
@@ -242,25 +244,30 @@ class PullThroughCacheTest {
     void anUpstreamThatServesWrongBytesFailsTheClientAndLeavesNothingCached() throws Exception {
         Resp manifest = get("/v2/liar/lies/app/manifests/v1");
         assertThat(manifest.status()).as("%s", manifest).isEqualTo(200);
-        String path = "/v2/liar/lies/app/blobs/" + LyingUpstream.LAYER;
+        int gets = liar.blobGets.get();
         for (int attempt = 1; attempt <= 2; attempt++) {
-            HttpResponse<byte[]> r = null;
-            try {
-                r = Images.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofByteArray());
-            } catch (IOException cut) {
-                // the connection was cut before the body was complete: what the client must see
-            }
-            // A tiny blob fails before the response starts (503); a larger one has its connection cut.
-            if (r != null) {
-                assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(503);
-                assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("liar.test");
-            }
-            // Not cached: the next request goes to the upstream again.
-            assertThat(liar.blobGets.get()).isEqualTo(attempt);
+            // The small config fails before the response starts: a 503 naming the upstream.
+            HttpResponse<byte[]> small = Images.HTTP.send(request("/v2/liar/lies/app/blobs/" + LyingUpstream.CONFIG),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(small.statusCode()).isEqualTo(503);
+            assertThat(new String(small.body(), StandardCharsets.UTF_8)).contains("liar.test");
+            // The 1 MiB layer streams; the connection is cut before its last bytes.
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Images.HTTP.send(
+                    request("/v2/liar/lies/app/blobs/" + LyingUpstream.LAYER), HttpResponse.BodyHandlers.ofByteArray()))
+                    .isInstanceOf(IOException.class);
+            // Nothing cached: every request goes to the upstream again.
+            assertThat(liar.blobGets.get()).isEqualTo(gets + 2 * attempt);
         }
-        assertThat(dir.resolve("proxy/blobs/sha256/" + LyingUpstream.LAYER.hex().substring(0, 2) + "/"
-                + LyingUpstream.LAYER.hex())).doesNotExist();
+        for (Digest d : List.of(LyingUpstream.CONFIG, LyingUpstream.LAYER)) {
+            assertThat(dir.resolve("proxy/v2/blobs/sha256/" + d.hex().substring(0, 2) + "/" + d.hex())).doesNotExist();
+        }
+        assertThat(get("/v2/liar/lies/app/blobs/" + LyingUpstream.LAYER, "Range", "bytes=0-9").status())
+                .isEqualTo(503);
+    }
+
+    private HttpRequest request(String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30))
+                .build();
     }
 
     @Test
@@ -311,5 +318,52 @@ class PullThroughCacheTest {
         String metrics = get("/actuator/prometheus").text();
         assertThat(metrics).contains("berth_proxy_misses_total{upstream=\"cncf.test\"}")
                 .contains("berth_proxy_fetched_bytes_total{upstream=\"cncf.test\"}");
+    }
+
+    @Test
+    void skopeoCopiesThroughThePrefixForm() throws Exception {
+        String digest = cncfImages().pushImage("team/skopeo", "v1", Images.layer(7, 8192));
+        Path out = dir.resolve("skopeo-out");
+        Daemons.Result r = Daemons.run(List.of("skopeo", "copy", "--src-tls-verify=false",
+                "docker://127.0.0.1:" + port + "/cncf/team/skopeo:v1", "oci:" + out + ":v1"), dir.resolve("skopeo.log"));
+        assertThat(r.exit()).as(r.output()).isZero();
+        assertThat(Files.readString(out.resolve("index.json"))).contains(digest);
+    }
+
+    /**
+     * containerd's {@code hosts.toml} mirror sends {@code ?ns=cncf.test}: only that routes the unprefixed name to
+     * the CNCF upstream (without it, the default upstream would answer 404).
+     */
+    @Test
+    void containerdPullsThroughAHostsTomlMirror() throws Exception {
+        String digest = cncfImages().pushImage("team/ctr", "v1", Images.layer(8, 8192));
+        Path hosts = Files.createDirectories(dir.resolve("certs.d/cncf.test"));
+        Files.writeString(hosts.resolve("hosts.toml"), """
+                server = "https://cncf.test"
+                [host."http://127.0.0.1:%d"]
+                  capabilities = ["pull", "resolve"]
+                """.formatted(port));
+        try (Daemons.Daemon containerd = Daemons.containerd(dir.resolve("containerd"))) {
+            String socket = containerd.socket.toString();
+            Daemons.Result pull = containerd.cli("ctr", "-a", socket, "-n", "proxy-test", "image", "pull",
+                    "--hosts-dir", dir.resolve("certs.d").toString(), "cncf.test/team/ctr:v1");
+            assertThat(pull.exit()).as(pull.output()).isZero();
+            Daemons.Result list = containerd.cli("ctr", "-a", socket, "-n", "proxy-test", "image", "ls");
+            assertThat(list.output()).contains("cncf.test/team/ctr:v1").contains(digest);
+        }
+    }
+
+    /** dockerd with {@code registry-mirrors} asks for Docker Hub names unprefixed: the default upstream serves them. */
+    @Test
+    void dockerdPullsThroughRegistryMirrors() throws Exception {
+        String digest = hubImages("library/mirrored").pushImage("library/mirrored", "1", Images.layer(9, 8192));
+        try (Daemons.Daemon docker = Daemons.dockerd(dir.resolve("docker"), "http://127.0.0.1:" + port)) {
+            String host = "unix://" + docker.socket;
+            Daemons.Result pull = docker.cli("docker", "-H", host, "pull", "mirrored:1");
+            assertThat(pull.exit()).as(pull.output()).isZero();
+            Daemons.Result inspect = docker.cli("docker", "-H", host, "image", "inspect", "--format",
+                    "{{json .RepoDigests}}", "mirrored:1");
+            assertThat(inspect.output()).contains(digest);
+        }
     }
 }
