@@ -32,8 +32,12 @@ public class ProxyConfiguration {
     }
 
     @Bean
-    ProxyRoutes proxyRoutes(Upstreams upstreams, PullThroughCache cache, Catalog catalog, Blocking blocking,
-                            MeterRegistry meters) {
-        return new ProxyRoutes(upstreams, cache, catalog, blocking, new ProxyMetrics(meters));
+    ProxyRoutes proxyRoutes(Upstreams upstreams, PullThroughCache cache, MeterRegistry meters) {
+        return new ProxyRoutes(upstreams, cache, new ProxyMetrics(meters));
+    }
+
+    @Bean
+    MirrorNameFilter mirrorNameFilter(Upstreams upstreams, Catalog catalog, Blocking blocking) {
+        return new MirrorNameFilter(upstreams, catalog, blocking);
     }
 }

@@ -6,9 +6,7 @@ import dev.berth.registry.http.RegistryRoute;
 import dev.berth.registry.http.RegistryRouter.RouteHandler;
 import dev.berth.registry.http.RouteDecorator;
 import dev.berth.registry.http.RouteKind;
-import dev.berth.registry.manifest.Catalog;
 import dev.berth.registry.proxy.Upstreams.ProxyTarget;
-import dev.berth.registry.storage.Blocking;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -23,10 +21,9 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
 
 /**
- * Where the pull-through cache meets the route table: decides per request whether a repository is mirrored
- * (containerd's {@code ?ns=<upstream name>}, the explicit {@code <prefix>/...} form, or the default upstream for
- * names no local repository has), makes the content available through {@link PullThroughCache}, and then lets
- * the ordinary handler serve the local copy under {@code <prefix>/<upstream name>}. Only an uncached blob is
+ * Where the pull-through cache meets the route table: a repository under an upstream's prefix is mirrored
+ * ({@link MirrorNameFilter} has already turned the other conventions into this one); its content is made
+ * available through {@link PullThroughCache}, and then the ordinary handler serves the local copy. Only an uncached blob is
  * served from here, streamed as it arrives. Writes to mirrored repositories are refused.
  */
 public final class ProxyRoutes implements RouteDecorator {
@@ -36,16 +33,11 @@ public final class ProxyRoutes implements RouteDecorator {
 
     private final Upstreams upstreams;
     private final PullThroughCache cache;
-    private final Catalog catalog;
-    private final Blocking blocking;
     private final ProxyMetrics metrics;
 
-    ProxyRoutes(Upstreams upstreams, PullThroughCache cache, Catalog catalog, Blocking blocking,
-                ProxyMetrics metrics) {
+    ProxyRoutes(Upstreams upstreams, PullThroughCache cache, ProxyMetrics metrics) {
         this.upstreams = upstreams;
         this.cache = cache;
-        this.catalog = catalog;
-        this.blocking = blocking;
         this.metrics = metrics;
     }
 
@@ -56,20 +48,12 @@ public final class ProxyRoutes implements RouteDecorator {
         }
         boolean read = HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method);
         return (request, route) -> {
-            Optional<ProxyTarget> target = request.queryParam("ns")
-                    .flatMap(ns -> upstreams.byNamespace(ns, route.name()))
-                    .or(() -> upstreams.byPrefix(route.name()));
-            if (target.isPresent()) {
-                return read ? serve(kind, local, request, target.get(), route)
-                        : Mono.error(readOnly(target.get()));
+            // The implicit conventions (ns=, default upstream) arrive here rewritten by MirrorNameFilter.
+            Optional<ProxyTarget> target = upstreams.byPrefix(route.name());
+            if (target.isEmpty()) {
+                return local.handle(request, route);
             }
-            if (read && upstreams.byDefault(route.name()).isPresent() && !upstreams.isProxied(route.name())) {
-                // Local repositories come first; a name no local repository has goes to the default upstream.
-                return blocking.call(() -> catalog.exists(route.name())).flatMap(exists -> exists
-                        ? local.handle(request, route)
-                        : serve(kind, local, request, upstreams.byDefault(route.name()).orElseThrow(), route));
-            }
-            return local.handle(request, route);
+            return read ? serve(kind, local, request, target.get(), route) : Mono.error(readOnly(target.get()));
         };
     }
 

@@ -1,8 +1,6 @@
 package dev.berth.registry.proxy;
 
-import dev.berth.oci.ErrorCode;
 import dev.berth.oci.Names;
-import dev.berth.registry.http.RegistryException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -77,14 +75,14 @@ public final class Upstreams {
         return all;
     }
 
-    /** containerd's {@code ?ns=<host>}: the upstream whose name is {@code ns}, with the name as the upstream's. */
-    public Optional<ProxyTarget> byNamespace(String ns, String name) {
-        for (UpstreamClient u : all) {
-            if (u.name().equals(ns)) {
-                return Optional.of(target(u, name));
-            }
-        }
-        return Optional.empty();
+    /** The upstream that containerd's {@code ?ns=<host>} names. */
+    public Optional<UpstreamClient> byNamespace(String ns) {
+        return all.stream().filter(u -> u.name().equals(ns)).findFirst();
+    }
+
+    /** The default upstream, which serves names no upstream and no local repository claims. */
+    public Optional<UpstreamClient> fallback() {
+        return Optional.ofNullable(fallback);
     }
 
     /** The explicit form, {@code <prefix>/<upstream name>}. */
@@ -100,19 +98,6 @@ public final class Upstreams {
     /** True when the name lies under a proxied prefix (or is a prefix): such names are never local. */
     public boolean isProxied(String localName) {
         return all.stream().anyMatch(u -> localName.equals(u.prefix()) || localName.startsWith(u.prefix() + "/"));
-    }
-
-    /** A name with no upstream of its own, for the default upstream (dockerd's registry mirrors). */
-    public Optional<ProxyTarget> byDefault(String name) {
-        return fallback == null ? Optional.empty() : Optional.of(target(fallback, name));
-    }
-
-    private static ProxyTarget target(UpstreamClient u, String remoteName) {
-        String local = u.prefix() + "/" + remoteName;
-        if (!Names.isRepository(local)) {
-            throw new RegistryException(ErrorCode.NAME_INVALID, "name too long under prefix " + u.prefix(), local);
-        }
-        return new ProxyTarget(u, remoteName, local);
     }
 
     /**

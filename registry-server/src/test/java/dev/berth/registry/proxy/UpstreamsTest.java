@@ -30,13 +30,9 @@ class UpstreamsTest {
         assertThat(prefixed.remoteName()).isEqualTo("owner/app");
         assertThat(prefixed.localName()).isEqualTo("ghcr/owner/app");
 
-        Upstreams.ProxyTarget ns = upstreams.byNamespace("docker.io", "library/alpine").orElseThrow();
-        assertThat(ns.localName()).isEqualTo("docker.io/library/alpine");
-        assertThat(ns.remoteName()).isEqualTo("library/alpine");
-        assertThat(upstreams.byNamespace("quay.io", "x")).isEmpty();
-
-        assertThat(upstreams.byDefault("library/alpine").orElseThrow().localName())
-                .isEqualTo("docker.io/library/alpine");
+        assertThat(upstreams.byNamespace("docker.io").orElseThrow().prefix()).isEqualTo("docker.io");
+        assertThat(upstreams.byNamespace("quay.io")).isEmpty();
+        assertThat(upstreams.fallback().orElseThrow().name()).isEqualTo("docker.io");
         assertThat(upstreams.byPrefix("ghcrx/app")).isEmpty();
         assertThat(upstreams.isProxied("ghcr")).isTrue();
         assertThat(upstreams.isProxied("team/app")).isFalse();
