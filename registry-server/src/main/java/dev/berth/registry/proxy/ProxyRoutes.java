@@ -34,11 +34,13 @@ public final class ProxyRoutes implements RouteDecorator {
     private final Upstreams upstreams;
     private final PullThroughCache cache;
     private final ProxyMetrics metrics;
+    private final CacheEvictor evictor;
 
-    ProxyRoutes(Upstreams upstreams, PullThroughCache cache, ProxyMetrics metrics) {
+    ProxyRoutes(Upstreams upstreams, PullThroughCache cache, ProxyMetrics metrics, CacheEvictor evictor) {
         this.upstreams = upstreams;
         this.cache = cache;
         this.metrics = metrics;
+        this.evictor = evictor;
     }
 
     @Override
@@ -76,6 +78,12 @@ public final class ProxyRoutes implements RouteDecorator {
                             request.exchange().getResponse().getHeaders().set(STALE_HEADER, "true");
                         }
                         return local.handle(request, cached);
+                    })
+                    .doOnNext(response -> {
+                        String served = response.headers().getFirst("Docker-Content-Digest");
+                        if (served != null) {
+                            evictor.used(target.localName(), served);
+                        }
                     });
             case BLOB -> blob(local, request, target, cached, 0);
             // Tags and referrers list what the cache holds.

@@ -63,6 +63,7 @@ public final class PullThroughCache {
     private final UploadSessions sessions;
     private final Blocking blocking;
     private final ProxyMetrics metrics;
+    private final CacheEvictor evictor;
     private final int manifestLimit;
     /** When each cached tag was last checked against its upstream (nanoTime), by {@code local:tag}. */
     private final Cache<String, Long> validated = Caffeine.newBuilder().maximumSize(100_000).build();
@@ -76,7 +77,8 @@ public final class PullThroughCache {
     }
 
     PullThroughCache(ManifestService manifests, RepositoryLinks links, UploadSessions sessions, Blocking blocking,
-                     ProxyMetrics metrics, long manifestLimit) {
+                     ProxyMetrics metrics, CacheEvictor evictor, long manifestLimit) {
+        this.evictor = evictor;
         this.manifests = manifests;
         this.links = links;
         this.sessions = sessions;
@@ -104,11 +106,18 @@ public final class PullThroughCache {
         }
         String key = local + ":" + reference;
         Long checked = validated.getIfPresent(key);
-        if (checked != null && System.nanoTime() - checked < target.upstream().tagTtl().toNanos()) {
+        if (checked == null || System.nanoTime() - checked >= target.upstream().tagTtl().toNanos()) {
+            return shared(key, () -> revalidate(target, reference, key));
+        }
+        // Trusted, unless eviction removed it meanwhile.
+        return blocking.call(() -> manifests.tags().resolve(local, reference).isPresent()).flatMap(cached -> {
+            if (!cached) {
+                validated.invalidate(key);
+                return shared(key, () -> revalidate(target, reference, key));
+            }
             metrics.hit(target.upstream());
             return Mono.just(Freshness.FRESH);
-        }
-        return shared(key, () -> revalidate(target, reference, key));
+        });
     }
 
     /** One fetch per key at a time: later callers share the running one's outcome. */
@@ -172,6 +181,7 @@ public final class PullThroughCache {
                     return blocking.call(() -> manifests.push(target.localName(), m.body(), m.parsed(), m.digest(),
                             tags));
                 })
+                .doOnSuccess(pushed -> evictor.added(upstream))
                 .thenReturn(Freshness.FRESH);
     }
 
@@ -283,7 +293,10 @@ public final class PullThroughCache {
         return Flux.usingWhen(
                 blocking.call(() -> sessions.open(sessions.create(target.localName(), digest.algorithm()))),
                 upload -> verifiedStream(upload, digest, upstreamBody, upstream),
-                upload -> Mono.fromRunnable(() -> land(lead, null)),
+                upload -> Mono.fromRunnable(() -> {
+                    land(lead, null);
+                    evictor.added(upstream);
+                }),
                 (upload, error) -> discard(upload, digest, upstream, error)
                         .doFinally(s -> land(lead, error)),
                 upload -> discard(upload, digest, upstream, null)
