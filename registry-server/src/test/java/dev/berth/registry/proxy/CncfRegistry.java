@@ -18,15 +18,27 @@ import org.springframework.security.crypto.bcrypt.BCrypt;
 final class CncfRegistry implements AutoCloseable {
     private final Path dir;
     private final int port;
+    private final boolean tls;
     private Process process;
 
-    private CncfRegistry(Path dir, int port) {
+    private CncfRegistry(Path dir, int port, boolean tls) {
         this.dir = dir;
         this.port = port;
+        this.tls = tls;
     }
 
     /** Starts a registry; with a user, it requires Basic auth (bcrypt htpasswd). */
     static CncfRegistry start(Path dir, String user, String password) throws IOException {
+        return start(dir, user, password, null, null);
+    }
+
+    /** Starts a registry serving HTTPS with the given PEM certificate and key. */
+    static CncfRegistry startTls(Path dir, Path certificate, Path key) throws IOException {
+        return start(dir, null, null, certificate, key);
+    }
+
+    private static CncfRegistry start(Path dir, String user, String password, Path certificate, Path key)
+            throws IOException {
         Files.createDirectories(dir);
         int port = freePort();
         StringBuilder cfg = new StringBuilder("version: 0.1\n")
@@ -34,6 +46,9 @@ final class CncfRegistry implements AutoCloseable {
                 .append("storage:\n  filesystem:\n    rootdirectory: ").append(dir.resolve("data")).append('\n')
                 .append("  delete:\n    enabled: true\n")
                 .append("http:\n  addr: 127.0.0.1:").append(port).append('\n');
+        if (certificate != null) {
+            cfg.append("  tls:\n    certificate: ").append(certificate).append("\n    key: ").append(key).append('\n');
+        }
         if (user != null) {
             Path htpasswd = dir.resolve("htpasswd");
             Files.writeString(htpasswd, user + ":" + BCrypt.hashpw(password, BCrypt.gensalt(5))
@@ -41,7 +56,7 @@ final class CncfRegistry implements AutoCloseable {
             cfg.append("auth:\n  htpasswd:\n    realm: berth-proxy-test\n    path: ").append(htpasswd).append('\n');
         }
         Files.writeString(dir.resolve("config.yml"), cfg.toString());
-        CncfRegistry registry = new CncfRegistry(dir, port);
+        CncfRegistry registry = new CncfRegistry(dir, port, certificate != null);
         registry.start();
         return registry;
     }
@@ -57,16 +72,8 @@ final class CncfRegistry implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IOException("docker-registry exited: " + Files.readString(log()));
             }
-            try {
-                HttpURLConnection c = (HttpURLConnection) URI.create(url() + "/v2/").toURL().openConnection();
-                c.setConnectTimeout(500);
-                int status = c.getResponseCode();
-                c.disconnect();
-                if (status == 200 || status == 401) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // still starting
+            if (answers()) {
+                return;
             }
             try {
                 process.waitFor(100, TimeUnit.MILLISECONDS);
@@ -78,6 +85,26 @@ final class CncfRegistry implements AutoCloseable {
         throw new IOException("docker-registry did not start: " + Files.readString(log()));
     }
 
+    /** Plain HTTP: {@code GET /v2/} answers; TLS: the port accepts connections. */
+    private boolean answers() {
+        if (tls) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+                return true;
+            } catch (IOException notYet) {
+                return false;
+            }
+        }
+        try {
+            HttpURLConnection c = (HttpURLConnection) URI.create(url() + "/v2/").toURL().openConnection();
+            c.setConnectTimeout(500);
+            int status = c.getResponseCode();
+            c.disconnect();
+            return status == 200 || status == 401;
+        } catch (IOException notYet) {
+            return false;
+        }
+    }
+
     void stop() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -86,7 +113,7 @@ final class CncfRegistry implements AutoCloseable {
     }
 
     String url() {
-        return "http://127.0.0.1:" + port;
+        return (tls ? "https" : "http") + "://127.0.0.1:" + port;
     }
 
     Path log() {

@@ -41,10 +41,16 @@ final class Images {
 
     private final String base;
     private final String authorization;
+    private final HttpClient client;
 
     Images(String base, String authorization) {
+        this(base, authorization, HTTP);
+    }
+
+    Images(String base, String authorization, HttpClient client) {
         this.base = base;
         this.authorization = authorization;
+        this.client = client;
     }
 
     Resp send(String method, String path, HttpRequest.BodyPublisher body, String... headers) {
@@ -53,7 +59,7 @@ final class Images {
             all.add("Authorization");
             all.add(authorization);
         }
-        return TestHttp.send(HTTP, method, URI.create(base + path), body, TIMEOUT, all.toArray(String[]::new));
+        return TestHttp.send(client, method, URI.create(base + path), body, TIMEOUT, all.toArray(String[]::new));
     }
 
     Digest pushBlob(String repo, byte[] content) {

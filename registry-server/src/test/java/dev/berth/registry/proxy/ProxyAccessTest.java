@@ -3,6 +3,15 @@ package dev.berth.registry.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.registry.testing.Resp;
+import dev.berth.registry.tls.Certificates;
+import dev.berth.registry.tls.PemFiles;
+import java.net.http.HttpClient;
+import java.security.KeyPair;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.net.http.HttpRequest;
@@ -25,6 +34,7 @@ class ProxyAccessTest {
     @TempDir
     static Path dir;
     static LyingUpstream upstream;
+    static CncfRegistry tls;
 
     @LocalServerPort
     int port;
@@ -32,6 +42,26 @@ class ProxyAccessTest {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws Exception {
         upstream = new LyingUpstream();
+        KeyPair keys = Certificates.ecKeyPair();
+        PemFiles.write(dir.resolve("tls.crt"), Certificates.issue("127.0.0.1", keys, Certificates.Usage.SERVER,
+                List.of("127.0.0.1"), Duration.ofDays(1), null, null));
+        PemFiles.write(dir.resolve("tls.key"), keys.getPrivate());
+        tls = CncfRegistry.startTls(dir.resolve("tls"), dir.resolve("tls.crt"), dir.resolve("tls.key"));
+        registry.add("berth.auth.rules[1].repository", () -> "*tls/**");
+        registry.add("berth.auth.rules[1].actions", () -> "pull");
+        registry.add("berth.auth.rules[1].anonymous", () -> "true");
+        String[][] tlsUpstreams = {{"catls", "ca-file", dir.resolve("tls.crt").toString()},
+                {"anytls", "insecure", "true"}, {"jvmtls", null, null}};
+        for (int i = 0; i < tlsUpstreams.length; i++) {
+            String[] u = tlsUpstreams[i];
+            String key = "berth.proxy.upstreams[" + (i + 2) + "].";
+            registry.add(key + "name", () -> u[0] + ".test");
+            registry.add(key + "prefix", () -> u[0]);
+            registry.add(key + "url", tls::url);
+            if (u[1] != null) {
+                registry.add(key + u[1], () -> u[2]);
+            }
+        }
         Path htpasswd = dir.resolve("htpasswd");
         Files.writeString(htpasswd, "alice:" + BCrypt.hashpw("alice-secret", BCrypt.gensalt(5)) + "\n");
         registry.add("berth.storage.filesystem.root", () -> dir.resolve("data").toString());
@@ -51,8 +81,32 @@ class ProxyAccessTest {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
         upstream.close();
+        tls.close();
+    }
+
+    @Test
+    void tlsUpstreamsAreTrustedThroughTheirCaFileOrWhenInsecure() throws Exception {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        trust.setCertificateEntry("upstream", PemFiles.readCertificates(dir.resolve("tls.crt")).get(0));
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(trust);
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(null, factory.getTrustManagers(), null);
+        HttpClient client = HttpClient.newBuilder().sslContext(ssl).version(HttpClient.Version.HTTP_1_1).build();
+        String digest = new Images(tls.url(), null, client).pushImage("team/app", "v1", Images.layer(30, 1024));
+
+        for (String prefix : List.of("catls", "anytls")) {
+            Resp r = get("/v2/" + prefix + "/team/app/manifests/v1");
+            assertThat(r.status()).as("%s: %s", prefix, r).isEqualTo(200);
+            assertThat(r.header("Docker-Content-Digest")).isEqualTo(digest);
+        }
+        // Without its CA the upstream's certificate is not trusted.
+        Resp untrusted = get("/v2/jvmtls/team/app/manifests/v1");
+        assertThat(untrusted.status()).as("%s", untrusted).isEqualTo(503);
+        assertThat(untrusted.text()).contains("jvmtls.test");
     }
 
     Resp get(String path) {
