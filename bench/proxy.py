@@ -22,14 +22,14 @@ def start_proxy(work, jar, upstream, label):
     """A Berth with fresh storage mirroring `upstream` under the prefix `up`."""
     port = bench.free_port()
     storage = os.path.join(work, f"{label}-data")
-    log = open(os.path.join(work, f"{label}.log"), "w")
+    log = open(os.path.join(os.path.dirname(work), f"{label}.log"), "w")  # kept after the run
     launcher = os.path.join(bench.ROOT, "registry-server", "bin", "berth-registry")
     proc = subprocess.Popen([launcher, f"--server.port={port}", f"--berth.storage.filesystem.root={storage}",
                              "--berth.proxy.enabled=true", "--berth.proxy.upstreams[0].name=upstream.bench",
                              "--berth.proxy.upstreams[0].prefix=up",
                              f"--berth.proxy.upstreams[0].url=http://{upstream.host}"],
                             stdout=log, stderr=log, env=dict(os.environ, BERTH_REGISTRY_JAR=jar))
-    bench.wait_ready(port)
+    bench.wait_ready(port, timeout=180)  # a loaded machine starts JVMs slowly
     return bench.Server(label, port, proc, storage)
 
 
@@ -53,6 +53,9 @@ def main():
     layer_size = 10 * MiB if args.quick else 100 * MiB
     image = os.path.join(images, f"big-{layer_size}")
     bench.big_image(image, images, size=layer_size)
+    warmups = [os.path.join(images, f"warmup{i}") for i in range(3)]
+    for i, w in enumerate(warmups):
+        bench.big_image(w, images, layers=2, size=8 * MiB, seed=99 + i)
     mib = bench.image_bytes(image) / MiB
 
     work = tempfile.mkdtemp(prefix="proxy-", dir=args.work)
@@ -66,11 +69,16 @@ def main():
     try:
         helper = bench.Bench.__new__(bench.Bench)  # only its push(), which clears skopeo's blob cache
         helper.push(upstream, image, "lib/app")
+        for i, w in enumerate(warmups):
+            helper.push(upstream, w, f"lib/warmup{i}")
         for r in range(args.rounds):
             # A fresh proxy each round, so its pull is cold: nothing of the image is cached yet.
             proxy = start_proxy(work, jar[-1], upstream, f"proxy{r}")
             servers.append(proxy)
             helper.push(proxy, image, f"local/app{r}")
+            # Warm the new JVM's proxy path on other content, so the cold pull measures the cache, not the JIT.
+            for i in range(len(warmups)):
+                pull(proxy.host, f"up/lib/warmup{i}", os.path.join(work, f"warmup{i}-{r}"))
             cold = lambda: pull(proxy.host, "up/lib/app", os.path.join(work, f"cold{r}"))
             direct = lambda: pull(upstream.host, "lib/app", os.path.join(work, f"direct{r}"))
             for name, fn in ([("berth", cold), ("cncf", direct)] if r % 2 == 0 else [("cncf", direct), ("berth", cold)]):

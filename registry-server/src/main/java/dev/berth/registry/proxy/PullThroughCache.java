@@ -306,7 +306,7 @@ public final class PullThroughCache {
 
     /**
      * Writes each buffer to the upload and passes on the one before it; the last is released only once the
-     * commit (which verifies the digest) succeeded.
+     * digest of everything written verified (by the running digest, or else by the commit's re-read).
      */
     private Flux<DataBuffer> verifiedStream(UploadWriter upload, Digest digest, Flux<DataBuffer> body,
                                             UpstreamClient upstream) {
@@ -326,6 +326,10 @@ public final class PullThroughCache {
                         sink.next(previous);
                     }
                 })
+                // The running digest decides whether the last buffer goes out; the commit (which checks again,
+                // and syncs the bytes to storage) follows without holding the client up.
+                .concatWith(Mono.fromSupplier(() -> upload.currentDigest().filter(digest::equals)
+                        .map(verified -> held.getAndSet(null)).orElse(null)))
                 .concatWith(Mono.defer(() -> blocking.call(() -> sessions.complete(upload, digest)))
                         .onErrorMap(UploadException.class, e -> e.code() == ErrorCode.DIGEST_INVALID
                                 ? mismatch(upstream, digest, e) : e)

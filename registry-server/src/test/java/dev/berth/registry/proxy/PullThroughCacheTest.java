@@ -155,7 +155,9 @@ class PullThroughCacheTest {
         assertThat(blob.status()).as("%s", blob).isEqualTo(200);
         assertThat(blob.body()).isEqualTo(layer);
         String hex = Digest.sha256(layer).hex();
-        assertThat(dir.resolve("proxy/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data")).hasBinaryContent(layer);
+        // Committed once the client has its last byte, not before.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                dir.resolve("proxy/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data")).hasBinaryContent(layer));
 
         // Cached now: by digest it is served without asking the upstream.
         long before = cncf.requests("GET", "/v2/team/app/blobs/" + Digest.sha256(layer), 200);
