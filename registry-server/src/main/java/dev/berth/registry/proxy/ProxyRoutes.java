@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
@@ -136,7 +137,7 @@ public final class ProxyRoutes implements RouteDecorator {
                             cached.digest().toString()));
             if (request.headers().firstHeader(HttpHeaders.RANGE) != null) {
                 // A range is served from storage once the whole blob is in.
-                return fetch.flatMap(f -> f.body().doOnNext(org.springframework.core.io.buffer.DataBufferUtils::release)
+                return fetch.flatMap(f -> f.body().doOnNext(DataBufferUtils::release)
                         .then(Mono.defer(() -> local.handle(request, cached))));
             }
             return fetch.flatMap(f -> ServerResponse.status(HttpStatus.OK)

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -121,7 +122,7 @@ public final class PullThroughCache {
     }
 
     /** One fetch per key at a time: later callers share the running one's outcome. */
-    private Mono<Freshness> shared(String key, java.util.function.Supplier<Mono<Freshness>> fetch) {
+    private Mono<Freshness> shared(String key, Supplier<Mono<Freshness>> fetch) {
         return manifestFlights.computeIfAbsent(key, k -> Mono.defer(fetch)
                 .doFinally(signal -> manifestFlights.remove(k))
                 .cache());
@@ -129,7 +130,7 @@ public final class PullThroughCache {
 
     private Mono<Freshness> revalidate(ProxyTarget target, String tag, String key) {
         UpstreamClient upstream = target.upstream();
-        return blocking.call(() -> Optional.ofNullable(manifests.tags().resolve(target.localName(), tag).orElse(null)))
+        return blocking.call(() -> manifests.tags().resolve(target.localName(), tag))
                 .flatMap(cached -> {
                     if (cached.isEmpty()) {
                         return fetchManifest(target, tag, null, List.of(tag)).doOnSuccess(f -> markValidated(key));
