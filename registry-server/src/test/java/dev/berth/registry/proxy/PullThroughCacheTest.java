@@ -234,6 +234,22 @@ class PullThroughCacheTest {
                 .untilAsserted(() -> assertThat(cncf.requests("GET", path, 200)).isEqualTo(1));
     }
 
+    @Test
+    void concurrentRequestsForAnUncachedTagFetchTheManifestOnce() throws Exception {
+        String digest = cncfImages().pushImage("team/conc", "v1", Images.layer(10, 1024));
+        List<java.util.concurrent.CompletableFuture<HttpResponse<byte[]>>> gets = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            gets.add(Images.HTTP.sendAsync(request("/v2/cncf/team/conc/manifests/v1"),
+                    HttpResponse.BodyHandlers.ofByteArray()));
+        }
+        for (var get : gets) {
+            assertThat(get.get().statusCode()).isEqualTo(200);
+            assertThat(get.get().headers().firstValue("Docker-Content-Digest")).hasValue(digest);
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(cncf.requests("GET", "/v2/team/conc/manifests/v1", 200)).isEqualTo(1));
+    }
+
     private static HttpRequest.BodyPublisher bodyOf(Path file) {
         try {
             return HttpRequest.BodyPublishers.ofFile(file);
