@@ -10,6 +10,7 @@ import dev.berth.registry.http.handler.TagHandler;
 import dev.berth.registry.http.handler.UploadHandler;
 import java.util.EnumMap;
 import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
@@ -37,7 +38,8 @@ public class RegistryRouter {
     @Bean
     RouterFunction<ServerResponse> registryRoutes(BaseHandler base, CatalogHandler catalog, TagHandler tags,
                                                   ManifestHandler manifests, BlobHandler blobs,
-                                                  UploadHandler uploads, ReferrersHandler referrers) {
+                                                  UploadHandler uploads, ReferrersHandler referrers,
+                                                  ObjectProvider<RouteDecorator> decorators) {
         Map<RouteKind, Map<HttpMethod, RouteHandler>> table = new EnumMap<>(RouteKind.class);
         add(table, RouteKind.BASE, HttpMethod.GET, base::get);
         add(table, RouteKind.BASE, HttpMethod.HEAD, base::get);
@@ -56,6 +58,8 @@ public class RegistryRouter {
         add(table, RouteKind.UPLOAD, HttpMethod.PUT, uploads::put);
         add(table, RouteKind.UPLOAD, HttpMethod.DELETE, uploads::cancel);
         add(table, RouteKind.REFERRERS, HttpMethod.GET, referrers::list);
+        decorators.orderedStream().forEach(decorator -> table.forEach((kind, methods) ->
+                methods.replaceAll((method, handler) -> decorator.decorate(kind, method, handler))));
 
         return RouterFunctions.route(RequestPredicates.path("/v2").or(RequestPredicates.path("/v2/**")),
                 request -> dispatch(table, request));

@@ -103,6 +103,14 @@ public final class UploadWriter {
         }
     }
 
+    /**
+     * The digest of all bytes in the upload, when this request's running digest covers them (an upload
+     * started or continued here with its digest state); empty when only the final re-read can tell.
+     */
+    public synchronized java.util.Optional<dev.berth.oci.Digest> currentDigest() {
+        return digest == null ? java.util.Optional.empty() : java.util.Optional.of(digest.current());
+    }
+
     /** True once the writer was committed, cancelled or suspended. */
     synchronized boolean finished() {
         return finished;
