@@ -1,0 +1,22 @@
+package dev.berth.puller.snapshot;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+
+/** Puts the {@code containerd-namespace} gRPC header, which containerd sends with every call, in the context. */
+final class NamespaceInterceptor implements ServerInterceptor {
+    static final Metadata.Key<String> HEADER = Metadata.Key.of("containerd-namespace", Metadata.ASCII_STRING_MARSHALLER);
+    static final Context.Key<String> NAMESPACE = Context.key("containerd-namespace");
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                      ServerCallHandler<Q, R> next) {
+        String ns = headers.get(HEADER);
+        return Contexts.interceptCall(Context.current().withValue(NAMESPACE, ns == null ? "" : ns), call, headers,
+                next);
+    }
+}
