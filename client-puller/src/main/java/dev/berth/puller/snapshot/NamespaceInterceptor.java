@@ -7,7 +7,10 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 
-/** Puts the {@code containerd-namespace} gRPC header, which containerd sends with every call, in the context. */
+/**
+ * Puts the caller's {@code containerd-namespace} gRPC header in the context, null when absent (containerd sends
+ * it on some paths only; {@link Snapshotter#namespace} says what decides then).
+ */
 final class NamespaceInterceptor implements ServerInterceptor {
     static final Metadata.Key<String> HEADER = Metadata.Key.of("containerd-namespace", Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<String> NAMESPACE = Context.key("containerd-namespace");
@@ -16,7 +19,7 @@ final class NamespaceInterceptor implements ServerInterceptor {
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                       ServerCallHandler<Q, R> next) {
         String ns = headers.get(HEADER);
-        return Contexts.interceptCall(Context.current().withValue(NAMESPACE, ns == null ? "" : ns), call, headers,
-                next);
+        Context context = Context.current().withValue(NAMESPACE, ns == null || ns.isEmpty() ? null : ns);
+        return Contexts.interceptCall(context, call, headers, next);
     }
 }

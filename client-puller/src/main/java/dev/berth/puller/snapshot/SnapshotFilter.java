@@ -70,7 +70,8 @@ final class SnapshotFilter {
         }
         return switch (field) {
             case "name" -> r.key();
-            case "parent" -> r.parent();
+            // Always present, empty for none: containerd asks for parent=="" when it looks for a base layer.
+            case "parent" -> r.parent() == null ? "" : r.parent();
             case "kind" -> r.kind().name().toLowerCase(Locale.ROOT);
             default -> null;
         };

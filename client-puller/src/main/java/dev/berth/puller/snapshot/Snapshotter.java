@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
  * <p>Vocabulary. A snapshot is <em>active</em> (writable: an upper directory stacked on its parent chain),
  * a <em>view</em> (a read-only stack of its parent chain) or <em>committed</em> (immutable, a parent for
  * others). {@link #prepare} and {@link #view} make the first two, {@link #commit} turns an active snapshot
- * into a committed one under a new name. Keys are per containerd namespace.
+ * into a committed one under a new name. Keys are per containerd namespace (see {@link #namespace}).
  *
  * <p>Committed snapshots and Berth's layers are the same thing where possible: containerd names an unpacked
  * layer's snapshot by its ChainID (after checking the layer's DiffID), so such a commit moves the upper
@@ -48,6 +48,10 @@ import java.util.regex.Pattern;
 public final class Snapshotter {
     /** The label containerd's unpacker sets to the ChainID of the layer it is about to unpack. */
     public static final String REF_LABEL = "containerd.io/snapshot.ref";
+    /** Where keys of callers without a namespace go. */
+    public static final String DEFAULT_NAMESPACE = "default";
+    /** A key as containerd's metadata layer makes it: {@code <namespace>/<sequence>/<name>}. */
+    private static final Pattern METADATA_KEY = Pattern.compile("([A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*)/\\d+/");
     /** A committed name that ends in a ChainID, as containerd's unpacker writes them ("ns/12/sha256:..."). */
     private static final Pattern CHAIN_NAME = Pattern.compile("(?:^|[/ ])(sha256:[0-9a-f]{64})$");
     /**
@@ -72,8 +76,9 @@ public final class Snapshotter {
     }
 
     /** A new active snapshot {@code key} on {@code parent} (empty for none). */
-    public List<SnapshotMount> prepare(String ns, String key, String parent, Map<String, String> labels)
+    public List<SnapshotMount> prepare(String caller, String key, String parent, Map<String, String> labels)
             throws SnapshotException, IOException {
+        String ns = namespace(caller, key);
         try (StoreLock.Held held = store.lock()) {
             requireAbsent(ns, key);
             SnapshotRecord p = parentOf(ns, parent);
@@ -95,8 +100,9 @@ public final class Snapshotter {
     }
 
     /** A read-only view {@code key} of {@code parent} (empty for an empty view). */
-    public List<SnapshotMount> view(String ns, String key, String parent, Map<String, String> labels)
+    public List<SnapshotMount> view(String caller, String key, String parent, Map<String, String> labels)
             throws SnapshotException, IOException {
+        String ns = namespace(caller, key);
         try (StoreLock.Held held = store.lock()) {
             requireAbsent(ns, key);
             SnapshotRecord p = parentOf(ns, parent);
@@ -109,15 +115,17 @@ public final class Snapshotter {
         }
     }
 
-    public List<SnapshotMount> mounts(String ns, String key) throws SnapshotException, IOException {
+    public List<SnapshotMount> mounts(String caller, String key) throws SnapshotException, IOException {
+        String ns = namespace(caller, key);
         try (StoreLock.Held held = store.lock()) {
             return mounts(require(ns, key));
         }
     }
 
     /** Turns the active snapshot {@code key} into the committed snapshot {@code name}. */
-    public void commit(String ns, String name, String key, Map<String, String> labels)
+    public void commit(String caller, String name, String key, Map<String, String> labels)
             throws SnapshotException, IOException {
+        String ns = namespace(caller, key);
         try (StoreLock.Held held = store.lock()) {
             SnapshotRecord active = require(ns, key);
             if (active.kind() != Kind.ACTIVE) {
@@ -151,7 +159,8 @@ public final class Snapshotter {
     }
 
     /** Removes a snapshot without children; a layer goes with it only when nothing else uses that layer. */
-    public void remove(String ns, String key) throws SnapshotException, IOException {
+    public void remove(String caller, String key) throws SnapshotException, IOException {
+        String ns = namespace(caller, key);
         try (StoreLock.Held held = store.lock()) {
             SnapshotRecord r = require(ns, key);
             for (SnapshotRecord other : records.list(ns)) {
@@ -169,7 +178,8 @@ public final class Snapshotter {
         }
     }
 
-    public SnapshotRecord stat(String ns, String key) throws SnapshotException, IOException {
+    public SnapshotRecord stat(String caller, String key) throws SnapshotException, IOException {
+        String ns = namespace(caller, key);
         return require(ns, key);
     }
 
@@ -177,8 +187,9 @@ public final class Snapshotter {
      * Changes labels, the only mutable part: {@code paths} empty or holding {@code labels} replaces them all;
      * {@code labels.<key>} sets that label, or deletes it when {@code labels} has no such key.
      */
-    public SnapshotRecord update(String ns, String key, Map<String, String> labels, List<String> paths)
+    public SnapshotRecord update(String caller, String key, Map<String, String> labels, List<String> paths)
             throws SnapshotException, IOException {
+        String ns = namespace(caller, key);
         try (StoreLock.Held held = store.lock()) {
             SnapshotRecord r = require(ns, key);
             Map<String, String> next = new HashMap<>(r.labels());
@@ -205,13 +216,18 @@ public final class Snapshotter {
         }
     }
 
-    public List<SnapshotRecord> list(String ns) throws SnapshotException, IOException {
-        checkNamespace(ns);
-        return records.list(ns);
+    /** The snapshots of the caller's namespace; of all namespaces for containerd itself (no header). */
+    public List<SnapshotRecord> list(String caller) throws SnapshotException, IOException {
+        if (caller == null) {
+            return records.listAll();
+        }
+        checkNamespace(caller);
+        return records.list(caller);
     }
 
     /** Bytes and inodes of the snapshot's own files (not its parents'); hard links count once. */
-    public Usage usage(String ns, String key) throws SnapshotException, IOException {
+    public Usage usage(String caller, String key) throws SnapshotException, IOException {
+        String ns = namespace(caller, key);
         SnapshotRecord r = require(ns, key);
         Path dir = r.layer() != null ? store.layout().diffDir(r.layer())
                 : r.dir() != null ? records.fsDir(r.dir()) : null;
@@ -326,6 +342,22 @@ public final class Snapshotter {
         if (records.get(ns, key).isPresent()) {
             throw new SnapshotException(Code.ALREADY_EXISTS, "snapshot " + key + " already exists");
         }
+    }
+
+    /**
+     * The namespace a key lives in. containerd's metadata layer hands its snapshotters keys of the form
+     * {@code <namespace>/<n>/<name>} and sends the {@code containerd-namespace} header on some paths only (CRI's
+     * in-process calls carry it, calls relayed from clients such as ctr do not), so that prefix decides; other
+     * callers' keys live in the header's namespace, or in {@value #DEFAULT_NAMESPACE} without one.
+     */
+    static String namespace(String caller, String key) throws SnapshotException {
+        if (caller != null) {
+            checkNamespace(caller);
+        }
+        Matcher m = METADATA_KEY.matcher(key == null ? "" : key);
+        String ns = m.lookingAt() ? m.group(1) : caller == null ? DEFAULT_NAMESPACE : caller;
+        checkNamespace(ns);
+        return ns;
     }
 
     private static void checkNamespace(String ns) throws SnapshotException {

@@ -101,7 +101,8 @@ public final class TestRegistry implements AutoCloseable {
     }
 
     private void awaitReady() throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        // A JVM registry on a busy 2-core machine can take half a minute to start.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IOException("registry exited: " + Files.readString(log()));
