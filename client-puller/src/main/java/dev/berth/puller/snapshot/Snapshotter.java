@@ -273,7 +273,8 @@ public final class Snapshotter {
                     r.key() + " is committed: only active snapshots and views have mounts");
         };
         if (spec.type().equals(MountSpec.BIND)) {
-            return List.of(new SnapshotMount("bind", spec.source(),
+            // A single layer's lower dir is its short link: hand containerd the directory itself.
+            return List.of(new SnapshotMount("bind", Path.of(spec.source()).toRealPath().toString(),
                     List.of(spec.readOnly() ? "ro" : "rw", "rbind")));
         }
         List<String> options = new ArrayList<>(spec.options());

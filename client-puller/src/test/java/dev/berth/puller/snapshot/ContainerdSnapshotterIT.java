@@ -107,6 +107,12 @@ class ContainerdSnapshotterIT {
         FsUtil.deleteTree(work);
     }
 
+    /** berth-pull's pipeline into the snapshotter's store, as the CLI or the agent runs it. */
+    private static Puller berthPuller() {
+        return new Puller(store, new Registries(TransportOptions.defaults().withPlainHttp(true),
+                CredentialStore.anonymous()), LayerUnpacker.unionFs(), PullOptions.defaults().withPlatform(TestImages.AMD64));
+    }
+
     private static String ref(String repoAndTag) {
         return registry.host() + "/" + repoAndTag;
     }
@@ -179,9 +185,7 @@ class ContainerdSnapshotterIT {
     @Test
     void prePulledImageIsPulledByCriWithoutALayerDownload() throws Exception {
         String ref = ref("test/cri:1");
-        new Puller(store, new Registries(TransportOptions.defaults().withPlainHttp(true), CredentialStore.anonymous()),
-                LayerUnpacker.unionFs(), PullOptions.defaults().withPlatform(TestImages.AMD64))
-                .pull(ImageReference.parse(ref), PullListener.NONE);
+        berthPuller().pull(ImageReference.parse(ref), PullListener.NONE);
         ImageRecord record = store.images().get(ImageReference.parse(ref).toString()).orElseThrow();
         Set<Digest> layersBefore = chainIds(store.layers().list());
         long logBefore = Files.size(registry.log());
@@ -301,8 +305,7 @@ class ContainerdSnapshotterIT {
     @Test
     void containerdAndABerthPullOfTheSameLayersEndWithOneCopy() throws Exception {
         String ref = ref("test/race:1");
-        Puller puller = new Puller(store, new Registries(TransportOptions.defaults().withPlainHttp(true),
-                CredentialStore.anonymous()), LayerUnpacker.unionFs(), PullOptions.defaults().withPlatform(TestImages.AMD64));
+        Puller puller = berthPuller();
         var berth = java.util.concurrent.CompletableFuture.runAsync(() -> {
             try {
                 puller.pull(ImageReference.parse(ref), PullListener.NONE);

@@ -98,6 +98,16 @@ class SnapshotterServerTest {
         assertThatThrownBy(() -> snapshots.stat(stat("default/1/extract-1 " + base)))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND));
 
+        // A view of one layer is a read-only bind mount of its directory.
+        m = snapshots.view(ViewSnapshotRequest.newBuilder().setKey("default/9/one").setParent("default/2/" + base)
+                .build()).getMountsList();
+        assertThat(m).singleElement().satisfies(one -> {
+            assertThat(one.getType()).isEqualTo("bind");
+            assertThat(Path.of(one.getSource())).isEqualTo(store.layout().diffDir(base).toRealPath());
+            assertThat(one.getOptionsList()).containsExactly("ro", "rbind");
+        });
+        snapshots.remove(remove("default/9/one"));
+
         // The next layer: an overlay whose lower dir is the base layer's short link.
         m = snapshots.prepare(prepare("default/3/extract-2 " + top, "default/2/" + base, Map.of())).getMountsList();
         assertThat(m.get(0).getType()).isEqualTo("overlay");
