@@ -168,6 +168,9 @@ class SnapshotterServerTest {
                 .satisfies(i -> assertThat(i.getParent()).isEqualTo(found.get(0).getName()));
         // Only in that namespace.
         assertThat(list(in("default"), filter)).isEmpty();
+        // The agent's eviction leaves layers under containerd snapshots alone, whatever the budget.
+        assertThat(store.evict(0, List.of())).isEmpty();
+        assertThat(store.images().get("reg/app:1")).isPresent();
 
         // A ref whose layer sits on another parent is not taken: an ordinary active snapshot instead.
         Digest other = layer(null, "another base");
