@@ -169,7 +169,8 @@ public final class Snapshotter {
                 }
             }
             records.delete(ns, key);
-            if (r.dir() != null) {
+            // A crash inside a commit can leave the active and the committed record naming one directory.
+            if (r.dir() != null && records.listAll().stream().noneMatch(o -> r.dir().equals(o.dir()))) {
                 records.deleteDir(r.dir());
             }
             if (r.layer() != null) {

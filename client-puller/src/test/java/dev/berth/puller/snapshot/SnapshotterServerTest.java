@@ -258,6 +258,22 @@ class SnapshotterServerTest {
         }
     }
 
+    @Test
+    void aCommitCutShortLeavesTheCommittedSnapshotIntact() throws IOException {
+        Path fs = Path.of(snapshots.prepare(prepare("work", "", Map.of())).getMounts(0).getSource());
+        Files.writeString(fs.resolve("kept"), "kept");
+        // A crash between writing the committed record and deleting the active one: both name the directory.
+        var active = store.snapshots().get("default", "work").orElseThrow();
+        store.snapshots().put(new dev.berth.puller.store.SnapshotRecord("default", "done",
+                dev.berth.puller.store.SnapshotRecord.Kind.COMMITTED, null, Map.of(), 0, 0, active.dir(), null));
+        snapshots.cleanup(CleanupRequest.getDefaultInstance());
+        snapshots.remove(remove("work"));
+        assertThat(fs.resolve("kept")).hasContent("kept");
+        List<Mount> m = snapshots.view(ViewSnapshotRequest.newBuilder().setKey("v").setParent("done").build())
+                .getMountsList();
+        assertThat(Path.of(m.get(0).getSource()).resolve("kept")).hasContent("kept");
+    }
+
     private StatusRuntimeException prepareFails(String key, String parent, Map<String, String> labels) {
         try {
             in("k8s.io").prepare(prepare(key, parent, labels));
