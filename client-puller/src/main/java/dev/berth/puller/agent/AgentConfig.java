@@ -35,6 +35,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * caFile: /etc/ssl/registry-ca.pem
  * snapshotter:                  # also serve containerd's snapshots API (proxy plugin) on this store
  *   address: /run/berth/snapshotter.sock
+ *   pullMissing: false          # pull layers CRI asks for and the store lacks (instead of containerd)
  * </pre>
  *
  * @param root            store root
@@ -50,10 +51,12 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * @param insecure        skip TLS verification
  * @param caFile          extra CA certificates, or null
  * @param snapshotter     unix socket of the in-process containerd snapshotter, or null for none
+ * @param pullMissing     the snapshotter pulls layers CRI asks for that the store lacks
  */
 public record AgentConfig(Path root, List<ImageReference> images, Duration refreshInterval, int concurrency,
                           int parallel, long diskBudget, String listenHost, int listenPort, String platform,
-                          boolean plainHttp, boolean insecure, Path caFile, Path snapshotter) {
+                          boolean plainHttp, boolean insecure, Path caFile, Path snapshotter,
+                          boolean pullMissing) {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]i?b?|b)?");
 
@@ -91,7 +94,8 @@ public record AgentConfig(Path root, List<ImageReference> images, Duration refre
                 Integer.parseInt(colon < 0 ? listen : listen.substring(colon + 1)),
                 m.get("platform") == null ? null : String.valueOf(m.get("platform")),
                 Boolean.parseBoolean(str(m, "plainHttp", "false")), Boolean.parseBoolean(str(m, "insecure", "false")),
-                m.get("caFile") == null ? null : Path.of(String.valueOf(m.get("caFile"))), snapshotter(m));
+                m.get("caFile") == null ? null : Path.of(String.valueOf(m.get("caFile"))), snapshotter(m),
+                m.get("snapshotter") instanceof Map<?, ?> s && Boolean.parseBoolean(str(s, "pullMissing", "false")));
     }
 
     /** The {@code snapshotter:} section: present (and not {@code enabled: false}) means serve it. */

@@ -16,6 +16,7 @@ import dev.berth.puller.registry.DockerConfigCredentials;
 import dev.berth.puller.registry.ImageResolver;
 import dev.berth.puller.registry.Registries;
 import dev.berth.puller.registry.TransportOptions;
+import dev.berth.puller.snapshot.MissingLayers;
 import dev.berth.puller.snapshot.SnapshotterServer;
 import dev.berth.puller.store.ImageRecord;
 import dev.berth.puller.store.LayerInfo;
@@ -103,7 +104,9 @@ public final class NodeAgent implements AutoCloseable {
     public static NodeAgent start(AgentConfig config) throws IOException {
         NodeAgent agent = new NodeAgent(config);
         if (config.snapshotter() != null) {
-            agent.snapshotter = SnapshotterServer.start(agent.store, config.snapshotter());
+            MissingLayers missing = config.pullMissing() ? MissingLayers.pulling(agent.store, agent.puller)
+                    : MissingLayers.NONE;
+            agent.snapshotter = SnapshotterServer.start(agent.store, config.snapshotter(), missing);
         }
         agent.http.start();
         agent.scheduler.scheduleWithFixedDelay(agent::refreshAll, 0, config.refreshInterval().toMillis(),

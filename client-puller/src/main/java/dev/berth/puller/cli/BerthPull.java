@@ -6,6 +6,7 @@ import dev.berth.puller.agent.AgentConfig;
 import dev.berth.puller.agent.NodeAgent;
 import dev.berth.puller.mount.Bundles;
 import dev.berth.puller.pull.PullResult;
+import dev.berth.puller.snapshot.MissingLayers;
 import dev.berth.puller.snapshot.SnapshotterServer;
 import dev.berth.puller.store.ImageRecord;
 import dev.berth.puller.store.LayerInfo;
@@ -250,9 +251,19 @@ public final class BerthPull implements Runnable {
                 defaultValue = SnapshotterServer.DEFAULT_ADDRESS)
         Path address;
 
+        @Option(names = "--pull-missing", description = "pull the image of a layer CRI asks for and the store lacks "
+                + "with Berth's pipeline instead of letting containerd fetch it (needs CRI's "
+                + "disable_snapshot_annotations = false)")
+        boolean pullMissing;
+
+        @Mixin
+        CommonOptions.RegistryOptions registry;
+
         @Override
         public Integer call() throws Exception {
-            SnapshotterServer server = SnapshotterServer.start(store.open(), address);
+            Store s = store.open();
+            SnapshotterServer server = SnapshotterServer.start(s, address,
+                    pullMissing ? MissingLayers.pulling(s, registry.puller(s)) : MissingLayers.NONE);
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "snapshotter-shutdown"));
             out().println("serving containerd snapshots on " + server.socket());
             out().flush();

@@ -48,6 +48,8 @@ import java.util.regex.Pattern;
 public final class Snapshotter {
     /** The label containerd's unpacker sets to the ChainID of the layer it is about to unpack. */
     public static final String REF_LABEL = "containerd.io/snapshot.ref";
+    /** The image a layer belongs to, as CRI labels it. */
+    public static final String CRI_IMAGE_LABEL = "containerd.io/snapshot/cri.image-ref";
     /** Where keys of callers without a namespace go. */
     public static final String DEFAULT_NAMESPACE = "default";
     /** A key as containerd's metadata layer makes it: {@code <namespace>/<sequence>/<name>}. */
@@ -62,13 +64,21 @@ public final class Snapshotter {
     private static final MountPlanner PLANNER = new MountPlanner().withPageSize(Integer.MAX_VALUE);
     /** MountSpec wants a target; containerd chooses the real one. */
     private static final Path ANYWHERE = Path.of("/");
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Snapshotter.class.getName());
 
     private final Store store;
     private final SnapshotStore records;
+    private final MissingLayers missing;
 
     public Snapshotter(Store store) {
+        this(store, MissingLayers.NONE);
+    }
+
+    /** With {@code missing}, a layer CRI asks for that the store lacks is pulled by Berth before containerd would. */
+    public Snapshotter(Store store, MissingLayers missing) {
         this.store = store;
         this.records = store.snapshots();
+        this.missing = missing;
     }
 
     public Store store() {
@@ -79,6 +89,7 @@ public final class Snapshotter {
     public List<SnapshotMount> prepare(String caller, String key, String parent, Map<String, String> labels)
             throws SnapshotException, IOException {
         String ns = namespace(caller, key);
+        fetchMissing(labels);
         try (StoreLock.Held held = store.lock()) {
             requireAbsent(ns, key);
             SnapshotRecord p = parentOf(ns, parent);
@@ -297,6 +308,22 @@ public final class Snapshotter {
             parent = p.parent();
         }
         return out;
+    }
+
+    /** Pulls the image of a CRI layer the store lacks, outside the store lock (the pull takes it to commit). */
+    private void fetchMissing(Map<String, String> labels) throws IOException {
+        String ref = labels.get(REF_LABEL);
+        String image = labels.get(CRI_IMAGE_LABEL);
+        if (missing == MissingLayers.NONE || ref == null || image == null || !Digest.isValid(ref)
+                || store.layers().exists(Digest.parse(ref))) {
+            return;
+        }
+        try {
+            missing.fetch(image, Digest.parse(ref));
+        } catch (IOException | RuntimeException e) {
+            // containerd fetches and unpacks it then, as without Berth.
+            LOG.warning(() -> "berth could not pull " + image + " for layer " + ref + ": " + e.getMessage());
+        }
     }
 
     /** The store's layer named by a snapshot.ref label, when it sits exactly on {@code parent}'s layer. */

@@ -43,6 +43,11 @@ public final class SnapshotterServer implements AutoCloseable {
 
     /** Listens on {@code socket} (replacing a stale socket file) with a socket only root may use. */
     public static SnapshotterServer start(Store store, Path socket) throws IOException {
+        return start(store, socket, MissingLayers.NONE);
+    }
+
+    /** As {@link #start(Store, Path)}, pulling layers CRI asks for that the store lacks through {@code missing}. */
+    public static SnapshotterServer start(Store store, Path socket, MissingLayers missing) throws IOException {
         Path path = socket.toAbsolutePath();
         Files.createDirectories(path.getParent());
         Files.deleteIfExists(path);
@@ -54,7 +59,7 @@ public final class SnapshotterServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        SnapshotsService service = new SnapshotsService(new Snapshotter(store));
+        SnapshotsService service = new SnapshotsService(new Snapshotter(store, missing));
         Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(path.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)

@@ -74,6 +74,12 @@ class ContainerdSnapshotterIT {
         layout.tag("cri", layout.image(List.of(criBase, criTop), TestImages.AMD64, List.of("/bin/cat", "/etc/greeting"),
                 null));
         registry.push(layout.dir(), "cri", "test/cri:1");
+        // And one CRI pulls without Berth having it: the snapshotter pulls it itself.
+        layout.tag("fresh", layout.image(List.of(OciLayout.Layer.gzip(new LayerBuilder().dir("bin").dir("proc")
+                .dir("dev").dir("sys").dir("etc").file("bin/busybox", Files.readAllBytes(Path.of("/bin/busybox")),
+                        0755, 0, 0).symlink("bin/cat", "busybox").file("etc/fresh", "pulled by berth\n").tar())),
+                TestImages.AMD64, List.of("/bin/cat", "/etc/fresh"), null));
+        registry.push(layout.dir(), "fresh", "test/fresh:1");
         // And one for the race, with layers no other case has.
         byte[] noise = new byte[2 * 1024 * 1024];
         new java.util.Random(7).nextBytes(noise);
@@ -221,6 +227,26 @@ class ContainerdSnapshotterIT {
         // A layer a Berth image record uses survives containerd removing the image and its snapshots.
         containerd.ctrOk("k8s.io", "image", "rm", "--sync", ref);
         assertThat(store.layers().exists(record.topChainId())).isTrue();
+    }
+
+    @Test
+    void criPullOfAnImageBerthLacksIsPulledByBerth() throws Exception {
+        String ref = ref("test/fresh:1");
+        long logBefore = Files.size(registry.log());
+        try (UnixChannels channels = new UnixChannels(containerd.socket())) {
+            ImageServiceGrpc.newBlockingStub(channels.channel())
+                    .pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(ref)).build());
+        }
+        // The layer blob was fetched once, by Berth's puller (cri.image-ref label), not by containerd.
+        List<String> layerGets = Files.readString(registry.log()).substring((int) logBefore).lines()
+                .filter(l -> l.contains("method=GET path=/v2/test/fresh/blobs/")).toList();
+        ImageRecord record = store.images().get(ImageReference.parse(ref).toString()).orElseThrow();
+        String layerBlob = "path=/v2/test/fresh/blobs/" + record.layers().get(0).digest();
+        assertThat(layerGets).filteredOn(l -> l.contains(layerBlob)).singleElement()
+                .satisfies(l -> assertThat(l).contains("user_agent=berth-pull/"));
+        assertThat(records("k8s.io")).extracting(SnapshotRecord::layer).contains(record.topChainId());
+        assertThat(containerd.ctrOk("k8s.io", "run", "--rm", "--snapshotter", "berth", ref,
+                "fresh-" + ProcessHandle.current().pid())).contains("pulled by berth");
     }
 
     @Test
