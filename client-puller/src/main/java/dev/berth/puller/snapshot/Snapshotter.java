@@ -81,10 +81,6 @@ public final class Snapshotter {
         this.missing = missing;
     }
 
-    public Store store() {
-        return store;
-    }
-
     /** A new active snapshot {@code key} on {@code parent} (empty for none). */
     public List<SnapshotMount> prepare(String caller, String key, String parent, Map<String, String> labels)
             throws SnapshotException, IOException {
