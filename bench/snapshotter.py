@@ -21,6 +21,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import time
 
 import grpc
@@ -125,8 +126,30 @@ class Snapshotter:
         self.proc.wait(30)
 
 
-def one_round(contender, work, registry, image):
-    """Seconds from CRI PullImage to its answer, for one contender, on fresh state."""
+def busybox_image(path, work):
+    """Debian's static busybox as a one-layer image, for timing container start-up."""
+    if os.path.exists(os.path.join(path, "index.json")):
+        return
+    layout = harness.Layout(path)
+
+    def fill(tar):
+        for d in ("bin", "proc", "dev", "sys", "etc", "tmp"):
+            info = tarfile.TarInfo(d)
+            info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, 0
+            tar.addfile(info)
+        with open("/bin/busybox", "rb") as f:
+            info = tar.gettarinfo(fileobj=f, arcname="bin/busybox")
+            info.uid = info.gid = info.mtime = 0
+            info.uname = info.gname = ""
+            tar.addfile(info, f)
+
+    d, diff = harness.write_layer(layout, work, fill)
+    layout.finish([d], [diff], "bench")
+
+
+def one_round(contender, work, registry, image, busybox):
+    """Seconds from CRI PullImage to its answer, and the median `ctr run` of a pulled busybox (None for
+    --pull-missing), for one contender, on fresh state."""
     os.makedirs(work)
     snapshotter = None
     try:
@@ -136,8 +159,9 @@ def one_round(contender, work, registry, image):
             root = os.path.join(work, "berth")
             extra = []
             if contender == "berth, pre-pulled":
-                subprocess.run([BERTH_PULL, "pull", "--root", root, "--plain-http", image], check=True,
-                               stdout=subprocess.DEVNULL)
+                for ref in (image, busybox):
+                    subprocess.run([BERTH_PULL, "pull", "--root", root, "--plain-http", ref], check=True,
+                                   stdout=subprocess.DEVNULL)
             else:
                 extra = ["--pull-missing", "--plain-http"]
             snapshotter = Snapshotter(work, root, extra)
@@ -153,7 +177,18 @@ def one_round(contender, work, registry, image):
             subprocess.run(["sync"], check=True)
             t0 = time.perf_counter()
             cri_pull(containerd.socket, image)
-            return time.perf_counter() - t0
+            pulled = time.perf_counter() - t0
+            if contender == "berth, --pull-missing":
+                return pulled, None
+            # Container start-up: snapshot prepared on the image, mounted, run, removed.
+            cri_pull(containerd.socket, busybox)
+            runs = []
+            for i in range(5):
+                t0 = time.perf_counter()
+                subprocess.run(["ctr", "-a", containerd.socket, "-n", "k8s.io", "run", "--rm", "--snapshotter", sn,
+                                busybox, f"bench-{i}", "/bin/busybox", "true"], check=True, stdout=subprocess.DEVNULL)
+                runs.append(time.perf_counter() - t0)
+            return pulled, statistics.median(runs)
         finally:
             containerd.stop()
     finally:
@@ -174,18 +209,25 @@ def main():
     os.makedirs(images_dir, exist_ok=True)
     layout = os.path.join(images_dir, f"big-{args.layers}x{args.layer_mib}")
     harness.big_image(layout, images_dir, layers=args.layers, size=args.layer_mib * MiB)
+    bb_layout = os.path.join(images_dir, "busybox")
+    busybox_image(bb_layout, images_dir)
     registry = harness.start_cncf(args.work)
     contenders = ["berth, pre-pulled", "berth, --pull-missing", "overlayfs"]
     results = {c: [] for c in contenders}
+    starts = {c: [] for c in contenders}
     try:
         image = f"{registry.host}/bench/big:1"
+        busybox = f"{registry.host}/bench/busybox:1"
         harness.run(["skopeo", "copy", "--dest-tls-verify=false", f"oci:{layout}:bench", f"docker://{image}"])
+        harness.run(["skopeo", "copy", "--dest-tls-verify=false", f"oci:{bb_layout}:bench", f"docker://{busybox}"])
         for r in range(args.rounds):
             for c in contenders:
-                seconds = one_round(c, os.path.join(args.work, f"round-{r}-{c.split(',')[0]}-{len(results[c])}"),
-                                    registry.host, image)
+                seconds, start = one_round(c, os.path.join(args.work, f"round-{r}-{c.split(',')[0]}-{len(results[c])}"),
+                                           registry.host, image, busybox)
                 results[c].append(seconds)
-                print(f"round {r + 1}: {c}: {seconds:.2f} s", file=sys.stderr)
+                if start is not None:
+                    starts[c].append(start)
+                print(f"round {r + 1}: {c}: pull {seconds:.2f} s, ctr run {start}", file=sys.stderr)
     finally:
         registry.stop()
 
@@ -197,6 +239,13 @@ def main():
         v = results[c]
         lines.append(f"| {c} | {statistics.median(v):.2f} ({min(v):.2f}–{max(v):.2f}) | "
                      f"{base / statistics.median(v):.1f}× |")
+    run_base = statistics.median(starts["overlayfs"])
+    lines += ["", "`ctr run --rm` of a busybox (pulled through CRI; pre-pulled by berth-pull for Berth), median of 5 per "
+              "round:", "", "| snapshotter | seconds, median of rounds (min–max) | this / overlayfs |", "|---|---|---|"]
+    for c in ("berth, pre-pulled", "overlayfs"):
+        v = starts[c]
+        lines.append(f"| {c} | {statistics.median(v):.3f} ({min(v):.3f}–{max(v):.3f}) | "
+                     f"{statistics.median(v) / run_base:.2f}× |")
     report = "\n".join(lines)
     print(report)
     os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
