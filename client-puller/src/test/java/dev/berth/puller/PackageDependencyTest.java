@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The allowed dependencies between this module's packages, enforced on the sources:
  * registry (HTTP only) and store (disk only) know nothing of each other; pull joins them; mount sits on the
- * store; cli and agent are the only places that wire everything together.
+ * store; snapshot (containerd's snapshotter) sits on the store and may pull; cli and agent are the only places that wire everything together.
  */
 class PackageDependencyTest {
     private static final Map<String, Set<String>> ALLOWED = Map.of(
@@ -25,8 +25,9 @@ class PackageDependencyTest {
             "store", Set.of(),
             "pull", Set.of("registry", "store"),
             "mount", Set.of("store"),
-            "agent", Set.of("registry", "store", "pull"),
-            "cli", Set.of("registry", "store", "pull", "mount", "agent"));
+            "snapshot", Set.of("store", "pull"),
+            "agent", Set.of("registry", "store", "pull", "snapshot"),
+            "cli", Set.of("registry", "store", "pull", "mount", "agent", "snapshot"));
     private static final Pattern REF = Pattern.compile("dev\\.berth\\.puller\\.(\\w+)");
 
     @Test

@@ -1,6 +1,7 @@
 package dev.berth.puller.agent;
 
 import dev.berth.oci.ImageReference;
+import dev.berth.puller.snapshot.SnapshotterServer;
 import dev.berth.puller.store.StoreLayout;
 import java.io.IOException;
 import java.io.Reader;
@@ -32,6 +33,9 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * plainHttp: false
  * insecure: false
  * caFile: /etc/ssl/registry-ca.pem
+ * snapshotter:                  # also serve containerd's snapshots API (proxy plugin) on this store
+ *   address: /run/berth/snapshotter.sock
+ *   pullMissing: false          # pull layers CRI asks for and the store lacks (instead of containerd)
  * </pre>
  *
  * @param root            store root
@@ -46,10 +50,13 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * @param plainHttp       registries speak HTTP
  * @param insecure        skip TLS verification
  * @param caFile          extra CA certificates, or null
+ * @param snapshotter     unix socket of the in-process containerd snapshotter, or null for none
+ * @param pullMissing     the snapshotter pulls layers CRI asks for that the store lacks
  */
 public record AgentConfig(Path root, List<ImageReference> images, Duration refreshInterval, int concurrency,
                           int parallel, long diskBudget, String listenHost, int listenPort, String platform,
-                          boolean plainHttp, boolean insecure, Path caFile) {
+                          boolean plainHttp, boolean insecure, Path caFile, Path snapshotter,
+                          boolean pullMissing) {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]i?b?|b)?");
 
@@ -87,7 +94,23 @@ public record AgentConfig(Path root, List<ImageReference> images, Duration refre
                 Integer.parseInt(colon < 0 ? listen : listen.substring(colon + 1)),
                 m.get("platform") == null ? null : String.valueOf(m.get("platform")),
                 Boolean.parseBoolean(str(m, "plainHttp", "false")), Boolean.parseBoolean(str(m, "insecure", "false")),
-                m.get("caFile") == null ? null : Path.of(String.valueOf(m.get("caFile"))));
+                m.get("caFile") == null ? null : Path.of(String.valueOf(m.get("caFile"))), snapshotter(m),
+                m.get("snapshotter") instanceof Map<?, ?> s && Boolean.parseBoolean(str(s, "pullMissing", "false")));
+    }
+
+    /** The {@code snapshotter:} section: present (and not {@code enabled: false}) means serve it. */
+    private static Path snapshotter(Map<?, ?> m) {
+        Object section = m.get("snapshotter");
+        if (section == null) {
+            return null;
+        }
+        if (!(section instanceof Map<?, ?> s)) {
+            throw new IllegalArgumentException("snapshotter: expected a mapping (address, enabled)");
+        }
+        if (!Boolean.parseBoolean(str(s, "enabled", "true"))) {
+            return null;
+        }
+        return Path.of(str(s, "address", SnapshotterServer.DEFAULT_ADDRESS));
     }
 
     private static String str(Map<?, ?> m, String key, String def) {

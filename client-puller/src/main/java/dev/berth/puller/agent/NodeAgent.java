@@ -16,6 +16,8 @@ import dev.berth.puller.registry.DockerConfigCredentials;
 import dev.berth.puller.registry.ImageResolver;
 import dev.berth.puller.registry.Registries;
 import dev.berth.puller.registry.TransportOptions;
+import dev.berth.puller.snapshot.MissingLayers;
+import dev.berth.puller.snapshot.SnapshotterServer;
 import dev.berth.puller.store.ImageRecord;
 import dev.berth.puller.store.LayerInfo;
 import dev.berth.puller.store.Store;
@@ -46,7 +48,8 @@ import tools.jackson.databind.JsonNode;
  * The node agent: keeps a list of images pulled, re-resolving their tags every refresh interval and
  * immediately when a registry notification says a matching tag was pushed; keeps the layer store within a
  * disk budget by evicting least-recently-used layers that no listed image needs; serves {@code /healthz},
- * {@code /metrics} and {@code POST /events}. All state is in the store, so a restarted agent carries on
+ * {@code /metrics} and {@code POST /events}; with a {@code snapshotter:} section it also serves containerd's
+ * snapshots API on the same store, so a node runs one daemon. All state is in the store, so a restarted agent carries on
  * where it stopped, and a registry outage only delays pulls (each image backs off on its own).
  */
 public final class NodeAgent implements AutoCloseable {
@@ -67,6 +70,7 @@ public final class NodeAgent implements AutoCloseable {
     private final Set<String> running = ConcurrentHashMap.newKeySet();
     private final Set<String> again = ConcurrentHashMap.newKeySet();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private SnapshotterServer snapshotter;
 
     private record Failure(int count, Instant notBefore, String message) {
     }
@@ -99,6 +103,11 @@ public final class NodeAgent implements AutoCloseable {
     /** Starts serving and schedules the first refresh right away. */
     public static NodeAgent start(AgentConfig config) throws IOException {
         NodeAgent agent = new NodeAgent(config);
+        if (config.snapshotter() != null) {
+            MissingLayers missing = config.pullMissing() ? MissingLayers.pulling(agent.store, agent.puller)
+                    : MissingLayers.NONE;
+            agent.snapshotter = SnapshotterServer.start(agent.store, config.snapshotter(), missing);
+        }
         agent.http.start();
         agent.scheduler.scheduleWithFixedDelay(agent::refreshAll, 0, config.refreshInterval().toMillis(),
                 TimeUnit.MILLISECONDS);
@@ -275,6 +284,9 @@ public final class NodeAgent implements AutoCloseable {
 
     @Override
     public void close() {
+        if (snapshotter != null) {
+            snapshotter.close();
+        }
         http.stop(0);
         scheduler.shutdownNow();
         pullers.shutdownNow();

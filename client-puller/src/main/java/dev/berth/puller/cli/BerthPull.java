@@ -6,6 +6,8 @@ import dev.berth.puller.agent.AgentConfig;
 import dev.berth.puller.agent.NodeAgent;
 import dev.berth.puller.mount.Bundles;
 import dev.berth.puller.pull.PullResult;
+import dev.berth.puller.snapshot.MissingLayers;
+import dev.berth.puller.snapshot.SnapshotterServer;
 import dev.berth.puller.store.ImageRecord;
 import dev.berth.puller.store.LayerInfo;
 import dev.berth.puller.store.Store;
@@ -29,7 +31,7 @@ import picocli.CommandLine.Spec;
         description = "Pulls container images into an overlay2-compatible layer store.",
         subcommands = {BerthPull.Pull.class, BerthPull.Images.class, BerthPull.Inspect.class, BerthPull.Rm.class,
                 BerthPull.Prune.class, BerthPull.Mount.class, BerthPull.Unmount.class, BerthPull.Bundle.class,
-                BerthPull.Agent.class})
+                BerthPull.Agent.class, BerthPull.Snapshotter.class})
 public final class BerthPull implements Runnable {
     @Spec
     CommandSpec spec;
@@ -238,6 +240,34 @@ public final class BerthPull implements Runnable {
             NodeAgent agent = NodeAgent.start(AgentConfig.load(config));
             Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "agent-shutdown"));
             agent.awaitTermination();
+            return 0;
+        }
+    }
+
+    @Command(name = "snapshotter", mixinStandardHelpOptions = true,
+            description = "Serve containerd's snapshots API on a unix socket (a proxy snapshotter plugin) on the store.")
+    static final class Snapshotter extends Base {
+        @Option(names = "--address", description = "unix socket to listen on (default: ${DEFAULT-VALUE})",
+                defaultValue = SnapshotterServer.DEFAULT_ADDRESS)
+        Path address;
+
+        @Option(names = "--pull-missing", description = "pull the image of a layer CRI asks for and the store lacks "
+                + "with Berth's pipeline instead of letting containerd fetch it (needs CRI's "
+                + "disable_snapshot_annotations = false)")
+        boolean pullMissing;
+
+        @Mixin
+        CommonOptions.RegistryOptions registry;
+
+        @Override
+        public Integer call() throws Exception {
+            Store s = store.open();
+            SnapshotterServer server = SnapshotterServer.start(s, address,
+                    pullMissing ? MissingLayers.pulling(s, registry.puller(s)) : MissingLayers.NONE);
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "snapshotter-shutdown"));
+            out().println("serving containerd snapshots on " + server.socket());
+            out().flush();
+            server.awaitTermination();
             return 0;
         }
     }

@@ -86,34 +86,60 @@ public final class LayerStore {
                 touch(info.chainId());
                 return false;
             }
-            String lower = "";
-            if (info.parent() != null) {
-                if (!exists(info.parent())) {
-                    throw new IllegalStateException("parent layer " + info.parent() + " of " + info.chainId()
-                            + " is not committed");
-                }
-                String parentLink = readLink(info.parent());
-                String parentLower = readLower(info.parent());
-                lower = "l/" + parentLink + (parentLower.isEmpty() ? "" : ":" + parentLower);
-            }
-            String shortName = newShortName();
-            Path dir = ingest.dir();
-            Files.createDirectories(dir.resolve("work"));
-            Files.writeString(dir.resolve("link"), shortName);
-            if (!lower.isEmpty()) {
-                Files.writeString(dir.resolve("lower"), lower);
-            }
-            Files.write(dir.resolve("last-used"), new byte[0]);
-            Files.write(dir.resolve("layer.json"), OciJson.mapper().writeValueAsBytes(info));
-            Path target = layout.layerDir(info.chainId());
-            // A directory left by an interrupted removal or commit (no layer.json): clear it first.
-            FsUtil.deleteTree(target);
-            Files.createDirectories(layout.shortLinksDir());
-            Files.createSymbolicLink(layout.shortLink(shortName), StoreLayout.shortLinkTarget(info.chainId()));
-            Files.move(dir, target);
+            Path target = publish(ingest.dir(), info);
             ingest.committed(target);
             return true;
         }
+    }
+
+    /**
+     * Makes a directory applied by someone else (containerd, through the snapshotter) a committed layer: the
+     * directory is moved, not copied, so it must be on the store's filesystem.
+     *
+     * @return false when the layer already existed; {@code diff} is then left where it was
+     */
+    public boolean adopt(Path diff, LayerInfo info) throws IOException {
+        try (StoreLock.Held held = lock.acquire()) {
+            if (exists(info.chainId())) {
+                touch(info.chainId());
+                return false;
+            }
+            // An ingest directory without a lock file: stale-ingest cleanup removes it if we crash here.
+            Path dir = layout.ingestDir(FsUtil.randomName(16).toLowerCase());
+            Files.createDirectories(dir);
+            Files.move(diff, dir.resolve("diff"));
+            publish(dir, info);
+            return true;
+        }
+    }
+
+    /** Writes the overlay2 metadata into an applied layer directory and renames it to its ChainID. */
+    private Path publish(Path dir, LayerInfo info) throws IOException {
+        String lower = "";
+        if (info.parent() != null) {
+            if (!exists(info.parent())) {
+                throw new IllegalStateException("parent layer " + info.parent() + " of " + info.chainId()
+                        + " is not committed");
+            }
+            String parentLink = readLink(info.parent());
+            String parentLower = readLower(info.parent());
+            lower = "l/" + parentLink + (parentLower.isEmpty() ? "" : ":" + parentLower);
+        }
+        String shortName = newShortName();
+        Files.createDirectories(dir.resolve("work"));
+        Files.writeString(dir.resolve("link"), shortName);
+        if (!lower.isEmpty()) {
+            Files.writeString(dir.resolve("lower"), lower);
+        }
+        Files.write(dir.resolve("last-used"), new byte[0]);
+        Files.write(dir.resolve("layer.json"), OciJson.mapper().writeValueAsBytes(info));
+        Path target = layout.layerDir(info.chainId());
+        // A directory left by an interrupted removal or commit (no layer.json): clear it first.
+        FsUtil.deleteTree(target);
+        Files.createDirectories(layout.shortLinksDir());
+        Files.createSymbolicLink(layout.shortLink(shortName), StoreLayout.shortLinkTarget(info.chainId()));
+        Files.move(dir, target);
+        return target;
     }
 
     private String newShortName() {

@@ -17,7 +17,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A berth store on disk: layers, image records and mount records under one root, guarded by one lock.
+ * A berth store on disk: layers, image records, mount records and containerd's snapshots under one root,
+ * guarded by one lock. A layer stays while an image record, a mount or a snapshot uses it or a layer above it.
  * All state lives in the files, so a restarted process (CLI or agent) simply opens the store again.
  */
 public final class Store {
@@ -25,12 +26,14 @@ public final class Store {
     private final StoreLock lock;
     private final LayerStore layers;
     private final ImageStore images;
+    private final SnapshotStore snapshots;
 
     private Store(StoreLayout layout) {
         this.layout = layout;
         this.lock = new StoreLock(layout.lockFile());
         this.layers = new LayerStore(layout, lock);
         this.images = new ImageStore(layout, lock);
+        this.snapshots = new SnapshotStore(layout, lock);
     }
 
     /** Opens (creating if needed) the store at {@code root} and clears what a crashed process left behind. */
@@ -54,6 +57,10 @@ public final class Store {
 
     public ImageStore images() {
         return images;
+    }
+
+    public SnapshotStore snapshots() {
+        return snapshots;
     }
 
     public StoreLock.Held lock() {
@@ -96,12 +103,61 @@ public final class Store {
         }
     }
 
-    /** ChainIDs that image records or mounts use. */
+    /** ChainIDs that image records, mounts or containerd snapshots use. */
     public Set<Digest> referencedLayers() throws IOException {
         Set<Digest> used = new HashSet<>();
         images.list().forEach(r -> used.addAll(r.chainIds()));
         mounts().forEach(m -> used.addAll(m.chainIds()));
+        used.addAll(snapshotLayers());
         return used;
+    }
+
+    /** The layers containerd snapshots stand on: each snapshot's own layer and every layer below it. */
+    public Set<Digest> snapshotLayers() throws IOException {
+        Set<Digest> used = new HashSet<>();
+        for (SnapshotRecord r : snapshots.listAll()) {
+            Digest id = r.layer();
+            while (id != null && used.add(id)) {
+                id = layers.info(id).map(LayerInfo::parent).orElse(null);
+            }
+        }
+        return used;
+    }
+
+    /**
+     * Removes one layer when nothing uses it any more: no image record, mount or snapshot, and no layer on
+     * top of it (containerd's Remove of the last snapshot on a layer).
+     *
+     * @return whether it was removed
+     */
+    public boolean removeIfUnused(Digest chainId) throws IOException {
+        try (StoreLock.Held held = lock.acquire()) {
+            if (!layers.exists(chainId) || referencedLayers().contains(chainId)
+                    || layers.list().stream().anyMatch(l -> chainId.equals(l.parent()))) {
+                return false;
+            }
+            layers.remove(chainId);
+            return true;
+        }
+    }
+
+    /**
+     * containerd's Cleanup: drops snapshot records whose layer or directory is gone, directories no record
+     * names and ingests of crashed pulls.
+     *
+     * @return how many records and directories were removed
+     */
+    public int cleanupSnapshots() throws IOException {
+        try (StoreLock.Held held = lock.acquire()) {
+            int removed = 0;
+            for (SnapshotRecord r : snapshots.listAll()) {
+                if (r.layer() != null && !layers.exists(r.layer())) {
+                    snapshots.delete(r.namespace(), r.key());
+                    removed++;
+                }
+            }
+            return removed + snapshots.cleanup() + layers.cleanStale();
+        }
     }
 
     /**
@@ -142,6 +198,7 @@ public final class Store {
             long total = all.stream().mapToLong(LayerInfo::diskSize).sum();
             Set<Digest> keep = new HashSet<>(protectedChainIds);
             mounts().forEach(m -> keep.addAll(m.chainIds()));
+            keep.addAll(snapshotLayers());
             Map<Digest, List<LayerInfo>> children = new HashMap<>();
             for (LayerInfo l : all) {
                 if (l.parent() != null) {

@@ -28,7 +28,13 @@ import java.nio.file.Path;
  *   mounts/&lt;sha256-hex of target&gt;/                one per mount made by berth
  *     mount.json                        target, image, layers and options
  *     upper/  work/                     the writable layer of a --writable mount or bundle
+ *   snapshots/                          containerd's snapshots (the snapshotter)
+ *     meta/&lt;namespace&gt;/&lt;sha256-hex of key&gt;.json   one record per snapshot: kind, parent, labels, backing
+ *     dirs/&lt;id&gt;/fs/  work/               an active snapshot's upper and work directory (or a view's empty fs/)
  * </pre>
+ *
+ * A committed snapshot whose name ends in a ChainID lives in {@code layers/} like a pulled layer; any other
+ * committed snapshot keeps its {@code dirs/<id>/fs}.
  *
  * A directory under {@code layers/} whose name is a ChainID exists only once complete and verified, and then
  * its parent layer exists too: layers are committed bottom-up.
@@ -110,6 +116,28 @@ public final class StoreLayout {
 
     public Path mountsDir() {
         return root.resolve("mounts");
+    }
+
+    public Path snapshotsMetaDir() {
+        return root.resolve("snapshots").resolve("meta");
+    }
+
+    /** Records of one containerd namespace; the name is checked by the snapshot store before it gets here. */
+    public Path snapshotNamespaceDir(String namespace) {
+        return snapshotsMetaDir().resolve(namespace);
+    }
+
+    public Path snapshotRecord(String namespace, String key) {
+        return snapshotNamespaceDir(namespace)
+                .resolve(Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).hex() + ".json");
+    }
+
+    public Path snapshotDirsDir() {
+        return root.resolve("snapshots").resolve("dirs");
+    }
+
+    public Path snapshotDir(String id) {
+        return snapshotDirsDir().resolve(id);
     }
 
     public Path mountDir(Path target) {

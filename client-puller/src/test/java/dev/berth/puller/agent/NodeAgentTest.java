@@ -1,7 +1,9 @@
 package dev.berth.puller.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.berth.oci.Digest;
 import dev.berth.oci.ImageReference;
 import dev.berth.puller.pull.LayerUnpacker;
 import dev.berth.puller.pull.PullListener;
@@ -10,10 +12,15 @@ import dev.berth.puller.pull.Puller;
 import dev.berth.puller.registry.CredentialStore;
 import dev.berth.puller.registry.Registries;
 import dev.berth.puller.registry.TransportOptions;
+import dev.berth.puller.snapshot.api.PrepareSnapshotRequest;
+import dev.berth.puller.snapshot.api.SnapshotsGrpc;
+import dev.berth.puller.snapshot.api.SnapshotsGrpc.SnapshotsBlockingStub;
 import dev.berth.puller.store.FsUtil;
 import dev.berth.puller.store.Store;
 import dev.berth.puller.testing.TestImages;
 import dev.berth.puller.testing.TestRegistry;
+import dev.berth.puller.testing.UnixChannels;
+import io.grpc.Status;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -140,6 +147,39 @@ class NodeAgentTest {
             Thread.currentThread().interrupt();
             return "";
         }
+    }
+
+    @Test
+    void servesContainerdsSnapshotterOnItsOwnStore() throws Exception {
+        Path root = work.resolve("root-snapshotter");
+        Path socket = work.resolve("run/snapshotter.sock");
+        Path cfg = work.resolve("agent-snapshotter.yml");
+        String ref = registry.host() + "/agent/img:moving";
+        Files.writeString(cfg, """
+                root: %s
+                images:
+                  - %s
+                refreshInterval: 1h
+                listen: 127.0.0.1:0
+                platform: linux/amd64
+                plainHttp: true
+                snapshotter:
+                  address: %s
+                """.formatted(root, ref, socket));
+        try (NodeAgent agent = NodeAgent.start(AgentConfig.load(cfg));
+             UnixChannels channels = new UnixChannels(socket)) {
+            await(() -> !images(agent).isEmpty());
+            // The base layer the agent pulled is a remote snapshot for containerd: nothing to fetch or apply.
+            Digest layer = images(agent).get(0).chainIds().get(0);
+            SnapshotsBlockingStub snapshots = SnapshotsGrpc.newBlockingStub(channels.channel());
+            assertThatThrownBy(() -> snapshots.prepare(PrepareSnapshotRequest.newBuilder()
+                    .setKey("k8s.io/1/extract " + layer).putLabels("containerd.io/snapshot.ref", layer.toString())
+                    .build()))
+                    .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
+            assertThat(agent.store().snapshots().list("k8s.io")).singleElement()
+                    .satisfies(r -> assertThat(r.layer()).isEqualTo(layer));
+        }
+        assertThat(socket).doesNotExist();
     }
 
     private static void await(BooleanSupplier condition) {
