@@ -9,6 +9,7 @@ import dev.berth.registry.upload.UploadSessions;
 import dev.berth.storage.CheckedStorageDriver;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.filesystem.FilesystemDriver;
+import dev.berth.storage.s3.S3CompatibilityCheck;
 import dev.berth.storage.s3.S3Driver;
 import dev.berth.storage.s3.S3DriverConfig;
 import java.io.IOException;
@@ -36,10 +37,27 @@ public class StorageConfiguration {
                 Files.createDirectories(root);
                 yield new CheckedStorageDriver(new FilesystemDriver(root));
             }
-            case "s3" -> new CheckedStorageDriver(new S3Driver(s3Config(properties.getStorage().getS3())));
+            case "s3" -> new CheckedStorageDriver(s3Driver(properties.getStorage().getS3()));
             default -> throw new IllegalStateException(
                     "unknown berth.storage.driver '" + driver + "' (expected filesystem or s3)");
         };
+    }
+
+    /**
+     * The S3 driver, once its bucket passed the compatibility check (unless {@code compatibility-check=false}); a
+     * failed check stops start-up with an {@link dev.berth.storage.s3.S3CompatibilityException}.
+     */
+    static S3Driver s3Driver(BerthProperties.S3 s3) {
+        S3Driver driver = new S3Driver(s3Config(s3));
+        if (s3.isCompatibilityCheck()) {
+            try {
+                S3CompatibilityCheck.run(driver);
+            } catch (RuntimeException e) {
+                driver.close();
+                throw e;
+            }
+        }
+        return driver;
     }
 
     /** Maps {@code berth.storage.s3.*} onto the driver's configuration, which validates it. */
@@ -62,7 +80,8 @@ public class StorageConfiguration {
                 .retryBackoff(s3.getRetryBaseDelay(), s3.getRetryMaxDelay())
                 .connectTimeout(s3.getConnectTimeout())
                 .socketTimeout(s3.getSocketTimeout())
-                .claimLease(s3.getUploadClaimLease());
+                .claimLease(s3.getUploadClaimLease())
+                .caCertificate(s3.getCaCertificate());
         if (s3.getServerSideEncryption() == S3DriverConfig.ServerSideEncryption.KMS) {
             config.kms(blankToNull(s3.getKmsKeyId()));
         } else if (blankToNull(s3.getKmsKeyId()) != null) {

@@ -49,6 +49,7 @@ public final class CountingBlobStore extends ForwardingBlobStore {
     private final AtomicReference<S3Exception> failure = new AtomicReference<>();
     private volatile BiPredicate<String, String> failing = (operation, key) -> true;
     private final Map<String, String> mixedGets = new ConcurrentHashMap<>();
+    private volatile boolean ignoreConditions;
 
     public CountingBlobStore(BlobStore delegate) {
         super(delegate);
@@ -101,6 +102,14 @@ public final class CountingBlobStore extends ForwardingBlobStore {
      */
     public void mixNextGet(String key, String metadataKey) {
         mixedGets.put(key, metadataKey);
+    }
+
+    /**
+     * Makes PUTs ignore {@code If-Match} and {@code If-None-Match}, as a server without conditional writes does:
+     * every conditional PUT then overwrites.
+     */
+    public void ignoreConditionalWrites(boolean ignore) {
+        ignoreConditions = ignore;
     }
 
     /** Stops injecting errors. */
@@ -157,6 +166,9 @@ public final class CountingBlobStore extends ForwardingBlobStore {
     @Override
     public PutObjectResponse putBlob(PutObjectRequest request, InputStream input) {
         enter("putBlob", request.key());
+        if (ignoreConditions) {
+            request = request.toBuilder().ifMatch(null).ifNoneMatch(null).build();
+        }
         return super.putBlob(request, input);
     }
 
