@@ -40,6 +40,8 @@ public final class S3CompatibilityCheck {
     private final String objectKey;
     private final String multipartKey;
     private String uploadId;
+    /** Whether a probe object may exist (nothing to clean up when the bucket could not even be reached). */
+    private boolean wrote;
 
     private S3CompatibilityCheck(S3Driver driver) {
         this.driver = driver;
@@ -67,6 +69,7 @@ public final class S3CompatibilityCheck {
             check("empty object write", "a zero-byte PUT to succeed",
                     "Every upload starts as an empty session object, so no push could succeed.",
                     () -> {
+                        wrote = true;
                         eTag[0] = driver.put(WHERE, objectKey, new byte[0], 0, S3Driver.OCTET_STREAM, Map.of(), false);
                         return "stored, ETag " + eTag[0];
                     });
@@ -153,11 +156,15 @@ public final class S3CompatibilityCheck {
                 }
             }
         }
+        wrote = false;
         return "deleted both";
     }
 
     /** Removes whatever a failed probe left; failures here only cost a tiny leaked object. */
     private void cleanUp() {
+        if (!wrote) {
+            return;
+        }
         try {
             if (uploadId != null) {
                 s3.abortMultipartUpload(b -> b.bucket(bucket).key(multipartKey).uploadId(uploadId));

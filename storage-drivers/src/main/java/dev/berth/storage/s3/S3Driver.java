@@ -152,7 +152,11 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * is recognised as "not found", and a GET whose content type and body disagree (a server that reads them
  * separately can mix two versions of an object being replaced) is resolved again; plain content that merely
  * looks like a pointer stays plain, so nobody reads a blob by forging a pointer. Readers that close early abort
- * the connection instead of draining the object.
+ * the connection instead of draining the object. Payloads are signed whole, never as chunked streams (Ceph RGW 16
+ * refuses those for empty bodies); {@code If-Match} falls back to the other ETag form, quoted or bare, when the
+ * server refuses one while a HEAD shows the ETag unchanged ({@link #putConditionally}); keys a batch delete could
+ * not remove (RGW, for a key written at that moment) are deleted one by one. {@link S3CompatibilityCheck} probes
+ * a server for all of this once at start-up.
  *
  * <p>Thread-safe; writers are not (one thread at a time, like a stream).
  */

@@ -50,6 +50,7 @@ public final class CountingBlobStore extends ForwardingBlobStore {
     private volatile BiPredicate<String, String> failing = (operation, key) -> true;
     private final Map<String, String> mixedGets = new ConcurrentHashMap<>();
     private volatile boolean ignoreConditions;
+    private volatile boolean literalIfMatch;
 
     public CountingBlobStore(BlobStore delegate) {
         super(delegate);
@@ -112,6 +113,14 @@ public final class CountingBlobStore extends ForwardingBlobStore {
         ignoreConditions = ignore;
     }
 
+    /**
+     * Makes PUTs compare {@code If-Match} with the stored ETag literally, as Ceph RGW 16 does: the quoted form S3
+     * returns ETags in is then always refused, the bare form works.
+     */
+    public void compareIfMatchLiterally(boolean literal) {
+        literalIfMatch = literal;
+    }
+
     /** Stops injecting errors. */
     public void failNothing() {
         failuresLeft.set(0);
@@ -168,6 +177,11 @@ public final class CountingBlobStore extends ForwardingBlobStore {
         enter("putBlob", request.key());
         if (ignoreConditions) {
             request = request.toBuilder().ifMatch(null).ifNoneMatch(null).build();
+        }
+        if (literalIfMatch && request.ifMatch() != null && request.ifMatch().startsWith("\"")) {
+            // Compared with the stored ETag, which has no quotes: never equal.
+            throw (S3Exception) S3Exception.builder().statusCode(412).message("literal If-Match")
+                    .awsErrorDetails(AwsErrorDetails.builder().errorCode("PreconditionFailed").build()).build();
         }
         return super.putBlob(request, input);
     }
