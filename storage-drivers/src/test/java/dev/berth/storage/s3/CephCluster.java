@@ -40,6 +40,8 @@ public final class CephCluster implements AutoCloseable {
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
 
     private static CephCluster shared;
+    /** Why the shared cluster could not start: every later caller fails at once instead of trying again. */
+    private static IllegalStateException sharedFailure;
 
     private final Path directory;
     private final Path conf;
@@ -54,10 +56,17 @@ public final class CephCluster implements AutoCloseable {
 
     /** The cluster of this JVM, started on first use and stopped when the JVM exits. */
     public static synchronized CephCluster shared() throws Exception {
+        if (sharedFailure != null) {
+            throw new IllegalStateException("the Ceph cluster of this JVM failed to start", sharedFailure);
+        }
         if (shared == null) {
-            CephCluster cluster = start();
-            Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "ceph-cluster-stop"));
-            shared = cluster;
+            try {
+                shared = start();
+            } catch (IllegalStateException e) {
+                sharedFailure = e;
+                throw e;
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "ceph-cluster-stop"));
         }
         return shared;
     }
