@@ -195,6 +195,16 @@ public class BerthProperties {
         @NotNull
         @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
         private Duration uploadClaimLease = Duration.ofMinutes(2);
+        /**
+         * PEM file of the certificates an HTTPS endpoint must chain to (a private CA, or the server's self-signed
+         * certificate), instead of the JVM's trust store; empty for the JVM's.
+         */
+        private Path caCertificate;
+        /**
+         * Probe the bucket at start-up for every guarantee the driver relies on (conditional writes above all) and
+         * refuse to start without one; see {@code S3CompatibilityCheck}.
+         */
+        private boolean compatibilityCheck = true;
 
         public String getBucket() {
             return bucket;
@@ -346,6 +356,22 @@ public class BerthProperties {
 
         public void setUploadClaimLease(Duration uploadClaimLease) {
             this.uploadClaimLease = uploadClaimLease;
+        }
+
+        public Path getCaCertificate() {
+            return caCertificate;
+        }
+
+        public void setCaCertificate(Path caCertificate) {
+            this.caCertificate = caCertificate;
+        }
+
+        public boolean isCompatibilityCheck() {
+            return compatibilityCheck;
+        }
+
+        public void setCompatibilityCheck(boolean compatibilityCheck) {
+            this.compatibilityCheck = compatibilityCheck;
         }
     }
 

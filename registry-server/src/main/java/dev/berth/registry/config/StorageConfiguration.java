@@ -9,6 +9,8 @@ import dev.berth.registry.upload.UploadSessions;
 import dev.berth.storage.CheckedStorageDriver;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.filesystem.FilesystemDriver;
+import dev.berth.storage.s3.S3CompatibilityCheck;
+import dev.berth.storage.s3.S3CompatibilityException;
 import dev.berth.storage.s3.S3Driver;
 import dev.berth.storage.s3.S3DriverConfig;
 import java.io.IOException;
@@ -32,12 +34,7 @@ public class StorageConfiguration {
         String driver = properties.getStorage().getDriver();
         return switch (driver) {
             case "filesystem" -> new CheckedStorageDriver(filesystem(properties.getStorage().getFilesystem()));
-            case "s3" -> {
-                BerthProperties.S3 s3 = properties.getStorage().getS3();
-                StorageDriver checked = new CheckedStorageDriver(new S3Driver(s3Config(s3)));
-                S3StartupCheck.verify(checked, s3);
-                yield checked;
-            }
+            case "s3" -> s3Driver(properties.getStorage().getS3());
             default -> throw new ConfigurationProblem("berth.storage.driver", "Unknown storage driver '" + driver
                     + "'.", "Set berth.storage.driver to filesystem or s3.");
         };
@@ -53,6 +50,30 @@ public class StorageConfiguration {
                     + " as the storage root (" + e + ").", "Point berth.storage.filesystem.root at a directory "
                     + "the user running Berth may create and write.", e);
         }
+    }
+
+    /**
+     * The S3 driver, once its bucket and credentials answered ({@link S3StartupCheck}) and the bucket passed the
+     * compatibility check (unless {@code compatibility-check=false}); either failure stops start-up with a
+     * {@link StorageStartupException} that names the property and what to do.
+     */
+    static StorageDriver s3Driver(BerthProperties.S3 s3) {
+        S3Driver driver = new S3Driver(s3Config(s3));
+        StorageDriver checked = new CheckedStorageDriver(driver);
+        try {
+            S3StartupCheck.verify(checked, s3);
+            if (s3.isCompatibilityCheck()) {
+                S3CompatibilityCheck.run(driver);
+            }
+        } catch (S3CompatibilityException e) {
+            driver.close();
+            throw new StorageStartupException("berth.storage.s3.endpoint", e.getMessage(), "Use an S3 server with "
+                    + "this capability, or set berth.storage.s3.compatibility-check=false if you know it is safe.", e);
+        } catch (RuntimeException e) {
+            driver.close();
+            throw e;
+        }
+        return checked;
     }
 
     /** Maps {@code berth.storage.s3.*} onto the driver's configuration, which validates it. */
@@ -77,7 +98,8 @@ public class StorageConfiguration {
                 .retryBackoff(s3.getRetryBaseDelay(), s3.getRetryMaxDelay())
                 .connectTimeout(s3.getConnectTimeout())
                 .socketTimeout(s3.getSocketTimeout())
-                .claimLease(s3.getUploadClaimLease());
+                .claimLease(s3.getUploadClaimLease())
+                .caCertificate(s3.getCaCertificate());
         if (s3.getServerSideEncryption() == S3DriverConfig.ServerSideEncryption.KMS) {
             config.kms(blankToNull(s3.getKmsKeyId()));
         } else if (blankToNull(s3.getKmsKeyId()) != null) {

@@ -62,6 +62,7 @@ class S3StorageConfigurationTest {
         props.put("berth.storage.s3.connect-timeout", "3s");
         props.put("berth.storage.s3.socket-timeout", "30s");
         props.put("berth.storage.s3.upload-claim-lease", "5m");
+        props.put("berth.storage.s3.ca-certificate", "/etc/berth/s3-ca.pem");
 
         S3DriverConfig config = StorageConfiguration.s3Config(bind(new MapPropertySource("test", props)).getStorage().getS3());
 
@@ -82,6 +83,7 @@ class S3StorageConfigurationTest {
         assertThat(config.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(config.socketTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.claimLease()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(config.caCertificate()).isEqualTo(Path.of("/etc/berth/s3-ca.pem"));
     }
 
     @Test

@@ -39,6 +39,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import javax.net.ssl.TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -72,6 +73,7 @@ import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
@@ -154,7 +156,11 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * is recognised as "not found", and a GET whose content type and body disagree (a server that reads them
  * separately can mix two versions of an object being replaced) is resolved again; plain content that merely
  * looks like a pointer stays plain, so nobody reads a blob by forging a pointer. Readers that close early abort
- * the connection instead of draining the object.
+ * the connection instead of draining the object. Payloads are signed whole, never as chunked streams (Ceph RGW 16
+ * refuses those for empty bodies); {@code If-Match} falls back to the other ETag form, quoted or bare, when the
+ * server refuses one while a HEAD shows the ETag unchanged ({@link #putConditionally}); keys a batch delete could
+ * not remove (RGW, for a key written at that moment) are deleted one by one. {@link S3CompatibilityCheck} probes
+ * a server for all of this once at start-up.
  *
  * <p>Thread-safe; writers are not (one thread at a time, like a stream).
  */
@@ -177,6 +183,8 @@ public final class S3Driver implements StorageDriver, RedirectCapable, BatchDele
     private final S3Presigner presigner;
     private final Clock clock;
     private final PathLocks locks = new PathLocks();
+    /** Whether {@code If-Match} carries ETags without their quotes (learned, see {@link #putConditionally}). */
+    private volatile boolean bareIfMatch;
 
     public S3Driver(S3DriverConfig config) {
         this(config, Clock.systemUTC());
@@ -197,6 +205,14 @@ public final class S3Driver implements StorageDriver, RedirectCapable, BatchDele
                 .throttlingBackoffStrategy(BackoffStrategy.exponentialDelay(
                         min(config.retryBaseDelay().multipliedBy(5), config.retryMaxDelay()), config.retryMaxDelay()))
                 .build();
+        Apache5HttpClient.Builder http = Apache5HttpClient.builder()
+                .connectionTimeout(config.connectTimeout())
+                .socketTimeout(config.socketTimeout())
+                .maxConnections(64);
+        if (config.caCertificate() != null) {
+            TrustManager[] trust = S3Trust.trustManagers(config.caCertificate());
+            http.tlsTrustManagersProvider(() -> trust);
+        }
         S3ClientBuilder builder = S3Client.builder()
                 .region(Region.of(config.region()))
                 .credentialsProvider(credentials)
@@ -204,10 +220,11 @@ public final class S3Driver implements StorageDriver, RedirectCapable, BatchDele
                 // Only the checksums S3 requires: S3-compatible servers disagree on the optional ones.
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .httpClientBuilder(Apache5HttpClient.builder()
-                        .connectionTimeout(config.connectTimeout())
-                        .socketTimeout(config.socketTimeout())
-                        .maxConnections(64))
+                // Every body is an in-memory buffer of known length, so over plain HTTP its payload is signed
+                // whole rather than as a chunked stream (STREAMING-AWS4-HMAC-SHA256-PAYLOAD), which Ceph RGW 16
+                // refuses for empty bodies (400 XAmzContentSHA256Mismatch). Over HTTPS nothing changes.
+                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
+                .httpClientBuilder(http)
                 .overrideConfiguration(o -> o.retryStrategy(retry));
         S3Presigner.Builder presignerBuilder = S3Presigner.builder()
                 .region(Region.of(config.region()))
@@ -753,6 +770,11 @@ public final class S3Driver implements StorageDriver, RedirectCapable, BatchDele
         return layout;
     }
 
+    /** The SDK client, for {@link S3CompatibilityCheck}'s probes. */
+    S3Client client() {
+        return s3;
+    }
+
     int partSize() {
         return (int) config.partSize();
     }
@@ -871,13 +893,51 @@ public final class S3Driver implements StorageDriver, RedirectCapable, BatchDele
 
     /** Writes a claim conditionally; returns its ETag, or null when the condition failed. */
     private String putClaim(String path, String key, String token, String ifNoneMatch, String ifMatch) throws IOException {
-        byte[] body = token.getBytes(StandardCharsets.US_ASCII);
+        return putConditionally(path, key, token.getBytes(StandardCharsets.US_ASCII), "text/plain",
+                Map.of(META_CLAIM_TOKEN, token), ifNoneMatch, ifMatch);
+    }
+
+    /**
+     * Writes a small object only if it does not exist ({@code ifNoneMatch = "*"}) or only if its ETag is
+     * {@code ifMatch}; returns the new ETag, or null when the server refused the condition.
+     *
+     * <p>ETags travel in quotes ({@code "9b2c..."}), and S3 compares {@code If-Match} as RFC 9110 says; Ceph RGW
+     * 16 compares the raw header with its stored ETag, which has none, and refuses the quoted form. So a refused
+     * {@code If-Match} is checked with a HEAD: only if the object still has the expected ETag is the same write
+     * sent once more with the ETag in the other form, still conditional (an object that changes in between is
+     * refused again). The form that worked is used first from then on.
+     */
+    String putConditionally(String path, String key, byte[] body, String contentType, Map<String, String> metadata,
+            String ifNoneMatch, String ifMatch) throws IOException {
+        if (ifMatch == null) {
+            return putConditionallyOnce(path, key, body, contentType, metadata, ifNoneMatch, null);
+        }
+        boolean bare = bareIfMatch;
+        String eTag = putConditionallyOnce(path, key, body, contentType, metadata, null, eTagForm(ifMatch, bare));
+        if (eTag != null) {
+            return eTag;
+        }
+        HeadObjectResponse current = headOrNull(path, key);
+        if (current == null || !sameETag(current.eTag(), ifMatch)) {
+            return null; // really changed (or gone)
+        }
+        eTag = putConditionallyOnce(path, key, body, contentType, metadata, null, eTagForm(ifMatch, !bare));
+        if (eTag != null && bareIfMatch == bare) {
+            bareIfMatch = !bare;
+            log.info("the S3 server refused If-Match with the ETag {} and accepted it {}; sending that form from now on",
+                    bare ? "without quotes" : "in quotes", bare ? "in quotes" : "without quotes");
+        }
+        return eTag;
+    }
+
+    private String putConditionallyOnce(String path, String key, byte[] body, String contentType, Map<String, String> metadata,
+            String ifNoneMatch, String ifMatch) throws IOException {
         PutObjectRequest request = PutObjectRequest.builder()
                 .bucket(config.bucket())
                 .key(key)
-                .contentType("text/plain")
+                .contentType(contentType)
                 .contentLength((long) body.length)
-                .metadata(Map.of(META_CLAIM_TOKEN, token))
+                .metadata(metadata)
                 .ifNoneMatch(ifNoneMatch)
                 .ifMatch(ifMatch)
                 .serverSideEncryption(config.serverSideEncryption().headerValue())
@@ -887,7 +947,7 @@ public final class S3Driver implements StorageDriver, RedirectCapable, BatchDele
             return s3.putObject(request, RequestBody.fromBytes(body)).eTag();
         } catch (S3Exception e) {
             // 412: the condition failed; 409 ConditionalRequestConflict: S3 lost a race between two such writes;
-            // 404 on If-Match: the claim is gone altogether (taken over and released).
+            // 404 on If-Match: the object is gone altogether (a claim taken over and released).
             if (e.statusCode() == 412 || e.statusCode() == 409 || (ifMatch != null && e.statusCode() == 404)) {
                 return null;
             }
@@ -895,6 +955,21 @@ public final class S3Driver implements StorageDriver, RedirectCapable, BatchDele
         } catch (SdkException e) {
             throw S3Errors.translate(path, e);
         }
+    }
+
+    /** An ETag as the server returned it (normally quoted), in quotes or bare. */
+    static String eTagForm(String eTag, boolean bare) {
+        String plain = unquote(eTag);
+        return bare ? plain : "\"" + plain + "\"";
+    }
+
+    static boolean sameETag(String a, String b) {
+        return a != null && b != null && unquote(a).equals(unquote(b));
+    }
+
+    private static String unquote(String eTag) {
+        String plain = eTag.startsWith("W/") ? eTag.substring(2) : eTag;
+        return plain.length() >= 2 && plain.startsWith("\"") && plain.endsWith("\"") ? plain.substring(1, plain.length() - 1) : plain;
     }
 
     /** Whether a claim outlived its lease, by the server's clock (its Date header) when it sent one. */
@@ -1166,8 +1241,11 @@ public final class S3Driver implements StorageDriver, RedirectCapable, BatchDele
         return false;
     }
 
-    /** Puts a small object from a buffer without copying it (the SDK re-reads the provider on retries). */
-    private void put(String path, String key, byte[] buffer, int length, String contentType, Map<String, String> metadata,
+    /**
+     * Puts a small object from a buffer without copying it (the SDK re-reads the provider on retries); returns
+     * its ETag.
+     */
+    String put(String path, String key, byte[] buffer, int length, String contentType, Map<String, String> metadata,
             boolean content) throws IOException {
         PutObjectRequest request = PutObjectRequest.builder()
                 .bucket(config.bucket())
@@ -1180,7 +1258,7 @@ public final class S3Driver implements StorageDriver, RedirectCapable, BatchDele
                 // Bookkeeping objects are tiny; infrequent-access classes bill them at 128 KiB each.
                 .storageClass(content ? config.storageClass() : null)
                 .build();
-        call(path, () -> s3.putObject(request, body(buffer, length)));
+        return call(path, () -> s3.putObject(request, body(buffer, length))).eTag();
     }
 
     private static RequestBody body(byte[] buffer, int length) {
@@ -1197,9 +1275,13 @@ public final class S3Driver implements StorageDriver, RedirectCapable, BatchDele
                     .map(key -> ObjectIdentifier.builder().key(key).build()).toList();
             DeleteObjectsResponse response = call(path, () -> s3.deleteObjects(b -> b.bucket(config.bucket())
                     .delete(d -> d.objects(batch).quiet(true))));
-            if (response.hasErrors() && !response.errors().isEmpty()) {
-                throw new StorageException("could not delete " + response.errors().size() + " objects, first: "
-                        + response.errors().get(0).key() + " " + response.errors().get(0).code(), path);
+            if (response.hasErrors()) {
+                // Ceph RGW refuses a key that another request writes at the same moment (UnknownError); one
+                // DeleteObject, retried by the SDK like any request, settles the race as a delete would.
+                for (S3Error error : response.errors()) {
+                    log.debug("batch delete refused {} ({} {}); deleting it alone", error.key(), error.code(), error.message());
+                    deleteKey(path, error.key());
+                }
             }
         }
     }

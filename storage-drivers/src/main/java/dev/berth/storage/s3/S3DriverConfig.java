@@ -1,6 +1,7 @@
 package dev.berth.storage.s3;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -35,6 +36,8 @@ import java.util.Objects;
  * @param claimLease how long a writer's claim on an unfinished write stays valid without renewal; a live writer
  *     renews it while it writes, so this only bounds how long a writer that died (or went silent) keeps others from
  *     continuing its upload. Must exceed the longest pause a writer takes between two writes.
+ * @param caCertificate a PEM file of certificates that HTTPS endpoints are trusted to chain to (a private CA, or a
+ *     server's self-signed certificate) instead of the JVM's trust store, or {@code null} for the JVM's
  */
 public record S3DriverConfig(
         String bucket,
@@ -55,7 +58,8 @@ public record S3DriverConfig(
         Duration retryMaxDelay,
         Duration connectTimeout,
         Duration socketTimeout,
-        Duration claimLease) {
+        Duration claimLease,
+        Path caCertificate) {
 
     /** S3 rejects multipart parts smaller than this, except the last one. */
     public static final long MIN_PART_SIZE = 5L * 1024 * 1024;
@@ -147,6 +151,7 @@ public record S3DriverConfig(
         builder.connectTimeout = connectTimeout;
         builder.socketTimeout = socketTimeout;
         builder.claimLease = claimLease;
+        builder.caCertificate = caCertificate;
         return builder;
     }
 
@@ -199,6 +204,7 @@ public record S3DriverConfig(
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration socketTimeout = Duration.ofSeconds(60);
         private Duration claimLease = Duration.ofMinutes(2);
+        private Path caCertificate;
 
         private Builder(String bucket) {
             this.bucket = bucket;
@@ -289,10 +295,16 @@ public record S3DriverConfig(
             return this;
         }
 
+        /** Trust only the certificates in this PEM file for HTTPS (null: the JVM's trust store). */
+        public Builder caCertificate(Path caCertificate) {
+            this.caCertificate = caCertificate;
+            return this;
+        }
+
         public S3DriverConfig build() {
             return new S3DriverConfig(bucket, region, endpoint, pathStyleAccess, accessKey, secretKey, rootPrefix, partSize,
                     serverSideEncryption, kmsKeyId, storageClass, redirect, presignValidity, maxRetries, retryBaseDelay,
-                    retryMaxDelay, connectTimeout, socketTimeout, claimLease);
+                    retryMaxDelay, connectTimeout, socketTimeout, claimLease, caCertificate);
         }
     }
 }

@@ -17,6 +17,7 @@ package dev.berth.storage.s3;
  *                                     are not yet a whole part, plus the upload id and part count
  *     uploads/&lt;logical path&gt;/~claim    present while one writer holds that unfinished write (created with
  *                                     If-None-Match: *, so exactly one claimant wins)
+ *     probe/&lt;uuid&gt;-...               written and deleted again by the start-up compatibility check
  * </pre>
  *
  * <p>{@code ~} sorts after every character an SPI path may use, so in any listing of the root the hidden
@@ -99,6 +100,11 @@ final class S3Layout {
     /** The claim of the unfinished write of {@code path}: present while a writer holds it. */
     String claimKey(String path) {
         return sessionsPrefix(path) + CLAIM;
+    }
+
+    /** A key for the start-up compatibility check's objects ({@code S3CompatibilityCheck}). */
+    String probeKey(String name) {
+        return hiddenPrefix() + "probe/" + name;
     }
 
     /** Whether a key below {@link #sessionsPrefix()} is a claim. */

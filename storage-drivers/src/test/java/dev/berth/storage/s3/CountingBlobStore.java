@@ -49,6 +49,8 @@ public final class CountingBlobStore extends ForwardingBlobStore {
     private final AtomicReference<S3Exception> failure = new AtomicReference<>();
     private volatile BiPredicate<String, String> failing = (operation, key) -> true;
     private final Map<String, String> mixedGets = new ConcurrentHashMap<>();
+    private volatile boolean ignoreConditions;
+    private volatile boolean literalIfMatch;
 
     public CountingBlobStore(BlobStore delegate) {
         super(delegate);
@@ -101,6 +103,22 @@ public final class CountingBlobStore extends ForwardingBlobStore {
      */
     public void mixNextGet(String key, String metadataKey) {
         mixedGets.put(key, metadataKey);
+    }
+
+    /**
+     * Makes PUTs ignore {@code If-Match} and {@code If-None-Match}, as a server without conditional writes does:
+     * every conditional PUT then overwrites.
+     */
+    public void ignoreConditionalWrites(boolean ignore) {
+        ignoreConditions = ignore;
+    }
+
+    /**
+     * Makes PUTs compare {@code If-Match} with the stored ETag literally, as Ceph RGW 16 does: the quoted form S3
+     * returns ETags in is then always refused, the bare form works.
+     */
+    public void compareIfMatchLiterally(boolean literal) {
+        literalIfMatch = literal;
     }
 
     /** Stops injecting errors. */
@@ -157,6 +175,14 @@ public final class CountingBlobStore extends ForwardingBlobStore {
     @Override
     public PutObjectResponse putBlob(PutObjectRequest request, InputStream input) {
         enter("putBlob", request.key());
+        if (ignoreConditions) {
+            request = request.toBuilder().ifMatch(null).ifNoneMatch(null).build();
+        }
+        if (literalIfMatch && request.ifMatch() != null && request.ifMatch().startsWith("\"")) {
+            // Compared with the stored ETag, which has no quotes: never equal.
+            throw (S3Exception) S3Exception.builder().statusCode(412).message("literal If-Match")
+                    .awsErrorDetails(AwsErrorDetails.builder().errorCode("PreconditionFailed").build()).build();
+        }
         return super.putBlob(request, input);
     }
 

@@ -9,6 +9,7 @@ import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -92,6 +93,37 @@ class S3DriverClaimTest {
                 assertThat(next.size()).isEqualTo(9);
                 next.cancel();
             }
+        }
+        assertThat(bucket.listObjectsV2(b -> b.bucket(server.bucket()).prefix("claims/")).contents()).isEmpty();
+    }
+
+    @Test
+    void onAServerThatComparesIfMatchLiterallyClaimsStillRenewAndStaleETagsStillFail() throws Exception {
+        String path = "/upload/literal-if-match";
+        server.store().compareIfMatchLiterally(true);
+        try (S3Driver one = replica(); S3Driver two = replica()) {
+            try (FileWriter first = one.writer(path, false)) {
+                first.write(ByteBuffer.wrap(new byte[] {1}));
+            }
+            try (FileWriter renewing = one.writer(path, true)) {
+                renewing.write(ByteBuffer.wrap(new byte[] {2}));
+                assertThatThrownBy(() -> two.writer(path, true)).isInstanceOf(PathNotFoundException.class);
+            } // close renews the claim with If-Match before storing the session: refused quoted, accepted bare
+
+            String key = one.layout().claimKey(path) + "-probe";
+            String eTag = one.putConditionally(path, key, new byte[] {1}, "text/plain", Map.of(), "*", null);
+            assertThat(one.putConditionally(path, key, new byte[] {2}, "text/plain", Map.of(), null, eTag))
+                    .as("current ETag").isNotNull();
+            assertThat(one.putConditionally(path, key, new byte[] {3}, "text/plain", Map.of(), null, eTag))
+                    .as("stale ETag").isNull();
+            bucket.deleteObject(b -> b.bucket(server.bucket()).key(key));
+
+            try (FileWriter last = two.writer(path, true)) {
+                assertThat(last.size()).isEqualTo(2);
+                last.cancel();
+            }
+        } finally {
+            server.store().compareIfMatchLiterally(false);
         }
         assertThat(bucket.listObjectsV2(b -> b.bucket(server.bucket()).prefix("claims/")).contents()).isEmpty();
     }
