@@ -18,7 +18,7 @@ export async function manifestPage(params) {
       ['Artifact type', m.artifactType], ['Manifest size', bytes(m.size)],
       ['Subject', m.subject ? h('a', {href: link('manifest', {name, ref: m.subject.digest})}, m.subject.digest)
         : null]]),
-    h('details', {class: 'pull', open: true}, h('summary', {}, 'Pull commands'),
+    h('details', {class: 'pull'}, h('summary', {}, 'Pull commands'),
       pullCommands(name, isDigest ? null : ref, m.digest)),
   ];
   if (m.canDelete) sections.push(deleteSection(name, ref, m.digest, isDigest));

@@ -28,8 +28,7 @@ export async function repositoryPage(params) {
     bytes(t.size),
     t.platforms.join(', '),
     time(t.created),
-    time(t.pushed),
-    result.canDelete ? deleteButton(name, t.name) : '']);
+    time(t.pushed)].concat(result.canDelete ? [deleteButton(name, t.name)] : []));
   const headers = [sortHeader('Tag', 'name'), 'Digest', 'Size', 'Platforms', 'Created', sortHeader('Pushed', 'pushed')];
   if (result.canDelete) headers.push('Actions');
 

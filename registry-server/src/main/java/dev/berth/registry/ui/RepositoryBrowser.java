@@ -29,9 +29,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * What the web UI shows about repositories, tags and manifests, read through the registry's own stores (and so
- * their caches). Every method blocks and costs O(what it shows), except that a repository's summary and a tag
- * page walk that repository's tag and revision links once (names and times only, no content). Callers have
- * checked access.
+ * their caches). Every method blocks and costs O(what it shows), plus one listing of the repository's tags (names
+ * only; and a stat per tag when sorting by push time). Callers have checked access.
  */
 public class RepositoryBrowser {
     /** Configs larger than this are not parsed for display (real ones are a few KiB). */
@@ -68,13 +67,14 @@ public class RepositoryBrowser {
     /** Tag list orders. */
     public enum TagOrder { NAME, PUSHED }
 
+    /**
+     * Tag count from one listing of the tags directory; last push from the revision links' times and the tags
+     * directory's own time (it changes when a tag is added or removed, where the driver knows directory times).
+     */
     public RepositorySummary summary(String name) throws IOException {
-        int[] tags = {0};
-        Instant[] last = {null};
-        walk(RegistryLayout.manifests(name), (path, size, time) -> {
-            if (path.endsWith("/current/link")) {
-                tags[0]++;
-            }
+        int tags = tagNames(name).size();
+        Instant[] last = {modified(RegistryLayout.tags(name))};
+        walk(RegistryLayout.manifestRevisions(name), (path, size, time) -> {
             if (path.endsWith("/link") && time != null && (last[0] == null || time.isAfter(last[0]))) {
                 last[0] = time;
             }
@@ -92,25 +92,25 @@ public class RepositoryBrowser {
         for (Digest d : linked) {
             bytes += blobs.cachedSize(d).orElse(0L);
         }
-        return new RepositorySummary(name, tags[0], bytes, last[0]);
+        return new RepositorySummary(name, tags, bytes, last[0]);
     }
 
     /**
-     * Page {@code page} (from 0) of the tags whose name contains {@code filter}, sorted by name or by the time
-     * each tag was last pointed at a manifest. Only the rows of the page are resolved and described.
+     * Page {@code page} (from 0) of the tags whose name contains {@code filter}, sorted by name (one listing of the
+     * tags directory) or by the time each tag was last pointed at a manifest (plus a stat of every tag link). Only
+     * the rows of the page are resolved and described.
      */
     public TagPage tags(String name, String filter, TagOrder order, boolean descending, int page, int pageSize)
             throws IOException {
-        String tagsDir = RegistryLayout.tags(name);
         List<Map.Entry<String, Instant>> all = new ArrayList<>();
-        walk(tagsDir, (path, size, time) -> {
-            if (path.endsWith("/current/link")) {
-                String tag = path.substring(tagsDir.length() + 1, path.length() - "/current/link".length());
-                if (filter == null || tag.contains(filter)) {
-                    all.add(Map.entry(tag, time == null ? Instant.EPOCH : time));
-                }
+        for (String tag : tagNames(name)) {
+            if (filter == null || tag.contains(filter)) {
+                // Push times only when sorting by them: one stat per tag, the only O(tags) storage work here.
+                Instant time = order == TagOrder.PUSHED ? modified(RegistryLayout.tagCurrent(name, tag)) : null;
+                all.add(new java.util.AbstractMap.SimpleEntry<>(tag,
+                        order == TagOrder.PUSHED && time == null ? Instant.EPOCH : time));
             }
-        });
+        }
         Comparator<Map.Entry<String, Instant>> byName = Map.Entry.comparingByKey();
         Comparator<Map.Entry<String, Instant>> sort = order == TagOrder.PUSHED
                 ? Map.Entry.<String, Instant>comparingByValue().thenComparing(byName) : byName;
@@ -124,18 +124,34 @@ public class RepositoryBrowser {
             Optional<Descriptor> descriptor = target.isEmpty() ? Optional.empty()
                     : manifests.manifests().stat(name, target.get());
             if (descriptor.isEmpty()) {
-                continue; // deleted since the walk
+                continue; // deleted since the listing
             }
             Facts facts = seen.get(descriptor.get().digest());
             if (facts == null) {
                 facts = facts(name, descriptor.get());
                 seen.put(descriptor.get().digest(), facts);
             }
-            Instant pushed = e.getValue().equals(Instant.EPOCH) ? null : e.getValue();
+            Instant pushed = e.getValue() != null ? e.getValue()
+                    : modified(RegistryLayout.tagCurrent(name, e.getKey()));
             rows.add(new TagRow(e.getKey(), descriptor.get().digest().toString(), descriptor.get().mediaType(),
-                    facts.size(), facts.platforms(), facts.created(), pushed));
+                    facts.size(), facts.platforms(), facts.created(),
+                    Instant.EPOCH.equals(pushed) ? null : pushed));
         }
         return new TagPage(name, all.size(), page, pageSize, rows);
+    }
+
+    /** The repository's tags in name order, from one listing. */
+    private List<String> tagNames(String name) throws IOException {
+        return manifests.tags().list(name);
+    }
+
+    /** When the object (or directory) was last modified, null when unknown or absent. */
+    private Instant modified(String path) throws IOException {
+        try {
+            return driver.stat(path).modTime();
+        } catch (PathNotFoundException e) {
+            return null;
+        }
     }
 
     /** Size (manifest, config and layers, summed over an index's children), platforms and creation time. */

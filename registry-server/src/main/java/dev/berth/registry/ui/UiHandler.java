@@ -1,21 +1,19 @@
 package dev.berth.registry.ui;
 
 import dev.berth.oci.Names;
-import dev.berth.registry.manifest.Catalog;
 import dev.berth.registry.maintenance.ReadOnlyMode;
 import dev.berth.registry.security.AuthProperties;
 import dev.berth.registry.security.UiAccess;
 import dev.berth.registry.storage.Blocking;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -35,6 +33,8 @@ import reactor.core.publisher.Mono;
 final class UiHandler {
     static final int DEFAULT_PAGE = 25;
     static final int MAX_PAGE = 100;
+    /** Repository summaries read in parallel for one page (each is a few storage listings). */
+    static final int SUMMARIES_AT_ONCE = 8;
 
     private final UiAccess access;
     private final AuthProperties auth;
@@ -73,17 +73,16 @@ final class UiHandler {
         String query = request.queryParam("q").map(String::trim).filter(s -> !s.isEmpty()).orElse(null);
         String last = request.queryParam("last").filter(s -> !s.isEmpty()).orElse(null);
         int limit = pageSize(request);
-        return blocking.call(() -> {
-            Catalog.Page page = visible.page(user, query, last, limit);
-            List<RepositoryBrowser.RepositorySummary> rows = new ArrayList<>();
-            for (String name : page.names()) {
-                rows.add(browser.summary(name));
-            }
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("repositories", rows);
-            body.put("next", page.more() && !rows.isEmpty() ? rows.get(rows.size() - 1).name() : null);
-            return body;
-        }).flatMap(body -> json(HttpStatus.OK, body));
+        return blocking.call(() -> visible.page(user, query, last, limit)).flatMap(page -> Flux
+                .fromIterable(page.names())
+                .flatMapSequential(name -> blocking.call(() -> browser.summary(name)), SUMMARIES_AT_ONCE)
+                .collectList()
+                .flatMap(rows -> {
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("repositories", rows);
+                    body.put("next", page.more() && !rows.isEmpty() ? rows.get(rows.size() - 1).name() : null);
+                    return json(HttpStatus.OK, body);
+                }));
     }
 
     Mono<ServerResponse> tags(ServerRequest request) {

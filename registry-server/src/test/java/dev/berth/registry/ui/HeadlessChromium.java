@@ -114,8 +114,19 @@ final class HeadlessChromium implements AutoCloseable {
         driver.manage().window().setSize(new Dimension(width, height));
     }
 
-    /** Saves a PNG of the viewport as {@code target/ui-screenshots/<name>.png}. */
+    /** Saves a PNG of the viewport, scrolled to the top, as {@code target/ui-screenshots/<name>.png}. */
     Path screenshot(String name) {
+        script("window.scrollTo(0, 0)");
+        return capture(name);
+    }
+
+    /** Like {@link #screenshot(String)}, scrolled so that the element {@code css} is at the top. */
+    Path screenshot(String name, String css) {
+        script("document.querySelector(arguments[0]).scrollIntoView()", css);
+        return capture(name);
+    }
+
+    private Path capture(String name) {
         try {
             Files.createDirectories(SCREENSHOTS);
             File png = driver.getScreenshotAs(OutputType.FILE);
