@@ -2,7 +2,6 @@ package dev.berth.registry.ui;
 
 import dev.berth.oci.Descriptor;
 import dev.berth.oci.Digest;
-import dev.berth.oci.InvalidDigestException;
 import dev.berth.oci.ManifestParser;
 import dev.berth.oci.MediaTypes;
 import dev.berth.oci.OciJson;
@@ -11,6 +10,7 @@ import dev.berth.oci.Platform;
 import dev.berth.registry.manifest.ManifestService;
 import dev.berth.registry.storage.BlobStore;
 import dev.berth.registry.storage.RegistryLayout;
+import dev.berth.registry.storage.StorageWalk;
 import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageDriver;
 import java.io.IOException;
@@ -74,16 +74,17 @@ public class RepositoryBrowser {
     public RepositorySummary summary(String name) throws IOException {
         int tags = tagNames(name).size();
         Instant[] last = {modified(RegistryLayout.tags(name))};
-        walk(RegistryLayout.manifestRevisions(name), (path, size, time) -> {
-            if (path.endsWith("/link") && time != null && (last[0] == null || time.isAfter(last[0]))) {
+        StorageWalk.walkIfPresent(driver, RegistryLayout.manifestRevisions(name), info -> {
+            Instant time = info.modTime();
+            if (info.path().endsWith("/link") && time != null && (last[0] == null || time.isAfter(last[0]))) {
                 last[0] = time;
             }
         });
         Set<Digest> linked = new HashSet<>();
         String layers = RegistryLayout.layerLinks(name);
-        walk(layers, (path, size, time) -> {
-            String[] p = path.substring(layers.length() + 1).split("/");
-            Digest d = p.length == 3 && p[2].equals("link") ? digest(p[0], p[1]) : null;
+        StorageWalk.walkIfPresent(driver, layers, info -> {
+            String[] p = info.path().substring(layers.length() + 1).split("/");
+            Digest d = p.length == 3 && p[2].equals("link") ? StorageWalk.digest(p[0], p[1]) : null;
             if (d != null) {
                 linked.add(d);
             }
@@ -246,29 +247,5 @@ public class RepositoryBrowser {
     static String text(JsonNode node, String field) {
         JsonNode v = node.get(field);
         return v == null || v.isNull() ? null : v.asString();
-    }
-
-    @FunctionalInterface
-    private interface Visitor {
-        void visit(String path, long size, Instant modified);
-    }
-
-    private void walk(String dir, Visitor visitor) throws IOException {
-        try {
-            driver.walk(dir, info -> {
-                visitor.visit(info.path(), info.size(), info.modTime());
-                return true;
-            });
-        } catch (PathNotFoundException e) {
-            // nothing stored there
-        }
-    }
-
-    private static Digest digest(String algorithm, String hex) {
-        try {
-            return Digest.parse(algorithm + ":" + hex);
-        } catch (InvalidDigestException e) {
-            return null;
-        }
     }
 }

@@ -110,6 +110,12 @@ final class HeadlessChromium implements AutoCloseable {
         click(By.id("login-submit"));
     }
 
+    /** Logs in with a right password and waits until the header names the user. */
+    void signIn(String user, String password) {
+        logIn(user, password);
+        waitForText(By.id("who-name"), "Signed in as " + user);
+    }
+
     void resize(int width, int height) {
         driver.manage().window().setSize(new Dimension(width, height));
     }

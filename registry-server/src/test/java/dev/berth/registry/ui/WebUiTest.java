@@ -183,8 +183,7 @@ class WebUiTest {
 
     @Test
     void browseToARepositoryThenAnIndexThenAPlatformManifest() {
-        browser.logIn("bob", "bob-pw");
-        browser.waitForText(By.id("who-name"), "bob");
+        browser.signIn("bob", "bob-pw");
         browser.open("repositories?q=demo%2Fapp");
         browser.click(By.linkText("demo/app"));
         browser.settle();
@@ -232,9 +231,8 @@ class WebUiTest {
 
     @Test
     void searchFindsRepositoriesAmongTenThousand() {
-        browser.logIn("alice", "alice-pw");
-        browser.waitForText(By.id("who-name"), "alice");
-        browser.open("repositories");
+        browser.signIn("alice", "alice-pw");
+        logRender("repositories");
         assertThat(repositoryNames()).hasSize(25).contains("big/tags", "demo/app");
         WebElement search = browser.find(By.id("repo-search"));
         search.sendKeys("repo-0999");
@@ -253,9 +251,8 @@ class WebUiTest {
 
     @Test
     void pageThroughFiveThousandTags() {
-        browser.logIn("bob", "bob-pw");
-        browser.waitForText(By.id("who-name"), "bob");
-        browser.open("repository?name=big%2Ftags");
+        browser.signIn("bob", "bob-pw");
+        logRender("repository?name=big%2Ftags");
         assertThat(browser.find(By.id("tags-position")).getText()).isEqualTo("Page 1 of 100 (5000 tags)");
         assertThat(tagNames()).hasSize(50).first().isEqualTo("t00000");
         browser.click(By.id("tags-next"));
@@ -274,8 +271,7 @@ class WebUiTest {
 
     @Test
     void anAllowedUserDeletesATagAndAPullOnlyUserSeesNoDeleteControl() {
-        browser.logIn("bob", "bob-pw");
-        browser.waitForText(By.id("who-name"), "bob");
+        browser.signIn("bob", "bob-pw");
         browser.open("repository?name=demo%2Fdeletable");
         assertThat(tagNames()).containsExactly("keep", "remove-me");
         assertThat(browser.all(By.cssSelector(".delete-tag"))).isEmpty();
@@ -284,8 +280,7 @@ class WebUiTest {
         assertThat(browser.all(By.id("delete-manifest"))).isEmpty();
 
         browser.logOut();
-        browser.logIn("alice", "alice-pw");
-        browser.waitForText(By.id("who-name"), "alice");
+        browser.signIn("alice", "alice-pw");
         browser.open("repository?name=demo%2Fdeletable");
         browser.click(By.cssSelector("button[aria-label='Delete tag remove-me']"));
         browser.click(By.cssSelector("button[aria-label='Confirm deleting tag remove-me']"));
@@ -296,8 +291,7 @@ class WebUiTest {
 
     @Test
     void valuesFromImagesAreShownAsTextAndNoScriptRuns() {
-        browser.logIn("alice", "alice-pw");
-        browser.waitForText(By.id("who-name"), "alice");
+        browser.signIn("alice", "alice-pw");
         browser.console(); // drop what earlier pages logged
         browser.open("manifest?name=evil%2Fxss&ref=latest");
         String text = browser.find(By.id("main")).getText();
@@ -316,8 +310,7 @@ class WebUiTest {
 
     @Test
     void anAdminRunsAGarbageCollectionDryRun() {
-        browser.logIn("admin", "admin-pw");
-        browser.waitForText(By.id("who-name"), "admin");
+        browser.signIn("admin", "admin-pw");
         browser.click(By.id("nav-admin"));
         browser.settle();
         assertThat(browser.find(By.id("storage")).getText()).contains("big/tags", "demo/app");
@@ -334,8 +327,7 @@ class WebUiTest {
         assertThat(http(basic("admin", "admin-pw"), "/admin/read-only").json().get("readOnly").asBoolean()).isFalse();
         // Pull-only users get no admin link, and the admin API refuses them.
         browser.logOut();
-        browser.logIn("bob", "bob-pw");
-        browser.waitForText(By.id("who-name"), "bob");
+        browser.signIn("bob", "bob-pw");
         assertThat(browser.all(By.id("nav-admin")).get(0).isDisplayed()).isFalse();
         assertThat(http(basic("bob", "bob-pw"), "/admin/gc").status()).isEqualTo(403);
     }
@@ -359,6 +351,14 @@ class WebUiTest {
         JsonNode bob = http(basic("bob", "bob-pw"), "/ui/api/tags?repository=demo/app").json();
         assertThat(bob.get("canDelete").asBoolean()).isFalse();
         assertThat(policy.allows("bob", "repository", "demo/app", "pull")).isTrue();
+    }
+
+    /** Opens a page and logs how long it took to render in the browser (WebDriver round trips included). */
+    private void logRender(String route) {
+        browser.settle(); // the page the login went to has finished first
+        long start = System.nanoTime();
+        browser.open(route);
+        log.info("rendered #/{} in {} ms", route, (System.nanoTime() - start) / 1_000_000);
     }
 
     /** The first-page latency of a JSON endpoint (best of five, after a warm-up), for the report. */

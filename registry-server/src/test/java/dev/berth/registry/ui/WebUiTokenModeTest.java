@@ -90,8 +90,7 @@ class WebUiTokenModeTest {
         assertThat(browser.all(By.cssSelector(".delete-tag"))).isEmpty();
 
         browser.logOut();
-        browser.logIn("carol", "carol-pw");
-        browser.waitForText(By.id("who-name"), "Signed in as carol");
+        browser.signIn("carol", "carol-pw");
         browser.open("manifest?name=team%2Fapp&ref=old");
         browser.click(By.id("delete-tag"));
         browser.click(By.id("confirm-delete"));
