@@ -31,6 +31,7 @@ export async function render() {
   const view = routes[page] || repositoriesPage;
   const main = document.getElementById('main');
   const mine = ++generation;
+  const started = performance.now();
   header();
   main.setAttribute('aria-busy', 'true');
   status('Loading…');
@@ -39,7 +40,7 @@ export async function render() {
     if (mine !== generation) return; // a later navigation won
     replace(main, content);
     status('');
-    done(main);
+    done(main, started);
     const heading = main.querySelector('h1');
     if (heading) document.title = heading.textContent + ' · Berth';
   } catch (e) {
@@ -48,13 +49,14 @@ export async function render() {
       ? h('p', {}, 'It may need you to ', h('a', {href: link('login')}, 'log in'), '.') : null;
     replace(main, h('h1', {}, 'Something went wrong'), h('p', {class: 'error'}, e.message), hint);
     status(e.message, true);
-    done(main);
+    done(main, started);
   }
 }
 
-/** Marks the render finished, and for which hash (tests and assistive technology wait on this). */
-function done(main) {
+/** Marks the render finished, for which hash and after how long (tests and assistive technology wait on it). */
+function done(main, started) {
   main.removeAttribute('aria-busy');
+  document.body.dataset.renderMs = String(Math.round(performance.now() - started));
   document.body.dataset.rendered = location.hash;
 }
 
