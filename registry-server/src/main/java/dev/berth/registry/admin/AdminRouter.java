@@ -6,6 +6,8 @@ import dev.berth.registry.gc.GcService;
 import dev.berth.registry.maintenance.ReadOnlyMode;
 import dev.berth.registry.storage.Blocking;
 import dev.berth.storage.StorageDriver;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.springframework.context.annotation.Bean;
@@ -26,7 +28,8 @@ import reactor.core.publisher.Mono;
  *   <li>{@code POST /admin/gc[?dry-run=true][&wait=true]}: starts a garbage collection; 202 with the status, or
  *       with {@code wait=true} 200 and the report once done; 409 when one is already running here.</li>
  *   <li>{@code GET /admin/gc}: running or idle, and the last report.</li>
- *   <li>{@code GET /admin/repositories}: storage used per repository.</li>
+ *   <li>{@code GET /admin/repositories[?n=&last=]}: storage used per repository (a page of {@code n} after
+ *       {@code last}, and {@code next}, when {@code n} is given).</li>
  *   <li>{@code DELETE /admin/repositories/<name>}: deletes a whole repository (202; 404 if unknown).</li>
  *   <li>{@code GET /admin/read-only}: {@code {"readOnly": false}}; {@code PUT /admin/read-only} with the same body
  *       switches this process's {@link ReadOnlyMode} and answers the new state.</li>
@@ -56,7 +59,7 @@ public class AdminRouter {
                 .POST(PREFIX + "/gc", request -> startGc(gc, blocking, request))
                 .GET(PREFIX + "/gc", request -> blocking.call(gc::status).flatMap(status -> json(HttpStatus.OK, status)))
                 .GET(REPOSITORIES, request -> blocking.call(repositories::usage)
-                        .flatMap(usage -> json(HttpStatus.OK, Map.of("repositories", usage))))
+                        .flatMap(usage -> json(HttpStatus.OK, usagePage(usage, request))))
                 .DELETE(RequestPredicates.path(REPOSITORIES + "/**"), request -> readOnly.isOn()
                         ? json(HttpStatus.CONFLICT, Map.of("error", "the registry is in read-only mode"))
                         : deleteRepository(repositories, blocking, request))
@@ -96,6 +99,33 @@ public class AdminRouter {
         return blocking.call(() -> repositories.delete(name)).flatMap(deleted -> deleted
                 ? json(HttpStatus.ACCEPTED, Map.of("deleted", name))
                 : json(HttpStatus.NOT_FOUND, Map.of("error", "repository not found")));
+    }
+
+    /**
+     * All of it, or with {@code n} (and {@code last}) the page of up to {@code n} repositories after {@code last},
+     * with {@code next} naming the last one when more follow.
+     */
+    private static Map<String, Object> usagePage(List<RepositoryAdmin.Usage> usage, ServerRequest request) {
+        Optional<Integer> n = request.queryParam("n").flatMap(AdminRouter::positive);
+        if (n.isEmpty()) {
+            return Map.of("repositories", usage);
+        }
+        String last = request.queryParam("last").orElse("");
+        List<RepositoryAdmin.Usage> after = usage.stream().filter(u -> u.name().compareTo(last) > 0).toList();
+        List<RepositoryAdmin.Usage> page = after.subList(0, Math.min(n.get(), after.size()));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("repositories", page);
+        body.put("next", page.size() < after.size() ? page.get(page.size() - 1).name() : null);
+        return body;
+    }
+
+    private static Optional<Integer> positive(String value) {
+        try {
+            int n = Integer.parseInt(value.trim());
+            return n > 0 ? Optional.of(n) : Optional.empty();
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     private static boolean flag(ServerRequest request, String name) {

@@ -1,10 +1,10 @@
 package dev.berth.registry.admin;
 
 import dev.berth.oci.Digest;
-import dev.berth.oci.InvalidDigestException;
 import dev.berth.registry.cache.RegistryCaches;
 import dev.berth.registry.gc.Repositories;
 import dev.berth.registry.storage.RegistryLayout;
+import dev.berth.registry.storage.StorageWalk;
 import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageDriver;
 import java.io.IOException;
@@ -47,7 +47,7 @@ public class RepositoryAdmin {
         walk(RegistryLayout.BLOBS, (path, size) -> {
             String[] p = path.substring(RegistryLayout.BLOBS.length() + 1).split("/");
             if (p.length == 4 && p[3].equals("data")) {
-                Digest d = digest(p[0], p[2]);
+                Digest d = StorageWalk.digest(p[0], p[2]);
                 if (d != null) {
                     sizes.put(d, size);
                 }
@@ -61,7 +61,7 @@ public class RepositoryAdmin {
             String revisions = RegistryLayout.manifestRevisions(name);
             walk(revisions, (path, size) -> {
                 String[] p = path.substring(revisions.length() + 1).split("/");
-                Digest d = p.length == 3 && p[2].equals("link") ? digest(p[0], p[1]) : null;
+                Digest d = p.length == 3 && p[2].equals("link") ? StorageWalk.digest(p[0], p[1]) : null;
                 if (d != null) {
                     manifests[0]++;
                     counted.add(d);
@@ -70,7 +70,7 @@ public class RepositoryAdmin {
             String layers = RegistryLayout.layerLinks(name);
             walk(layers, (path, size) -> {
                 String[] p = path.substring(layers.length() + 1).split("/");
-                Digest d = p.length == 3 && p[2].equals("link") ? digest(p[0], p[1]) : null;
+                Digest d = p.length == 3 && p[2].equals("link") ? StorageWalk.digest(p[0], p[1]) : null;
                 if (d != null) {
                     blobs[0]++;
                     counted.add(d);
@@ -110,27 +110,12 @@ public class RepositoryAdmin {
         return true;
     }
 
+    private void walk(String dir, Visitor visitor) throws IOException {
+        StorageWalk.walkIfPresent(driver, dir, info -> visitor.visit(info.path(), info.size()));
+    }
+
     @FunctionalInterface
     private interface Visitor {
         void visit(String path, long size);
-    }
-
-    private void walk(String dir, Visitor visitor) throws IOException {
-        try {
-            driver.walk(dir, info -> {
-                visitor.visit(info.path(), info.size());
-                return true;
-            });
-        } catch (PathNotFoundException e) {
-            // nothing stored there
-        }
-    }
-
-    private static Digest digest(String algorithm, String hex) {
-        try {
-            return Digest.parse(algorithm + ":" + hex);
-        } catch (InvalidDigestException e) {
-            return null;
-        }
     }
 }

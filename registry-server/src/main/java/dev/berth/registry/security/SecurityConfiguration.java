@@ -184,10 +184,10 @@ public class SecurityConfiguration {
                 new ChallengeResponder(properties, throttle, errors));
     }
 
-    private static SecurityWebFilterChain statelessChain(ServerHttpSecurity http, ServerWebExchangeMatcher matcher,
-                                                         RegistryAuthenticationManager authentication,
-                                                         ReactiveAuthorizationManager<AuthorizationContext> access,
-                                                         ChallengeResponder responder) {
+    static SecurityWebFilterChain statelessChain(ServerHttpSecurity http, ServerWebExchangeMatcher matcher,
+                                                 RegistryAuthenticationManager authentication,
+                                                 ReactiveAuthorizationManager<AuthorizationContext> access,
+                                                 ChallengeResponder responder) {
         AuthenticationWebFilter authenticationFilter = new AuthenticationWebFilter(authentication);
         authenticationFilter.setServerAuthenticationConverter(authentication);
         authenticationFilter.setAuthenticationFailureHandler(responder);

@@ -35,10 +35,17 @@ public final class RegistryHttp {
 
     private final HttpClient client;
     private final Supplier<URI> base;
+    private final String authorization;
 
     /** {@code base} is read on every request, so a registry restarted on another port is followed. */
     public RegistryHttp(Supplier<URI> base) {
+        this(base, null);
+    }
+
+    /** Sends {@code authorization} (e.g. {@code Basic ...}) as the Authorization header of every request. */
+    public RegistryHttp(Supplier<URI> base, String authorization) {
         this.base = base;
+        this.authorization = authorization;
         this.client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
@@ -177,6 +184,9 @@ public final class RegistryHttp {
 
         private HttpRequest request() {
             HttpRequest.Builder builder = HttpRequest.newBuilder(uri()).timeout(timeout).method(method, body);
+            if (authorization != null) {
+                builder.header("Authorization", authorization);
+            }
             for (String[] h : headers) {
                 builder.header(h[0], h[1]);
             }

@@ -1,0 +1,41 @@
+package dev.berth.registry.storage;
+
+import dev.berth.oci.Digest;
+import dev.berth.oci.InvalidDigestException;
+import dev.berth.storage.FileInfo;
+import dev.berth.storage.PathNotFoundException;
+import dev.berth.storage.StorageDriver;
+import java.io.IOException;
+
+/** Whole walks of registry directories that may not exist yet, and the digests their link paths name. */
+public final class StorageWalk {
+    private StorageWalk() {
+    }
+
+    /** Receives every object of the walk. */
+    @FunctionalInterface
+    public interface Visitor {
+        void visit(FileInfo object) throws IOException;
+    }
+
+    /** Visits every object below {@code dir}; nothing when nothing is stored there. */
+    public static void walkIfPresent(StorageDriver driver, String dir, Visitor visitor) throws IOException {
+        try {
+            driver.walk(dir, info -> {
+                visitor.visit(info);
+                return true;
+            });
+        } catch (PathNotFoundException e) {
+            // nothing stored there
+        }
+    }
+
+    /** The digest that the path segments {@code <alg>/<hex>} of a link path name, or null when they name none. */
+    public static Digest digest(String algorithm, String hex) {
+        try {
+            return Digest.parse(algorithm + ":" + hex);
+        } catch (InvalidDigestException e) {
+            return null;
+        }
+    }
+}
