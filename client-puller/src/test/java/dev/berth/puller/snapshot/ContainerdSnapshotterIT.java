@@ -331,10 +331,15 @@ class ContainerdSnapshotterIT {
                     .cleanup(dev.berth.puller.snapshot.api.CleanupRequest.getDefaultInstance());
         }
         assertNothingOrphaned();
-        // And the snapshotter holds nothing in this namespace that containerd does not know of.
-        Set<String> known = containerd.ctrOk(ns, "snapshot", "--snapshotter", "berth", "ls").lines().skip(1)
-                .map(l -> l.trim().split("\\s+")[0]).collect(Collectors.toSet());
-        assertThat(records(ns)).extracting(r -> name(r.key())).isSubsetOf(known);
+        // And the snapshotter holds nothing in this namespace that containerd does not know of, once containerd's
+        // garbage collection (scheduled by the deletions above) has removed what a probe prepared while the
+        // reconnecting containerd lost the answer.
+        Awaitility.await("containerd's view and the store agree").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                    Set<String> known = containerd.ctrOk(ns, "snapshot", "--snapshotter", "berth", "ls").lines()
+                            .skip(1).map(l -> l.trim().split("\\s+")[0]).collect(Collectors.toSet());
+                    assertThat(records(ns)).extracting(r -> name(r.key())).isSubsetOf(known);
+                });
     }
 
     @Test

@@ -43,6 +43,11 @@ public final class Containerd implements AutoCloseable {
                 [ttrpc]
                   address = "%1$s/containerd.sock.ttrpc"
 
+                # Every deletion schedules containerd's garbage collection, which also removes what a snapshotter
+                # holds that containerd's metadata does not know (a prepare whose answer was lost in a crash).
+                [plugins."io.containerd.gc.v1.scheduler"]
+                  deletion_threshold = 1
+
                 [proxy_plugins]
                   [proxy_plugins.berth]
                     type = "snapshot"
