@@ -105,7 +105,7 @@ public final class TestRegistry implements AutoCloseable {
 
     private void awaitReady() throws IOException {
         try {
-            Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
                 if (!process.isAlive()) {
                     throw new IOException("registry exited: " + Files.readString(log()));
                 }
