@@ -105,8 +105,7 @@ public final class TestRegistry implements AutoCloseable {
 
     private void awaitReady() throws IOException {
         try {
-            // A JVM registry on a busy 2-core machine can take half a minute to start.
-            Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
                 if (!process.isAlive()) {
                     throw new IOException("registry exited: " + Files.readString(log()));
                 }
