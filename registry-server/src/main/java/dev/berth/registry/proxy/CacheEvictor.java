@@ -116,6 +116,8 @@ final class CacheEvictor {
                 break;
             }
             if (manifests.delete(e.repository(), e.digest())) {
+                // Fetched again later, it is a new entry: its use starts then, not at this one's last use.
+                used.invalidate(e.repository() + "@" + e.digest());
                 evicted++;
                 log.info("proxy: evicted {}@{} (last used {}) from the cache of upstream {}", e.repository(),
                         e.digest(), e.lastUsed(), upstream.name());

@@ -180,7 +180,9 @@ public final class PullThroughCache {
                 .flatMap(m -> {
                     metrics.fetched(upstream, m.body().length);
                     return blocking.call(() -> manifests.push(target.localName(), m.body(), m.parsed(), m.digest(),
-                            tags));
+                            tags))
+                            // Used now, before the eviction pass that adding it may start can rank it.
+                            .doOnSuccess(pushed -> evictor.used(target.localName(), m.digest().toString()));
                 })
                 .doOnSuccess(pushed -> evictor.added(upstream))
                 .thenReturn(Freshness.FRESH);
