@@ -13,36 +13,29 @@ import dev.berth.registry.storage.Blocking;
 import dev.berth.registry.storage.RegistryLayout;
 import dev.berth.registry.storage.RepositoryLinks;
 import dev.berth.storage.LocalFileCapable;
-import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.RedirectCapable;
 import dev.berth.storage.StorageDriver;
-import io.netty.channel.DefaultFileRegion;
-import io.netty.handler.ssl.SslHandler;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.nio.channels.FileChannel;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Optional;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferFactory;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ReactiveHttpOutputMessage;
-import org.springframework.http.server.reactive.ServerHttpResponse;
-import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
+import org.springframework.http.ZeroCopyHttpOutputMessage;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.BodyInserter;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.netty.Connection;
-import reactor.netty.NettyPipeline;
-import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * {@code GET|HEAD|DELETE /v2/<name>/blobs/<digest>}. A blob is visible through a repository only while the
@@ -159,57 +152,24 @@ public class BlobHandler {
     }
 
     /**
-     * Opens the blob (on the storage pool) before the status line is committed, so a blob deleted since
-     * {@link #locate} (a collector on another replica) is answered 404 rather than a 200 with a truncated body;
-     * the open file or stream is what gets sent. Zero-copy when the blob is a local file and the connection is
-     * plain Reactor Netty without TLS or compression: the open channel goes out as a file region
-     * ({@code sendfile}); otherwise a stream read on the storage pool.
+     * Zero-copy when the blob is a local file and the response can take a file region (Reactor Netty sends it
+     * with {@code sendfile} unless TLS or compression is on); otherwise a stream read on the storage pool.
      */
     private BodyInserter<Void, ReactiveHttpOutputMessage> body(Digest digest, Optional<Path> file, long start,
                                                              long length) {
         return (message, context) -> {
-            Optional<HttpServerResponse> netty = file.isPresent() ? zeroCopyResponse(message) : Optional.empty();
-            if (netty.isPresent()) {
-                return blocking.call(() -> FileChannel.open(file.get(), StandardOpenOption.READ))
-                        .onErrorMap(NoSuchFileException.class, gone -> vanished(message, digest))
-                        // Spring commits status and headers, then the open channel is sent as the body.
-                        .flatMap(channel -> message.setComplete().then(netty.get().sendUsing(() -> channel,
-                                (connection, fc) -> new DefaultFileRegion(fc, start, length),
-                                BlobHandler::closeQuietly).then()));
+            if (file.isPresent() && message instanceof ZeroCopyHttpOutputMessage zeroCopy) {
+                return zeroCopy.writeWith(file.get(), start, length);
             }
-            return blocking.call(() -> new LimitedInputStream(blobs.open(digest, start), length))
-                    .onErrorMap(PathNotFoundException.class, gone -> vanished(message, digest))
-                    .flatMap(in -> message.writeWith(
-                            // subscribeOn also moves the downstream's request(n), and so every read, onto the pool.
-                            DataBufferUtils.readInputStream(() -> in, message.bufferFactory(), STREAM_BUFFER)
-                                    .subscribeOn(blocking.scheduler())));
+            return message.writeWith(stream(digest, start, length, message.bufferFactory()));
         };
     }
 
-    /** The Reactor Netty response, if it can send a file region as is (no TLS, no compression). */
-    private static Optional<HttpServerResponse> zeroCopyResponse(ReactiveHttpOutputMessage message) {
-        if (message instanceof ServerHttpResponse response
-                && ServerHttpResponseDecorator.getNativeResponse(response) instanceof HttpServerResponse netty
-                && netty instanceof Connection connection
-                && connection.channel().pipeline().get(SslHandler.class) == null
-                && connection.channel().pipeline().get(NettyPipeline.CompressionHandler) == null) {
-            return Optional.of(netty);
-        }
-        return Optional.empty();
-    }
-
-    /** The blob went between {@link #locate} and the open: nothing is committed yet, so answer 404 instead. */
-    private static RegistryException vanished(ReactiveHttpOutputMessage message, Digest digest) {
-        message.getHeaders().clear();
-        return blobUnknown(digest);
-    }
-
-    private static void closeQuietly(FileChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // read-only channel: nothing was lost
-        }
+    private Flux<DataBuffer> stream(Digest digest, long start, long length, DataBufferFactory factory) {
+        // subscribeOn also moves the downstream's request(n), and so every blocking read, onto the pool.
+        return DataBufferUtils.readInputStream(() -> new LimitedInputStream(blobs.open(digest, start), length),
+                        factory, STREAM_BUFFER)
+                .subscribeOn(blocking.scheduler());
     }
 
     private static RegistryException blobUnknown(Digest digest) {
