@@ -1,6 +1,7 @@
 package dev.berth.puller;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.importer.ImportOption;
@@ -9,8 +10,9 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The puller is a client: it never imports the registry server or the storage drivers. Inside it, the command
- * line sits on top, the store and the registry client at the bottom, and no package cycle joins them.
+ * The puller is a client: it never imports the registry server or the storage drivers. Inside it, registry
+ * (HTTP only) and store (disk only) know nothing of each other; pull joins them; mount sits on the store;
+ * snapshot (containerd's snapshotter) sits on the store and may pull; cli and agent wire everything together.
  */
 @AnalyzeClasses(packages = "dev.berth.puller", importOptions = ImportOption.DoNotIncludeTests.class)
 class DependencyRulesTest {
@@ -27,14 +29,20 @@ class DependencyRulesTest {
             .should().beFreeOfCycles();
 
     @ArchTest
-    static final ArchRule onlyTheCommandLineUsesTheCommandLine = noClasses()
-            .that().resideOutsideOfPackage("dev.berth.puller.cli..")
-            .should().dependOnClassesThat().resideInAPackage("dev.berth.puller.cli..");
-
-    @ArchTest
-    static final ArchRule storeAndRegistryClientAreTheBottom = noClasses()
-            .that().resideInAnyPackage("dev.berth.puller.store..", "dev.berth.puller.registry..")
-            .should().dependOnClassesThat().resideInAnyPackage(
-                    "dev.berth.puller.agent..", "dev.berth.puller.cli..", "dev.berth.puller.mount..",
-                    "dev.berth.puller.pull..", "dev.berth.puller.snapshot..");
+    static final ArchRule packagesDependOnlyDownwards = layeredArchitecture()
+            .consideringOnlyDependenciesInLayers()
+            .layer("cli").definedBy("dev.berth.puller.cli..")
+            .layer("agent").definedBy("dev.berth.puller.agent..")
+            .layer("snapshot").definedBy("dev.berth.puller.snapshot..")
+            .layer("mount").definedBy("dev.berth.puller.mount..")
+            .layer("pull").definedBy("dev.berth.puller.pull..")
+            .layer("registry").definedBy("dev.berth.puller.registry..")
+            .layer("store").definedBy("dev.berth.puller.store..")
+            .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+            .whereLayer("agent").mayOnlyBeAccessedByLayers("cli")
+            .whereLayer("snapshot").mayOnlyBeAccessedByLayers("cli", "agent")
+            .whereLayer("mount").mayOnlyBeAccessedByLayers("cli")
+            .whereLayer("pull").mayOnlyBeAccessedByLayers("cli", "agent", "snapshot")
+            .whereLayer("registry").mayOnlyBeAccessedByLayers("cli", "agent", "pull")
+            .whereLayer("store").mayOnlyBeAccessedByLayers("cli", "agent", "snapshot", "mount", "pull");
 }
