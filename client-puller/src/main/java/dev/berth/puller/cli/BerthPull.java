@@ -238,7 +238,7 @@ public final class BerthPull implements Runnable {
         @Override
         public Integer call() throws Exception {
             NodeAgent agent = NodeAgent.start(AgentConfig.load(config));
-            Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "agent-shutdown"));
+            agent.closeOnSignals();
             agent.awaitTermination();
             return 0;
         }

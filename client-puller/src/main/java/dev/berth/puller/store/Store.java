@@ -186,14 +186,14 @@ public final class Store {
     /**
      * Evicts least-recently-used layers until the committed layers take at most {@code budgetBytes}, never
      * touching {@code protectedChainIds} or mounted layers. Evicting a layer also evicts the layers built on it
-     * and the image records that need it.
+     * and the image records that need it. Unused layers go first, whatever the budget.
      *
-     * @return the evicted layers
+     * @return the evicted layers, each with its reason and the image records removed with it
      */
-    public List<LayerInfo> evict(long budgetBytes, Collection<Digest> protectedChainIds) throws IOException {
-        List<LayerInfo> evicted = new ArrayList<>();
+    public List<Eviction> evict(long budgetBytes, Collection<Digest> protectedChainIds) throws IOException {
+        List<Eviction> evicted = new ArrayList<>();
         try (StoreLock.Held held = lock.acquire()) {
-            evicted.addAll(prune());
+            prune().forEach(l -> evicted.add(new Eviction(l, Eviction.Reason.UNUSED, List.of())));
             List<LayerInfo> all = new ArrayList<>(layers.list());
             long total = all.stream().mapToLong(LayerInfo::diskSize).sum();
             Set<Digest> keep = new HashSet<>(protectedChainIds);
@@ -222,8 +222,12 @@ public final class Store {
                 }
                 Set<Digest> ids = new HashSet<>();
                 subtree.forEach(l -> ids.add(l.chainId()));
+                Map<Digest, List<String>> imagesByLayer = new HashMap<>();
                 for (ImageRecord r : images.list()) {
-                    if (r.chainIds().stream().anyMatch(ids::contains)) {
+                    // The record goes with the lowest of its layers evicted here (the one it is logged with).
+                    Optional<Digest> lowest = r.chainIds().stream().filter(ids::contains).findFirst();
+                    if (lowest.isPresent()) {
+                        imagesByLayer.computeIfAbsent(lowest.get(), k -> new ArrayList<>()).add(r.reference());
                         images.remove(r.reference());
                     }
                 }
@@ -232,7 +236,8 @@ public final class Store {
                     if (gone.add(l.chainId())) {
                         layers.remove(l.chainId());
                         total -= l.diskSize();
-                        evicted.add(l);
+                        evicted.add(new Eviction(l, Eviction.Reason.OVER_BUDGET,
+                                imagesByLayer.getOrDefault(l.chainId(), List.of())));
                     }
                 }
             }

@@ -82,7 +82,7 @@ class NodeAgentTest {
                 platform: linux/amd64
                 plainHttp: true
                 """.formatted(root, ref));
-        try (NodeAgent agent = NodeAgent.start(AgentConfig.load(cfg))) {
+        try (LogCapture log = new LogCapture(); NodeAgent agent = NodeAgent.start(AgentConfig.load(cfg))) {
             String base = "http://127.0.0.1:" + agent.port();
             await(() -> images(agent).stream().anyMatch(r -> r.reference().equals(ref)
                     && get(base + "/metrics").contains("berth_agent_layers_evicted_total 1")));
@@ -96,13 +96,23 @@ class NodeAgentTest {
             String metrics = get(base + "/metrics");
             assertThat(metrics).contains("# TYPE berth_agent_pulls_total counter")
                     .contains("berth_agent_pulls_total{result=\"success\"} 1")
-                    .contains("berth_agent_images_configured 1");
+                    .contains("berth_agent_images_configured 1")
+                    .contains("berth_agent_image_present{image=\"" + ref + "\"} 1")
+                    .contains("berth_agent_image_pull_failures_total{image=\"" + ref + "\"} 0")
+                    .containsOnlyOnce("# TYPE berth_agent_image_present gauge")
+                    .doesNotContain("berth_agent_image_last_pull_timestamp_seconds{image=\"" + ref + "\"} 0\n");
+            assertThat(status(base + "/readyz")).isEqualTo(200);
+            // The eviction says what went, why and what it freed; the unlisted image's record went with it.
+            assertThat(log.lines()).anySatisfy(line -> assertThat(line).startsWith("evicted layer ")
+                    .contains("freeing ").contains("least recently used while the store was over its disk budget")
+                    .contains("removed image records " + registry.host() + "/agent/other:big"));
             // The budget evicted the unlisted image's own layer (and its record), never the listed base.
             assertThat(agent.store().images().list()).hasSize(1);
             assertThat(agent.store().layers().list()).extracting(l -> l.chainId())
                     .containsExactly(first.topChainId());
 
-            // The tag moves; the registry tells the agent.
+            // The tag moves; the registry tells the agent, naming itself by another host than the config does
+            // (as behind a DNS alias or a load balancer).
             registry.push(images.layout.dir(), "app", "agent/img:moving");
             String envelope = """
                     {"events":[
@@ -110,7 +120,7 @@ class NodeAgentTest {
                       {"action":"push","target":{"repository":"agent/img","tag":"other","digest":"sha256:00"},"request":{"host":"%1$s"}},
                       {"action":"push","target":{"mediaType":"application/vnd.oci.image.manifest.v1+json",
                         "repository":"agent/img","tag":"moving","digest":"sha256:11"},"request":{"host":"%1$s"}}
-                    ]}""".formatted(registry.host());
+                    ]}""".formatted("localhost:" + registry.port());
             HttpResponse<String> posted = http.send(HttpRequest.newBuilder(URI.create(base + "/events"))
                     .header("Content-Type", "application/vnd.docker.distribution.events.v1+json")
                     .POST(HttpRequest.BodyPublishers.ofString(envelope)).build(), HttpResponse.BodyHandlers.ofString());
@@ -119,6 +129,10 @@ class NodeAgentTest {
             await(() -> images(agent).stream().anyMatch(r -> r.reference().equals(ref) && r.layers().size() == 3));
             assertThat(get(base + "/metrics")).contains("berth_agent_pulls_total{result=\"success\"} 2")
                     .contains("berth_agent_events_total{outcome=\"matched\"} 1");
+            assertThat(log.lines()).anySatisfy(line -> assertThat(line).startsWith("ignored registry event")
+                    .endsWith("action 'pull' is not a push"));
+            assertThat(log.lines()).anySatisfy(line -> assertThat(line).startsWith("ignored registry event")
+                    .endsWith("tag 'other' is not configured for agent/img"));
         }
 
         // A restarted agent finds everything in the store: nothing to download.
@@ -135,6 +149,67 @@ class NodeAgentTest {
             return agent.store().images().list();
         } catch (IOException e) {
             return java.util.List.of();
+        }
+    }
+
+    @Test
+    void notReadyWhileAConfiguredImageIsMissing() throws Exception {
+        Path cfg = work.resolve("agent-missing.yml");
+        String present = registry.host() + "/agent/other:big";
+        String missing = registry.host() + "/agent/img:never-pushed";
+        Files.writeString(cfg, """
+                root: %s
+                images:
+                  - %s
+                  - %s
+                refreshInterval: 1h
+                listen: 127.0.0.1:0
+                platform: linux/amd64
+                plainHttp: true
+                """.formatted(work.resolve("root-missing"), present, missing));
+        try (NodeAgent agent = NodeAgent.start(AgentConfig.load(cfg))) {
+            String base = "http://127.0.0.1:" + agent.port();
+            await(() -> get(base + "/metrics").contains("berth_agent_image_pull_failures_total{image=\"" + missing
+                    + "\"} 1") && get(base + "/metrics").contains("berth_agent_image_present{image=\"" + present
+                    + "\"} 1"));
+            assertThat(status(base + "/healthz")).isEqualTo(200);
+            assertThat(status(base + "/readyz")).isEqualTo(503);
+            assertThat(get(base + "/readyz")).isEqualTo("{\"ready\":false,\"missing\":[\"" + missing + "\"]}");
+            assertThat(get(base + "/metrics")).contains("berth_agent_image_present{image=\"" + missing + "\"} 0")
+                    .contains("berth_agent_image_last_pull_timestamp_seconds{image=\"" + missing + "\"} 0");
+        }
+    }
+
+    private int status(String url) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode();
+    }
+
+    /** Collects the agent's log messages (java.util.logging) while open. */
+    private static final class LogCapture extends java.util.logging.Handler implements AutoCloseable {
+        private final java.util.logging.Logger logger = java.util.logging.Logger.getLogger(NodeAgent.class.getName());
+        private final java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        LogCapture() {
+            logger.addHandler(this);
+        }
+
+        java.util.List<String> lines() {
+            return java.util.List.copyOf(lines);
+        }
+
+        @Override
+        public void publish(java.util.logging.LogRecord record) {
+            lines.add(record.getMessage() == null ? "" : record.getMessage());
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            logger.removeHandler(this);
         }
     }
 
