@@ -24,6 +24,10 @@ import java.nio.file.Path;
  *       layer.json                      ChainID, DiffID, parent ChainID, blob digest, size on disk
  *       last-used                       empty; its mtime is the last pull or mount that used the layer
  *   l/&lt;short&gt; -&gt; ../layers/&lt;chainid-hex&gt;/diff    keeps long lower chains within one page of mount options
+ *   downloads/
+ *     &lt;chainid-hex&gt;.lock             FileChannel lock: one process downloads a layer, the others wait and reuse it
+ *     &lt;chainid-hex&gt;.partial          the compressed bytes received so far (a prefix of the blob), kept
+ *                                       across a killed pull so the next one resumes with Range; deleted on commit
  *   images/&lt;sha256-hex of reference&gt;.json        image records
  *   mounts/&lt;sha256-hex of target&gt;/                one per mount made by berth
  *     mount.json                        target, image, layers and options
@@ -91,6 +95,18 @@ public final class StoreLayout {
 
     public Path ingestDir(String random) {
         return layersDir().resolve(TMP_PREFIX + random);
+    }
+
+    public Path downloadsDir() {
+        return root.resolve("downloads");
+    }
+
+    public Path downloadLock(Digest chainId) {
+        return downloadsDir().resolve(chainId.hex() + ".lock");
+    }
+
+    public Path partialBlob(Digest chainId) {
+        return downloadsDir().resolve(chainId.hex() + ".partial");
     }
 
     public Path shortLinksDir() {
