@@ -91,6 +91,29 @@ public final class TestRegistry implements AutoCloseable {
         return dir.resolve("registry.log");
     }
 
+    /** One request as the registry's access log tells it: what it served, with which status and how many bytes. */
+    public record Served(String method, String path, int status, long bytes) {
+        public boolean isBlob(dev.berth.oci.Digest digest) {
+            return path.endsWith("/blobs/" + digest);
+        }
+    }
+
+    private static final java.util.regex.Pattern ACCESS_LINE =
+            java.util.regex.Pattern.compile("\"([A-Z]+) (\\S+) HTTP/[0-9.]+\" (\\d{3}) (\\d+|-) ");
+
+    /** Every request the registry has logged so far (a request is logged once its response is finished). */
+    public List<Served> accessLog() throws IOException {
+        List<Served> out = new ArrayList<>();
+        for (String line : Files.readAllLines(log())) {
+            java.util.regex.Matcher m = ACCESS_LINE.matcher(line);
+            if (m.find() && !line.startsWith("time=")) {
+                out.add(new Served(m.group(1), m.group(2), Integer.parseInt(m.group(3)),
+                        m.group(4).equals("-") ? 0 : Long.parseLong(m.group(4))));
+            }
+        }
+        return out;
+    }
+
     /** Pushes {@code oci:<layout>:<tag>} to {@code <repo>:<tag>} (all platforms of an index). */
     public void push(Path layout, String tag, String repoAndTag) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("skopeo", "copy", "--all", "--dest-tls-verify=false",
