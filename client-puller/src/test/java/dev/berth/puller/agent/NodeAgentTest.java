@@ -18,6 +18,7 @@ import dev.berth.puller.snapshot.api.SnapshotsGrpc.SnapshotsBlockingStub;
 import dev.berth.puller.store.FsUtil;
 import dev.berth.puller.store.Store;
 import dev.berth.puller.testing.TestImages;
+import dev.berth.puller.testing.TestProxy;
 import dev.berth.puller.testing.TestRegistry;
 import dev.berth.puller.testing.UnixChannels;
 import io.grpc.Status;
@@ -29,6 +30,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -149,6 +151,42 @@ class NodeAgentTest {
             return agent.store().images().list();
         } catch (IOException e) {
             return java.util.List.of();
+        }
+    }
+
+    @Test
+    void twoImagesNeedingOneLayerDownloadItOnce() throws Exception {
+        registry.push(images.layout.dir(), "base", "agent/shared:base");
+        registry.push(images.layout.dir(), "big", "agent/shared:big");
+        String baseBlob = "/blobs/" + Digest.sha256(images.baseLayer.blob());
+        String bigBlob = "/blobs/" + Digest.sha256(images.bigLayer.blob());
+        try (TestProxy proxy = new TestProxy(registry.host())) {
+            // Whichever pull gets the shared base layer first is held inside it until the other pull is past its
+            // own "already stored?" check and downloading its other layer.
+            CountDownLatch release = new CountDownLatch(1);
+            proxy.addRule(r -> r.isBlobGet() && r.path().endsWith(baseBlob)
+                    ? new TestProxy.Action.HoldAfter(100, release) : null);
+            Path cfg = work.resolve("agent-shared.yml");
+            Files.writeString(cfg, """
+                    root: %s
+                    images:
+                      - %2$s/agent/shared:base
+                      - %2$s/agent/shared:big
+                    refreshInterval: 1h
+                    concurrency: 2
+                    listen: 127.0.0.1:0
+                    platform: linux/amd64
+                    plainHttp: true
+                    """.formatted(work.resolve("root-shared"), proxy.host()));
+            try (NodeAgent agent = NodeAgent.start(AgentConfig.load(cfg))) {
+                String base = "http://127.0.0.1:" + agent.port();
+                await(() -> proxy.requests().stream().anyMatch(r -> r.isBlobGet() && r.path().endsWith(bigBlob)));
+                release.countDown();
+                await(() -> get(base + "/readyz").equals("{\"ready\":true,\"missing\":[]}"));
+            } finally {
+                release.countDown();
+            }
+            assertThat(proxy.requests()).filteredOn(r -> r.isBlobGet() && r.path().endsWith(baseBlob)).hasSize(1);
         }
     }
 
