@@ -8,6 +8,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,6 +43,34 @@ final class DownloadLocks {
             channel = FileChannel.open(layout.downloadLock(chainId), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
             return new Held(chainId, channel, channel.lock(), s);
+        } catch (IOException | RuntimeException e) {
+            if (channel != null) {
+                channel.close();
+            }
+            s.release();
+            throw e;
+        }
+    }
+
+    /** The lock if nobody (in this process or another) holds it now, else empty; never waits. */
+    Optional<Held> tryAcquire(Digest chainId) throws IOException {
+        Semaphore s = threads.computeIfAbsent(chainId, k -> new Semaphore(1));
+        if (!s.tryAcquire()) {
+            // Held in this JVM: its lock file must not even be opened (closing any descriptor of a file drops
+            // the process's locks on it).
+            return Optional.empty();
+        }
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(layout.downloadLock(chainId), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                channel.close();
+                s.release();
+                return Optional.empty();
+            }
+            return Optional.of(new Held(chainId, channel, lock, s));
         } catch (IOException | RuntimeException e) {
             if (channel != null) {
                 channel.close();

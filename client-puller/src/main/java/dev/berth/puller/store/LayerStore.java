@@ -54,6 +54,36 @@ public final class LayerStore {
         return layout.partialBlob(chainId);
     }
 
+    /**
+     * Deletes the kept bytes of downloads nobody is running (interrupted pulls that were not repeated). The
+     * lock files stay: deleting one could let two processes lock two different files for one layer.
+     *
+     * @return how many were deleted
+     */
+    public int dropKeptDownloads() throws IOException {
+        int dropped = 0;
+        if (!Files.isDirectory(layout.downloadsDir())) {
+            return 0;
+        }
+        try (DirectoryStream<Path> kept = Files.newDirectoryStream(layout.downloadsDir(), "*.partial")) {
+            for (Path partial : kept) {
+                String hex = partial.getFileName().toString().replace(".partial", "");
+                if (!Digest.isValid("sha256:" + hex)) {
+                    continue;
+                }
+                Optional<DownloadLocks.Held> held = downloads.tryAcquire(Digest.parse("sha256:" + hex));
+                if (held.isPresent()) {
+                    try (DownloadLocks.Held h = held.get()) {
+                        if (Files.deleteIfExists(partial)) {
+                            dropped++;
+                        }
+                    }
+                }
+            }
+        }
+        return dropped;
+    }
+
     /** The right to download one layer; close to release. */
     public interface DownloadLock extends AutoCloseable {
         Digest chainId();

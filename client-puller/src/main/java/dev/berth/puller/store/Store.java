@@ -161,7 +161,8 @@ public final class Store {
     }
 
     /**
-     * Removes every layer that no image record and no mount uses, and their short links.
+     * Removes every layer that no image record and no mount uses, and their short links, and the kept bytes
+     * of interrupted downloads that nobody is resuming now.
      *
      * @return the removed layers
      */
@@ -179,6 +180,7 @@ public final class Store {
                 }
             }
             layers.cleanStale();
+            layers.dropKeptDownloads();
         }
         return removed;
     }

@@ -28,6 +28,7 @@ import java.nio.file.Path;
  *     &lt;chainid-hex&gt;.lock             FileChannel lock: one process downloads a layer, the others wait and reuse it
  *     &lt;chainid-hex&gt;.partial          the compressed bytes received so far (a prefix of the blob), kept
  *                                       across a killed pull so the next one resumes with Range; deleted on commit
+ *                                       (and by prune when no pull holds the lock)
  *   images/&lt;sha256-hex of reference&gt;.json        image records
  *   mounts/&lt;sha256-hex of target&gt;/                one per mount made by berth
  *     mount.json                        target, image, layers and options

@@ -133,6 +133,17 @@ class KeptDownloadTest {
     }
 
     @Test
+    void pruneDropsKeptBytesNobodyIsResuming() throws IOException {
+        keep(Arrays.copyOf(blob, 1000));
+        try (var downloading = store.layers().lockDownload(bigChainId)) {
+            store.prune();
+            assertThat(store.layers().partialBlob(bigChainId)).hasSize(1000);
+        }
+        store.prune();
+        assertThat(store.layers().partialBlob(bigChainId)).doesNotExist();
+    }
+
+    @Test
     void completeKeptBlobNeedsNoRequest() throws IOException {
         keep(blob);
         assertPulledCorrectly(pull());
