@@ -18,7 +18,9 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
- * The node agent's configuration, read from YAML:
+ * The node agent's configuration, read from YAML. Every key is documented in the README; a key not listed
+ * here is an error naming the file, the key and the closest valid one (a misspelt key would otherwise keep its
+ * default without a word):
  *
  * <pre>
  * root: /var/lib/berth          # the store
