@@ -118,6 +118,9 @@ record Failure(Code code, String message, Map<String, Object> extra) {
         if (t instanceof FileAlreadyExistsException) {
             return Code.EXISTS;
         }
+        if (t instanceof NoSuchFileException n && n.getReason() != null && n.getReason().startsWith("not mounted")) {
+            return Code.NOT_MOUNTED;
+        }
         return Code.FAILED;
     }
 
