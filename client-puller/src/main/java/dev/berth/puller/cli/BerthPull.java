@@ -58,6 +58,8 @@ public final class BerthPull implements Runnable {
     /** The configured command line (for main and for in-process tests). */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new BerthPull());
+        // Wide enough that references and examples are not broken mid-word.
+        cl.setUsageHelpWidth(110);
         // Errors are one line ("error: ...") or, with --json, one JSON object; never a stack trace.
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
             Failure.of(ex).print(line.getErr(), jsonRequested(parsed));
