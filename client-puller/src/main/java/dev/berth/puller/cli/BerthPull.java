@@ -162,7 +162,16 @@ public final class BerthPull implements Runnable {
             boolean json = store.json || progress == Progress.json
                     || (progress == Progress.auto && System.console() == null);
             ProgressRenderer renderer = new ProgressRenderer(out(), json, image -> warnIfForeign(image, host));
-            PullResult r = puller.pull(reference, renderer);
+            PullResult r;
+            try {
+                r = puller.pull(reference, renderer);
+            } catch (IOException e) {
+                // Say what was being done; the cause keeps the type the error code is derived from.
+                if (String.valueOf(e.getMessage()).startsWith(reference.toString())) {
+                    throw e;
+                }
+                throw new IOException("pull " + reference + ": " + e.getMessage(), e);
+            }
             return r == null ? 1 : 0;
         }
 
