@@ -499,6 +499,9 @@ public final class BerthPull implements Runnable {
                 + "(deploy/agent.yml is an example)")
         Path config;
 
+        @Option(names = "--json", description = "a failure to start is one JSON object on stderr")
+        boolean json;
+
         @Override
         public Integer call() throws Exception {
             if (!Files.isRegularFile(config)) {

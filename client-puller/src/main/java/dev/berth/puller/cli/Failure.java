@@ -79,9 +79,6 @@ record Failure(Code code, String message, Map<String, Object> extra) {
                 code = c;
                 break;
             }
-            if (t.getCause() == t) {
-                break;
-            }
         }
         String message = e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
         if (e instanceof NoSuchFileException n && n.getReason() == null) {

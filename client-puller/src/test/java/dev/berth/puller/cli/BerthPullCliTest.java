@@ -83,7 +83,12 @@ class BerthPullCliTest {
         Cli.Run r = Cli.run("pull", registry.host() + "/cli/img:nope", "--root", work.resolve("root2").toString(),
                 "--plain-http", "--json");
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).contains("error:").contains("MANIFEST_UNKNOWN");
+        // With --json the error is one JSON object with a stable code.
+        assertThat(r.err().strip()).doesNotContain("\n");
+        JsonNode error = OciJson.mapper().readTree(r.err());
+        assertThat(error.get("code").asString()).isEqualTo("REGISTRY_ERROR");
+        assertThat(error.get("registryCode").asString()).isEqualTo("MANIFEST_UNKNOWN");
+        assertThat(error.get("error").asString()).contains("cli/img:nope");
     }
 
     @Test

@@ -134,6 +134,8 @@ class CliErrorsTest {
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).contains("agent configuration agent/nonexist.yml").contains("no such file")
                 .contains("--config");
+        assertThat(Cli.run("agent", "--config", "agent/nonexist.yml", "--json").jsonError().get("code").asString())
+                .isEqualTo("CONFIG");
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.berth.puller.testing;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -56,7 +55,7 @@ public final class ForwardProxy implements AutoCloseable {
     private void handle(Socket client) {
         try (client) {
             InputStream in = client.getInputStream();
-            String head = readHead(in);
+            String head = TestProxy.readHead(in);
             if (head == null) {
                 return;
             }
@@ -110,21 +109,6 @@ public final class ForwardProxy implements AutoCloseable {
         } finally {
             upload.cancel(true);
         }
-    }
-
-    private static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int state = 0;
-        int c;
-        while ((c = in.read()) >= 0) {
-            b.write(c);
-            state = (c == '\r' && (state == 0 || state == 2)) ? state + 1 : (c == '\n' && (state == 1 || state == 3))
-                    ? state + 1 : 0;
-            if (state == 4) {
-                return b.toString(StandardCharsets.ISO_8859_1);
-            }
-        }
-        return null;
     }
 
     @Override
