@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * berth-pull as its own process, the packaged jar, as a user runs it: the proxy variables of its environment,
- * its exit statuses and its JSON on stdout and stderr, against Berth's own registry.
+ * its exit statuses and its JSON on stdout and stderr, against a real registry (the CNCF one: it starts in a
+ * second, and the Berth-specific paths are covered by the other ITs).
  */
 class BerthPullProcessIT {
     private static Path work;
@@ -30,7 +31,7 @@ class BerthPullProcessIT {
     @BeforeAll
     static void start() throws IOException {
         work = Files.createTempDirectory("berth-pull-process");
-        registry = TestRegistry.startBerth(work.resolve("registry"));
+        registry = TestRegistry.start(work.resolve("registry"));
         TestImages images = TestImages.build(work.resolve("layout"));
         registry.push(images.layout.dir(), "base", "proc/img:base");
     }
@@ -74,7 +75,7 @@ class BerthPullProcessIT {
             // Not a terminal: JSON lines on stdout, no --plain-http needed on loopback.
             Result r = berthPull(Map.of("HTTP_PROXY", proxy.url(), "HTTPS_PROXY", proxy.url()), "pull", ref, "--root",
                     work.resolve("root1").toString(), "--plain-http");
-            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.exit()).as("stderr: %s stdout: %s", r.err(), r.out()).isZero();
             assertThat(r.out().lines().map(l -> OciJson.mapper().readTree(l).get("event").asString()).toList())
                     .contains("resolved").last().isEqualTo("pulled");
             assertThat(proxy.requests()).anySatisfy(l -> assertThat(l).startsWith("GET http://" + registry.host()));
@@ -82,7 +83,7 @@ class BerthPullProcessIT {
 
             Result bypass = berthPull(Map.of("HTTP_PROXY", proxy.url(), "NO_PROXY", "127.0.0.1"), "pull", ref,
                     "--root", work.resolve("root2").toString(), "--plain-http");
-            assertThat(bypass.exit()).as(bypass.err()).isZero();
+            assertThat(bypass.exit()).as("stderr: %s stdout: %s", bypass.err(), bypass.out()).isZero();
             assertThat(proxy.requests()).hasSize(seen);
         }
     }
@@ -98,9 +99,9 @@ class BerthPullProcessIT {
         assertThat(OciJson.mapper().readTree(missing.err().strip()).get("code").asString()).isEqualTo("NO_STORE");
         assertThat(work.resolve("none")).doesNotExist();
 
-        // Berth's registry on loopback: HTTPS is tried, its plain-HTTP answer switches to HTTP.
+        // A registry on loopback: HTTPS is tried, its plain-HTTP answer switches to HTTP.
         Result pulled = berthPull(Map.of(), "pull", registry.host() + "/proc/img:base", "--root",
                 work.resolve("root3").toString(), "--json");
-        assertThat(pulled.exit()).as(pulled.err()).isZero();
+        assertThat(pulled.exit()).as("stderr: %s stdout: %s", pulled.err(), pulled.out()).isZero();
     }
 }
