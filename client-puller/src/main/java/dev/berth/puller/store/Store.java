@@ -47,6 +47,12 @@ public final class Store {
         return store;
     }
 
+    /** Whether {@code root} holds a store (so reading commands need not create one where none is). */
+    public static boolean exists(Path root) {
+        StoreLayout layout = new StoreLayout(root);
+        return Files.isDirectory(layout.layersDir()) && Files.isDirectory(layout.imagesDir());
+    }
+
     public StoreLayout layout() {
         return layout;
     }
@@ -94,6 +100,26 @@ public final class Store {
             }
         }
         return out;
+    }
+
+    /**
+     * Forgets a mount but keeps its writable layer ({@code upper/}), which a later writable mount of the same
+     * target continues with.
+     *
+     * @return the kept writable layer, or null when the mount had none
+     */
+    public Path forgetMount(Path target) throws IOException {
+        try (StoreLock.Held held = lock.acquire()) {
+            Path dir = layout.mountDir(target);
+            Files.deleteIfExists(dir.resolve("mount.json"));
+            FsUtil.deleteTree(dir.resolve("work"));
+            Path upper = dir.resolve("upper");
+            if (Files.isDirectory(upper)) {
+                return upper;
+            }
+            FsUtil.deleteTree(dir);
+            return null;
+        }
     }
 
     /** Forgets a mount and deletes its writable layer. */

@@ -29,7 +29,8 @@ import java.nio.file.Path;
  *     &lt;chainid-hex&gt;.partial          the compressed bytes received so far (a prefix of the blob), kept
  *                                       across a killed pull so the next one resumes with Range; deleted on commit
  *                                       (and by prune when no pull holds the lock)
- *   images/&lt;sha256-hex of reference&gt;.json        image records
+ *   images/&lt;sha256-hex of "reference platform"&gt;.json   image records, one per reference and platform
+ *                                       (a record named by the reference alone is from an older berth)
  *   mounts/&lt;sha256-hex of target&gt;/                one per mount made by berth
  *     mount.json                        target, image, layers and options
  *     upper/  work/                     the writable layer of a --writable mount or bundle
@@ -127,8 +128,14 @@ public final class StoreLayout {
         return root.resolve("images");
     }
 
+    /** Where older versions kept the one record of a reference, whatever its platform. */
     public Path imageRecord(String reference) {
         return imagesDir().resolve(Digest.sha256(reference.getBytes(StandardCharsets.UTF_8)).hex() + ".json");
+    }
+
+    /** The record of one platform of a reference. */
+    public Path imageRecord(String reference, String platform) {
+        return imageRecord(reference + " " + platform);
     }
 
     public Path mountsDir() {

@@ -259,7 +259,8 @@ public final class TestProxy implements AutoCloseable {
         };
     }
 
-    private static String readHead(InputStream in) throws IOException {
+    /** Reads an HTTP request head up to its blank line; null at end of stream. */
+    static String readHead(InputStream in) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         int state = 0;
         while (true) {
