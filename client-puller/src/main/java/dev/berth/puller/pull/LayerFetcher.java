@@ -42,8 +42,9 @@ final class LayerFetcher {
      * Downloads {@code layer} and applies it into {@code diffDir}.
      *
      * @param bytes counts compressed bytes as they arrive
+     * @return bytes of regular-file content written into {@code diffDir}
      */
-    void fetch(int index, Descriptor layer, Digest diffId, Path diffDir, PullListener listener, AtomicLong bytes)
+    long fetch(int index, Descriptor layer, Digest diffId, Path diffDir, PullListener listener, AtomicLong bytes)
             throws IOException {
         ResumingBlobStream body = new ResumingBlobStream(client, repository, layer.digest(), layer.size(), backoff,
                 new ResumingBlobStream.Listener() {
@@ -64,8 +65,9 @@ final class LayerFetcher {
             VerifyingInputStream verified = new VerifyingInputStream(body, layer.digest(), layer.size());
             InputStream tar = Decompression.wrap(verified, layer.mediaType());
             DigestingInputStream diff = new DigestingInputStream(tar, diffId.algorithm());
+            long written;
             try {
-                unpacker.apply(diff, diffDir);
+                written = unpacker.apply(diff, diffDir);
                 // The tar reader may stop at the end-of-archive blocks; the DiffID covers the padding after
                 // them, and the blob digest is only checked at the end of the body.
                 drain(diff);
@@ -81,6 +83,7 @@ final class LayerFetcher {
                 throw new DigestMismatchException(diffId, "uncompressed layer has DiffID " + actualDiffId
                         + " but the config's rootfs.diff_ids says " + diffId);
             }
+            return written;
         }
     }
 

@@ -10,13 +10,16 @@ import java.nio.file.Path;
  */
 @FunctionalInterface
 public interface LayerUnpacker {
-    /** Applies {@code tar} into {@code diffDir}; the stream should be read to its end but not closed. */
-    void apply(InputStream tar, Path diffDir) throws IOException;
+    /**
+     * Applies {@code tar} into {@code diffDir}; the stream should be read to its end but not closed. Returns the
+     * bytes of regular-file content written (the layer's disk size, without a second walk over its files).
+     */
+    long apply(InputStream tar, Path diffDir) throws IOException;
 
     /** The union-fs applier (root: exact owners, devices and xattrs). */
     static LayerUnpacker unionFs() {
         dev.berth.unionfs.tar.LayerApplier applier =
                 new dev.berth.unionfs.tar.LayerApplier(dev.berth.unionfs.tar.ApplyOptions.forCurrentUser());
-        return applier::apply;
+        return (tar, diffDir) -> applier.apply(tar, diffDir).bytes();
     }
 }

@@ -13,7 +13,6 @@ import dev.berth.puller.registry.RegistryException;
 import dev.berth.puller.registry.ResolvedImage;
 import dev.berth.puller.registry.TransportTimeoutException;
 import dev.berth.puller.store.ChainIds;
-import dev.berth.puller.store.FsUtil;
 import dev.berth.puller.store.ImageRecord;
 import dev.berth.puller.store.LayerInfo;
 import dev.berth.puller.store.LayerIngest;
@@ -64,7 +63,7 @@ public final class Puller {
 
         LayerFetcher fetcher = new LayerFetcher(client, ref.repository(), unpacker, options.backoff());
         AtomicLong bytes = new AtomicLong();
-        List<Future<LayerIngest>> pending = new ArrayList<>();
+        List<Future<Applied>> pending = new ArrayList<>();
         Set<LayerIngest> ingests = ConcurrentHashMap.newKeySet();
         int present = 0;
         ExecutorService pool = Executors.newFixedThreadPool(options.parallel(), daemonThreads(ref));
@@ -107,20 +106,21 @@ public final class Puller {
      * the first failure the remaining downloads are cancelled and every uncommitted ingest is deleted.
      */
     private void commitInOrder(ImageReference ref, List<Descriptor> layers, List<Digest> diffIds,
-                               List<Digest> chainIds, List<Future<LayerIngest>> pending, PullListener listener)
+                               List<Digest> chainIds, List<Future<Applied>> pending, PullListener listener)
             throws IOException {
         int i = 0;
         try {
             for (; i < pending.size(); i++) {
-                Future<LayerIngest> f = pending.get(i);
+                Future<Applied> f = pending.get(i);
                 if (f == null) {
                     continue;
                 }
-                LayerIngest ingest = await(f, pending);
+                Applied applied = await(f, pending);
+                LayerIngest ingest = applied.ingest();
                 Descriptor d = layers.get(i);
                 try {
                     LayerInfo info = new LayerInfo(chainIds.get(i), diffIds.get(i), i == 0 ? null : chainIds.get(i - 1),
-                            d.digest(), d.mediaType(), d.size(), FsUtil.treeSize(ingest.diffDir()),
+                            d.digest(), d.mediaType(), d.size(), applied.diskSize(),
                             System.currentTimeMillis());
                     store.layers().commit(ingest, info);
                 } finally {
@@ -137,16 +137,18 @@ public final class Puller {
         }
     }
 
-    private LayerIngest fetchWithRetries(LayerFetcher fetcher, int index, Descriptor layer, Digest diffId,
-                                         PullListener listener, AtomicLong bytes, Set<LayerIngest> ingests)
+    /** A layer applied into its ingest, with the bytes of regular files written there (no second walk). */
+    private record Applied(LayerIngest ingest, long diskSize) {}
+
+    private Applied fetchWithRetries(LayerFetcher fetcher, int index, Descriptor layer, Digest diffId,
+                                     PullListener listener, AtomicLong bytes, Set<LayerIngest> ingests)
             throws IOException {
         listener.layerStarted(index, layer);
         for (int attempt = 1; ; attempt++) {
             LayerIngest ingest = store.layers().startIngest();
             ingests.add(ingest);
             try {
-                fetcher.fetch(index, layer, diffId, ingest.diffDir(), listener, bytes);
-                return ingest;
+                return new Applied(ingest, fetcher.fetch(index, layer, diffId, ingest.diffDir(), listener, bytes));
             } catch (IOException | RuntimeException e) {
                 ingest.discard();
                 // Wrong content is not a network accident: retrying would fetch the same wrong bytes.
@@ -185,11 +187,11 @@ public final class Puller {
      * Waits for layer {@code f}, but fails fast when any other layer has already failed, so a corrupt top
      * layer does not wait for a slow base layer to finish.
      */
-    private static LayerIngest await(Future<LayerIngest> f, List<Future<LayerIngest>> all)
+    private static Applied await(Future<Applied> f, List<Future<Applied>> all)
             throws InterruptedIOException, LayerFailure {
         while (true) {
             for (int j = 0; j < all.size(); j++) {
-                Future<LayerIngest> other = all.get(j);
+                Future<Applied> other = all.get(j);
                 if (other != null && other.isDone() && !other.isCancelled()) {
                     try {
                         other.get();

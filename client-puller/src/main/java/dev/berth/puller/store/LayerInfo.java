@@ -12,7 +12,8 @@ import dev.berth.oci.Digest;
  * @param blob      digest of the blob it was pulled from
  * @param mediaType the blob's media type
  * @param blobSize  the blob's size
- * @param diskSize  bytes of regular files in {@code diff/}
+ * @param diskSize  bytes of regular files in {@code diff/}, as the applier wrote them (a file replaced within the
+ *                  layer counts twice, hardlinks once; good enough for budgets)
  * @param created   when it was committed (epoch millis)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
