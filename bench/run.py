@@ -211,21 +211,21 @@ class Server:
             self.proc.kill()
 
 
-def start_berth(work, jar):
+def start_berth(work, jar, storage=None, extra=(), timeout=60):
+    """Berth through its launcher on a free port; storage defaults to work/berth-data."""
     port = free_port()
-    storage = os.path.join(work, "berth-data")
+    storage = storage or os.path.join(work, "berth-data")
     log = open(os.path.join(work, "berth.log"), "w")
     launcher = os.path.join(ROOT, "registry-server", "bin", "berth-registry")
     proc = subprocess.Popen([launcher, f"--server.port={port}",
-                             f"--berth.storage.filesystem.root={storage}"], stdout=log, stderr=log,
+                             f"--berth.storage.filesystem.root={storage}", *extra], stdout=log, stderr=log,
                             env=dict(os.environ, BERTH_REGISTRY_JAR=jar))
-    wait_ready(port)
+    wait_ready(port, timeout)
     return Server("berth", port, proc, storage)
 
 
-def start_cncf(work):
-    port = free_port()
-    storage = os.path.join(work, "cncf-data")
+def cncf_config(work, storage, port):
+    """Writes the CNCF registry's configuration (filesystem storage, deletes on) and returns its path."""
     cfg = os.path.join(work, "cncf.yml")
     with open(cfg, "w") as f:
         f.write(f"""version: 0.1
@@ -243,6 +243,14 @@ storage:
 http:
   addr: 127.0.0.1:{port}
 """)
+    return cfg
+
+
+def start_cncf(work, storage=None):
+    """The CNCF registry on a free port; storage defaults to work/cncf-data."""
+    port = free_port()
+    storage = storage or os.path.join(work, "cncf-data")
+    cfg = cncf_config(work, storage, port)
     log = open(os.path.join(work, "cncf.log"), "w")
     proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=log, stderr=log)
     wait_ready(port)

@@ -5,6 +5,7 @@ import dev.berth.storage.FileInfo;
 import dev.berth.storage.FileWriter;
 import dev.berth.storage.InvalidOffsetException;
 import dev.berth.storage.LeftoverSweepCapable;
+import dev.berth.storage.OrderedListCapable;
 import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.RedirectCapable;
 import dev.berth.storage.StorageDriver;
@@ -165,7 +166,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * <p>Thread-safe; writers are not (one thread at a time, like a stream).
  */
 public final class S3Driver implements StorageDriver, RedirectCapable, BatchDeleteCapable,
-        LeftoverSweepCapable {
+        LeftoverSweepCapable, OrderedListCapable {
     private static final Logger log = LoggerFactory.getLogger(S3Driver.class);
 
     static final String OCTET_STREAM = "application/octet-stream";
@@ -409,6 +410,39 @@ public final class S3Driver implements StorageDriver, RedirectCapable, BatchDele
             throw new PathNotFoundException(path);
         }
         return new ArrayList<>(children);
+    }
+
+    /**
+     * One {@code ListObjectsV2} from {@code StartAfter} (a child directory named {@code after} rolls up into the
+     * common prefix {@code after/}, which sorts after it, so it is dropped here).
+     */
+    @Override
+    public List<String> listAfter(String path, String after, int limit) throws IOException {
+        StoragePaths.check(path);
+        String prefix = layout.dirPrefix(path);
+        ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(config.bucket()).prefix(prefix)
+                .delimiter("/").maxKeys((int) Math.max(1, Math.min(1000, limit + 1L)));
+        if (after != null) {
+            request.startAfter(prefix + after);
+        }
+        TreeSet<String> children = new TreeSet<>();
+        listPages(path, request.build(), page -> {
+            for (S3Object object : page.contents()) {
+                addChild(children, path, object.key().substring(prefix.length()));
+            }
+            for (CommonPrefix common : page.commonPrefixes()) {
+                String name = common.prefix().substring(prefix.length());
+                addChild(children, path, name.substring(0, name.length() - 1));
+            }
+            if (after != null) {
+                children.remove(StoragePaths.child(path, after));
+            }
+            return children.size() < limit;
+        });
+        if (children.isEmpty() && after == null) {
+            throw new PathNotFoundException(path);
+        }
+        return children.stream().limit(limit).toList();
     }
 
     @Override
