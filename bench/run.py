@@ -176,7 +176,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_ready(port, timeout=60):
+def wait_ready(port, timeout=180):
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
