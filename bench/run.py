@@ -176,7 +176,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_ready(port, timeout=60):
+def wait_ready(port, timeout=180):
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
@@ -285,6 +285,9 @@ class Bench:
     def record(self, row, server, value):
         self.results.setdefault(row, {}).setdefault(server, []).append(value)
 
+    def wants(self, group):
+        return not self.args.only or group in self.args.only
+
     def fresh(self, prefix):
         self.counter += 1
         return f"{prefix}{self.counter}"
@@ -303,33 +306,38 @@ class Bench:
         mib = self.big_bytes / MiB
         repo = self.fresh("push/r")
         self.record("push (MiB/s)", srv.name, mib / timed(lambda: self.push(srv, self.big, repo)))
-        dest = os.path.join(self.work, self.fresh("pull"))
-        self.record("pull (MiB/s)", srv.name, mib / timed(lambda: self.pull(srv, repo, dest)))
-        shutil.rmtree(dest, ignore_errors=True)
+        if self.wants("pull"):
+            dest = os.path.join(self.work, self.fresh("pull"))
+            self.record("pull (MiB/s)", srv.name, mib / timed(lambda: self.pull(srv, repo, dest)))
+            shutil.rmtree(dest, ignore_errors=True)
 
-        dests = [os.path.join(self.work, self.fresh("cpull")) for _ in range(8)]
+        if self.wants("pulls8"):
+            dests = [os.path.join(self.work, self.fresh("cpull")) for _ in range(8)]
 
-        def eight():
-            threads = [threading.Thread(target=self.pull, args=(srv, repo, d)) for d in dests]
-            [t.start() for t in threads]
-            [t.join() for t in threads]
-        self.record("8 concurrent pulls (MiB/s)", srv.name, 8 * mib / timed(eight))
-        for d in dests:
-            shutil.rmtree(d, ignore_errors=True)
+            def eight():
+                threads = [threading.Thread(target=self.pull, args=(srv, repo, d)) for d in dests]
+                [t.start() for t in threads]
+                [t.join() for t in threads]
+            self.record("8 concurrent pulls (MiB/s)", srv.name, 8 * mib / timed(eight))
+            for d in dests:
+                shutil.rmtree(d, ignore_errors=True)
 
         layer = self.first_layer()
         url = f"http://{srv.host}/v2/{repo}/blobs/{layer}"
-        out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{speed_download}", url],
-                             check=True, capture_output=True, text=True).stdout
-        self.record("single-stream GET (MiB/s)", srv.name, float(out) / MiB)
+        if self.wants("get"):
+            out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{speed_download}", url],
+                                 check=True, capture_output=True, text=True).stdout
+            self.record("single-stream GET (MiB/s)", srv.name, float(out) / MiB)
 
-        murl = f"http://{srv.host}/v2/{repo}/manifests/bench"
-        rps, p99 = self.wrk(murl)
-        self.record("manifest GET (req/s)", srv.name, rps)
-        self.record("manifest GET p99 (ms)", srv.name, p99)
-        rps, p99 = self.hey_head(url)
-        self.record("blob HEAD (req/s)", srv.name, rps)
-        self.record("blob HEAD p99 (ms)", srv.name, p99)
+        if self.wants("manifest"):
+            murl = f"http://{srv.host}/v2/{repo}/manifests/bench"
+            rps, p99 = self.wrk(murl)
+            self.record("manifest GET (req/s)", srv.name, rps)
+            self.record("manifest GET p99 (ms)", srv.name, p99)
+        if self.wants("head"):
+            rps, p99 = self.hey_head(url)
+            self.record("blob HEAD (req/s)", srv.name, rps)
+            self.record("blob HEAD p99 (ms)", srv.name, p99)
         self.record("peak RSS (MiB)", srv.name, srv.peak_rss_mib())
 
     def first_layer(self):
@@ -409,11 +417,16 @@ def summarize(results):
     return "\n".join(lines)
 
 
+GROUPS = ["push", "pull", "pulls8", "get", "manifest", "head", "puller"]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--duration", type=int, default=10, help="seconds per wrk/hey run")
     ap.add_argument("--quick", action="store_true", help="one round, short load runs, small images")
+    ap.add_argument("--only", nargs="+", choices=GROUPS,
+                    help="measure only these rows (push always runs: the others read what it pushed)")
     ap.add_argument("--work", default=os.path.join(ROOT, "bench", "work"))
     args = ap.parse_args()
     if args.quick:
@@ -429,6 +442,7 @@ def main():
     big_image(os.path.join(images, f"big-{layer_size}"), images, size=layer_size)
     small_files_image(os.path.join(images, "small"), images, files=2000 if args.quick else 20000)
 
+    load_before = os.getloadavg()
     run_dir = tempfile.mkdtemp(prefix="run-", dir=args.work)
     os.symlink(os.path.join(images, f"big-{layer_size}"), os.path.join(run_dir, "img-big"))
     os.symlink(os.path.join(images, "small"), os.path.join(run_dir, "img-small"))
@@ -440,15 +454,17 @@ def main():
             for srv in order:
                 print(f"round {r + 1}/{args.rounds}: {srv.name}", file=sys.stderr)
                 bench.round(srv)
-            bench.puller_round(servers[0], bench.big, "5 × 100 MiB image", pullers[-1] if pullers else None)
-            bench.puller_round(servers[0], bench.small, "20,000-file layer", pullers[-1] if pullers else None)
+            if bench.wants("puller"):
+                bench.puller_round(servers[0], bench.big, "5 × 100 MiB image", pullers[-1] if pullers else None)
+                bench.puller_round(servers[0], bench.small, "20,000-file layer", pullers[-1] if pullers else None)
         table = summarize(bench.results)
     finally:
         for s in servers:
             s.stop()
         shutil.rmtree(run_dir, ignore_errors=True)
     header = (f"Run {datetime.datetime.now():%Y-%m-%d %H:%M}, {platform.node()}: {os.cpu_count()} cores, "
-              f"{platform.platform()}; {args.rounds} rounds, alternating Berth and CNCF registry 2.8.2.")
+              f"{platform.platform()}; {args.rounds} rounds, alternating Berth and CNCF registry 2.8.2; load average "
+              f"{load_before[0]:.2f} at the start, {os.getloadavg()[0]:.2f} at the end.")
     report = header + "\n\n" + table + "\n"
     print(report)
     os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
