@@ -211,22 +211,27 @@ class Server:
             self.proc.kill()
 
 
-def start_berth(work, jar):
+def start_berth(work, jar, storage_args=None, timeout=60):
+    """Berth on filesystem storage in `work`, or on the storage that `storage_args` (--berth.storage...) name."""
     port = free_port()
     storage = os.path.join(work, "berth-data")
     log = open(os.path.join(work, "berth.log"), "w")
     launcher = os.path.join(ROOT, "registry-server", "bin", "berth-registry")
-    proc = subprocess.Popen([launcher, f"--server.port={port}",
-                             f"--berth.storage.filesystem.root={storage}"], stdout=log, stderr=log,
+    args = storage_args or [f"--berth.storage.filesystem.root={storage}"]
+    proc = subprocess.Popen([launcher, f"--server.port={port}", *args], stdout=log, stderr=log,
                             env=dict(os.environ, BERTH_REGISTRY_JAR=jar))
-    wait_ready(port)
-    return Server("berth", port, proc, storage)
+    wait_ready(port, timeout)
+    return Server("berth", port, proc, None if storage_args else storage)
 
 
-def start_cncf(work):
+def start_cncf(work, storage_yaml=None):
+    """The CNCF registry on filesystem storage in `work`, or on the `storage:` entries of `storage_yaml`."""
     port = free_port()
     storage = os.path.join(work, "cncf-data")
     cfg = os.path.join(work, "cncf.yml")
+    backend = storage_yaml or f"""  filesystem:
+    rootdirectory: {storage}
+"""
     with open(cfg, "w") as f:
         f.write(f"""version: 0.1
 log:
@@ -236,9 +241,7 @@ log:
 storage:
   cache:
     blobdescriptor: inmemory
-  filesystem:
-    rootdirectory: {storage}
-  delete:
+{backend}  delete:
     enabled: true
 http:
   addr: 127.0.0.1:{port}
@@ -246,7 +249,7 @@ http:
     log = open(os.path.join(work, "cncf.log"), "w")
     proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=log, stderr=log)
     wait_ready(port)
-    return Server("cncf", port, proc, storage)
+    return Server("cncf", port, proc, None if storage_yaml else storage)
 
 
 # ---------------------------------------------------------------- measurements
