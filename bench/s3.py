@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """S3, side by side: Berth and the CNCF registry 2.8.2 on the same S3 server (S3Proxy 4.1.0 on loopback), each
-reaching it through its own latency-injecting proxy (bench/latency_proxy.py, 5 ms each way by default) that
+reaching it through its own latency-injecting proxy (bench/tcp_delay.py, 5 ms each way by default) that
 counts the S3 requests. Alternating rounds of push (skopeo), pull (skopeo, redirects off), manifest GET by tag
 (wrk) and blob HEAD (hey); medians, spread, Berth / CNCF ratios, and S3 requests per push and per pull.
 See bench/README.md.
@@ -68,7 +68,7 @@ class LatencyProxy:
     def __init__(self, work, name, upstream_port, delay_ms):
         self.port, self.control = bench.free_port(), bench.free_port()
         log = open(os.path.join(work, f"proxy-{name}.log"), "w")
-        self.proc = subprocess.Popen([sys.executable, os.path.join(bench.ROOT, "bench", "latency_proxy.py"),
+        self.proc = subprocess.Popen([sys.executable, os.path.join(bench.ROOT, "bench", "tcp_delay.py"),
                                       "--listen", str(self.port), "--upstream", f"127.0.0.1:{upstream_port}",
                                       "--control", str(self.control), "--delay-ms", str(delay_ms)],
                                      stdout=log, stderr=log)
@@ -88,7 +88,7 @@ def start_berth_s3(work, jar, proxy):
     return bench.start_berth(work, jar, [
         "--berth.storage.driver=s3", f"--berth.storage.s3.bucket={BUCKET}", "--berth.storage.s3.root-prefix=berth",
         f"--berth.storage.s3.endpoint=http://127.0.0.1:{proxy.port}", "--berth.storage.s3.path-style-access=true",
-        f"--berth.storage.s3.access-key={ACCESS_KEY}", f"--berth.storage.s3.secret-key={SECRET_KEY}"], timeout=180)
+        f"--berth.storage.s3.access-key={ACCESS_KEY}", f"--berth.storage.s3.secret-key={SECRET_KEY}"], timeout=300)
 
 
 def start_cncf_s3(work, proxy):

@@ -6,7 +6,7 @@ without limiting throughput (chunks are forwarded in order, each at its arrival 
 the client-to-server stream as HTTP/1.1 (request line, headers, Content-Length or chunked body), so requests
 on keep-alive connections count one by one. `GET http://<control>/` answers the counts as JSON.
 
-    latency_proxy.py --listen PORT --upstream HOST:PORT --control PORT [--delay-ms 5]
+    tcp_delay.py --listen PORT --upstream HOST:PORT --control PORT [--delay-ms 5]
 """
 import argparse
 import asyncio
