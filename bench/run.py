@@ -345,8 +345,8 @@ class Bench:
         out = subprocess.run(["hey", "-m", "HEAD", "-c", "50", "-z", f"{self.args.duration}s", url],
                              check=True, capture_output=True, text=True).stdout
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-        p99 = float(re.search(r"99%% in ([\d.]+) secs".replace("%%", "%"), out).group(1)) * 1000
-        return rps, p99
+        p99 = re.search(r"99%% in ([\d.]+) secs".replace("%%", "%"), out)  # absent when no request finished
+        return rps, float(p99.group(1)) * 1000 if p99 else float("nan")
 
     # -- puller rows: pull + unpack into fresh directories (the disk is slow right after mass deletes)
     def puller_round(self, srv, layout, label, puller_jar):

@@ -176,8 +176,8 @@ def main():
             repo = s3bench.fresh("warm/r")
             s3bench.push(srv, s3bench.small, repo)
             s3bench.pull(srv, repo, os.path.join(run_dir, s3bench.fresh("warm")))
-            s3bench.wrk(f"http://{srv.host}/v2/{repo}/manifests/bench")
-            s3bench.hey_head(f"http://{srv.host}/v2/{repo}/manifests/bench")
+            bench.run(["wrk", "-t2", "-c50", "-d3s", f"http://{srv.host}/v2/{repo}/manifests/bench"])
+            bench.run(["hey", "-m", "HEAD", "-c", "50", "-z", "3s", f"http://{srv.host}/v2/{repo}/manifests/bench"])
         loads = []
         for r in range(args.rounds):
             order = servers if r % 2 == 0 else list(reversed(servers))
