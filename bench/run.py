@@ -211,22 +211,27 @@ class Server:
             self.proc.kill()
 
 
-def start_berth(work, jar, storage=None, extra=(), timeout=60):
-    """Berth through its launcher on a free port; storage defaults to work/berth-data."""
+def start_berth(work, jar, storage=None, extra=(), storage_args=None, timeout=60):
+    """Berth through its launcher on a free port: on filesystem storage (default work/berth-data), or on the
+    storage that `storage_args` (--berth.storage...) name; `extra` are more command-line properties."""
     port = free_port()
     storage = storage or os.path.join(work, "berth-data")
     log = open(os.path.join(work, "berth.log"), "w")
     launcher = os.path.join(ROOT, "registry-server", "bin", "berth-registry")
-    proc = subprocess.Popen([launcher, f"--server.port={port}",
-                             f"--berth.storage.filesystem.root={storage}", *extra], stdout=log, stderr=log,
+    args = storage_args or [f"--berth.storage.filesystem.root={storage}"]
+    proc = subprocess.Popen([launcher, f"--server.port={port}", *args, *extra], stdout=log, stderr=log,
                             env=dict(os.environ, BERTH_REGISTRY_JAR=jar))
     wait_ready(port, timeout)
-    return Server("berth", port, proc, storage)
+    return Server("berth", port, proc, None if storage_args else storage)
 
 
-def cncf_config(work, storage, port):
-    """Writes the CNCF registry's configuration (filesystem storage, deletes on) and returns its path."""
+def cncf_config(work, storage, port, storage_yaml=None):
+    """Writes the CNCF registry's configuration (filesystem storage at `storage`, or the `storage:` entries of
+    `storage_yaml`; deletes on) and returns its path."""
     cfg = os.path.join(work, "cncf.yml")
+    backend = storage_yaml or f"""  filesystem:
+    rootdirectory: {storage}
+"""
     with open(cfg, "w") as f:
         f.write(f"""version: 0.1
 log:
@@ -236,9 +241,7 @@ log:
 storage:
   cache:
     blobdescriptor: inmemory
-  filesystem:
-    rootdirectory: {storage}
-  delete:
+{backend}  delete:
     enabled: true
 http:
   addr: 127.0.0.1:{port}
@@ -246,15 +249,15 @@ http:
     return cfg
 
 
-def start_cncf(work, storage=None):
-    """The CNCF registry on a free port; storage defaults to work/cncf-data."""
+def start_cncf(work, storage=None, storage_yaml=None):
+    """The CNCF registry on a free port; filesystem storage defaults to work/cncf-data."""
     port = free_port()
     storage = storage or os.path.join(work, "cncf-data")
-    cfg = cncf_config(work, storage, port)
+    cfg = cncf_config(work, storage, port, storage_yaml)
     log = open(os.path.join(work, "cncf.log"), "w")
     proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=log, stderr=log)
     wait_ready(port)
-    return Server("cncf", port, proc, storage)
+    return Server("cncf", port, proc, None if storage_yaml else storage)
 
 
 # ---------------------------------------------------------------- measurements
@@ -358,8 +361,8 @@ class Bench:
         out = subprocess.run(["hey", "-m", "HEAD", "-c", "50", "-z", f"{self.args.duration}s", url],
                              check=True, capture_output=True, text=True).stdout
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-        p99 = float(re.search(r"99%% in ([\d.]+) secs".replace("%%", "%"), out).group(1)) * 1000
-        return rps, p99
+        p99 = re.search(r"99%% in ([\d.]+) secs".replace("%%", "%"), out)  # absent when no request finished
+        return rps, float(p99.group(1)) * 1000 if p99 else float("nan")
 
     # -- puller rows: pull + unpack into fresh directories (the disk is slow right after mass deletes)
     def puller_round(self, srv, layout, label, puller_jar):
