@@ -211,20 +211,33 @@ class Server:
             self.proc.kill()
 
 
+def berth_command(work, port, launcher=None):
+    """The launcher's command line for a Berth on port with storage under work; returns (cmd, storage)."""
+    storage = os.path.join(work, "berth-data")
+    launcher = launcher or [os.path.join(ROOT, "registry-server", "bin", "berth-registry")]
+    return [*launcher, f"--server.port={port}", f"--berth.storage.filesystem.root={storage}"], storage
+
+
 def start_berth(work, jar):
     port = free_port()
-    storage = os.path.join(work, "berth-data")
+    cmd, storage = berth_command(work, port)
     log = open(os.path.join(work, "berth.log"), "w")
-    launcher = os.path.join(ROOT, "registry-server", "bin", "berth-registry")
-    proc = subprocess.Popen([launcher, f"--server.port={port}",
-                             f"--berth.storage.filesystem.root={storage}"], stdout=log, stderr=log,
-                            env=dict(os.environ, BERTH_REGISTRY_JAR=jar))
+    proc = subprocess.Popen(cmd, stdout=log, stderr=log, env=dict(os.environ, BERTH_REGISTRY_JAR=jar))
     wait_ready(port)
     return Server("berth", port, proc, storage)
 
 
 def start_cncf(work):
     port = free_port()
+    cmd, storage = cncf_command(work, port)
+    log = open(os.path.join(work, "cncf.log"), "w")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=log)
+    wait_ready(port)
+    return Server("cncf", port, proc, storage)
+
+
+def cncf_command(work, port):
+    """docker-registry's command line (and its config file) for port and storage under work."""
     storage = os.path.join(work, "cncf-data")
     cfg = os.path.join(work, "cncf.yml")
     with open(cfg, "w") as f:
@@ -243,16 +256,22 @@ storage:
 http:
   addr: 127.0.0.1:{port}
 """)
-    log = open(os.path.join(work, "cncf.log"), "w")
-    proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=log, stderr=log)
-    wait_ready(port)
-    return Server("cncf", port, proc, storage)
+    return ["docker-registry", "serve", cfg], storage
 
 
 # ---------------------------------------------------------------- measurements
 
 def run(cmd, **kw):
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+
+
+def push(srv, layout, repo):
+    """skopeo copy of an OCI layout's "bench" tag to srv/repo:bench."""
+    # skopeo remembers where it saw each blob and would cross-mount instead of uploading: forget it, so
+    # every push moves every byte to both servers alike.
+    for cache in glob.glob("/var/lib/containers/cache/blob-info-cache-v1.*"):
+        os.remove(cache)
+    run(["skopeo", "copy", "--dest-tls-verify=false", f"oci:{layout}:bench", f"docker://{srv.host}/{repo}:bench"])
 
 
 def timed(fn):
@@ -277,16 +296,16 @@ class Bench:
     def record(self, row, server, value):
         self.results.setdefault(row, {}).setdefault(server, []).append(value)
 
+    def wants(self, row):
+        """--only REGEX narrows a run to the rows it matches (the push that feeds them always runs)."""
+        return not self.args.only or re.search(self.args.only, row) is not None
+
     def fresh(self, prefix):
         self.counter += 1
         return f"{prefix}{self.counter}"
 
     def push(self, srv, layout, repo):
-        # skopeo remembers where it saw each blob and would cross-mount instead of uploading: forget it, so
-        # every push moves every byte to both servers alike.
-        for cache in glob.glob("/var/lib/containers/cache/blob-info-cache-v1.*"):
-            os.remove(cache)
-        run(["skopeo", "copy", "--dest-tls-verify=false", f"oci:{layout}:bench", f"docker://{srv.host}/{repo}:bench"])
+        push(srv, layout, repo)
 
     def pull(self, srv, repo, dest):
         run(["skopeo", "copy", "--src-tls-verify=false", f"docker://{srv.host}/{repo}:bench", f"oci:{dest}:bench"])
@@ -295,33 +314,37 @@ class Bench:
         mib = self.big_bytes / MiB
         repo = self.fresh("push/r")
         self.record("push (MiB/s)", srv.name, mib / timed(lambda: self.push(srv, self.big, repo)))
-        dest = os.path.join(self.work, self.fresh("pull"))
-        self.record("pull (MiB/s)", srv.name, mib / timed(lambda: self.pull(srv, repo, dest)))
-        shutil.rmtree(dest, ignore_errors=True)
+        if self.wants("pull (MiB/s)"):
+            dest = os.path.join(self.work, self.fresh("pull"))
+            self.record("pull (MiB/s)", srv.name, mib / timed(lambda: self.pull(srv, repo, dest)))
+            shutil.rmtree(dest, ignore_errors=True)
 
-        dests = [os.path.join(self.work, self.fresh("cpull")) for _ in range(8)]
+        if self.wants("8 concurrent pulls (MiB/s)"):
+            dests = [os.path.join(self.work, self.fresh("cpull")) for _ in range(8)]
 
-        def eight():
-            threads = [threading.Thread(target=self.pull, args=(srv, repo, d)) for d in dests]
-            [t.start() for t in threads]
-            [t.join() for t in threads]
-        self.record("8 concurrent pulls (MiB/s)", srv.name, 8 * mib / timed(eight))
-        for d in dests:
-            shutil.rmtree(d, ignore_errors=True)
+            def eight():
+                threads = [threading.Thread(target=self.pull, args=(srv, repo, d)) for d in dests]
+                [t.start() for t in threads]
+                [t.join() for t in threads]
+            self.record("8 concurrent pulls (MiB/s)", srv.name, 8 * mib / timed(eight))
+            for d in dests:
+                shutil.rmtree(d, ignore_errors=True)
 
         layer = self.first_layer()
         url = f"http://{srv.host}/v2/{repo}/blobs/{layer}"
-        out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{speed_download}", url],
-                             check=True, capture_output=True, text=True).stdout
-        self.record("single-stream GET (MiB/s)", srv.name, float(out) / MiB)
+        if self.wants("single-stream GET (MiB/s)"):
+            out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{speed_download}", url],
+                                 check=True, capture_output=True, text=True).stdout
+            self.record("single-stream GET (MiB/s)", srv.name, float(out) / MiB)
 
-        murl = f"http://{srv.host}/v2/{repo}/manifests/bench"
-        rps, p99 = self.wrk(murl)
-        self.record("manifest GET (req/s)", srv.name, rps)
-        self.record("manifest GET p99 (ms)", srv.name, p99)
-        rps, p99 = self.hey_head(url)
-        self.record("blob HEAD (req/s)", srv.name, rps)
-        self.record("blob HEAD p99 (ms)", srv.name, p99)
+        if self.wants("manifest GET"):
+            rps, p99 = self.wrk(f"http://{srv.host}/v2/{repo}/manifests/bench")
+            self.record("manifest GET (req/s)", srv.name, rps)
+            self.record("manifest GET p99 (ms)", srv.name, p99)
+        if self.wants("blob HEAD"):
+            rps, p99 = self.hey_head(url)
+            self.record("blob HEAD (req/s)", srv.name, rps)
+            self.record("blob HEAD p99 (ms)", srv.name, p99)
         self.record("peak RSS (MiB)", srv.name, srv.peak_rss_mib())
 
     def first_layer(self):
@@ -407,6 +430,7 @@ def main():
     ap.add_argument("--duration", type=int, default=10, help="seconds per wrk/hey run")
     ap.add_argument("--quick", action="store_true", help="one round, short load runs, small images")
     ap.add_argument("--work", default=os.path.join(ROOT, "bench", "work"))
+    ap.add_argument("--only", help="regular expression: run only the rows it matches, e.g. 'concurrent|manifest'")
     args = ap.parse_args()
     if args.quick:
         args.rounds, args.duration = 1, 3
@@ -432,8 +456,9 @@ def main():
             for srv in order:
                 print(f"round {r + 1}/{args.rounds}: {srv.name}", file=sys.stderr)
                 bench.round(srv)
-            bench.puller_round(servers[0], bench.big, "5 × 100 MiB image", pullers[-1] if pullers else None)
-            bench.puller_round(servers[0], bench.small, "20,000-file layer", pullers[-1] if pullers else None)
+            if bench.wants("berth-pull"):
+                bench.puller_round(servers[0], bench.big, "5 × 100 MiB image", pullers[-1] if pullers else None)
+                bench.puller_round(servers[0], bench.small, "20,000-file layer", pullers[-1] if pullers else None)
         table = summarize(bench.results)
     finally:
         for s in servers:
