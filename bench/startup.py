@@ -6,6 +6,7 @@ Registry rows, per contender and round (contenders alternate, the order flips ev
   idle RSS after start  VmRSS 3 s after that first 200
   idle RSS after warm-up VmRSS 3 s after a small warm-up: a push of a 1 MiB image (skopeo) and 2,000
                         manifest GETs (hey -c 8)
+                        (each also as RssAnon: private memory, without mapped jars and archives)
 berth-pull rows (against one CNCF registry holding a small image, already pulled once into the store):
   images                `berth-pull images --root R`
   pull, present         `berth-pull pull --plain-http --root R REF` of that image (manifest check only)
@@ -36,10 +37,12 @@ ROOT = harness.ROOT
 MiB = harness.MiB
 
 
-def rss_mib(pid):
+def rss_mib(pid, field="VmRSS"):
+    """VmRSS: all resident pages, including mapped files (jars, a start-up archive) the kernel can drop and
+    share; RssAnon: the process's private memory alone."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -96,12 +99,14 @@ class StartupBench:
             self.record("registry launch to first 200 (s)", label, time.perf_counter() - t0)
             time.sleep(3)  # idle: let the JIT and start-up threads settle before sampling
             self.record("registry idle RSS after start (MiB)", label, rss_mib(proc.pid))
+            self.record("… of which private (RssAnon, MiB)", label, rss_mib(proc.pid, "RssAnon"))
             srv = harness.Server(label, port, proc, storage)
             harness.push(srv, self.tiny, "warm/up")
             harness.run(["hey", "-n", "2000", "-c", "8", "-H", "Accept: application/vnd.oci.image.manifest.v1+json",
                          f"http://{srv.host}/v2/warm/up/manifests/bench"])
             time.sleep(3)
             self.record("registry idle RSS after warm-up (MiB)", label, rss_mib(proc.pid))
+            self.record("… of which private (RssAnon, MiB) ", label, rss_mib(proc.pid, "RssAnon"))
         finally:
             proc.terminate()
             try:
