@@ -68,7 +68,7 @@ final class TrainingRun implements ApplicationListener<ApplicationReadyEvent> {
         send("GET", repo + "/blobs/" + layerDigest, null, null);
         send("GET", repo + "/tags/list", null, null);
         send("GET", base + "/v2/_catalog", null, null);
-        send("GET", base + "/actuator/health", null, null);
+        send("GET", base + "/actuator/health/liveness", null, null);
     }
 
     private static void send(String method, String url, String type, byte[] body) throws IOException {

@@ -250,8 +250,7 @@ public final class RegistryProcess implements BeforeAllCallback, AfterAllCallbac
     private void awaitReady(Process started) throws IOException {
         URI ping = URI.create("http://127.0.0.1:" + port + "/v2/");
         try {
-            // Through the launcher, a first start also extracts the jar and runs a training run.
-            await().atMost(launcherCache == null ? READY_TIMEOUT : READY_TIMEOUT.multipliedBy(3)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            await().atMost(readyTimeout()).pollInterval(Duration.ofMillis(200)).until(() -> {
                 if (!started.isAlive()) {
                     throw new IllegalStateException("registry exited with " + started.exitValue()
                             + " during startup; log " + log + ":\n" + logTail(8000));
@@ -265,9 +264,14 @@ public final class RegistryProcess implements BeforeAllCallback, AfterAllCallbac
             });
         } catch (ConditionTimeoutException e) {
             started.destroyForcibly();
-            throw new IllegalStateException("registry did not answer GET /v2/ with 200 within " + READY_TIMEOUT
+            throw new IllegalStateException("registry did not answer GET /v2/ with 200 within " + readyTimeout()
                     + "; log " + log + ":\n" + logTail(8000));
         }
+    }
+
+    /** Through the launcher, a first start also extracts the jar and runs a training run (minutes on a busy machine). */
+    private Duration readyTimeout() {
+        return launcherCache == null ? READY_TIMEOUT : Duration.ofMinutes(10);
     }
 
     private void forget() {
