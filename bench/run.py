@@ -431,10 +431,11 @@ def main():
     ap.add_argument("--quick", action="store_true", help="one round, short load runs, small images")
     ap.add_argument("--work", default=os.path.join(ROOT, "bench", "work"))
     ap.add_argument("--only", help="regular expression: run only the rows it matches, e.g. 'concurrent|manifest'")
+    ap.add_argument("--jar", help="the registry jar to run (default: registry-server/target/berth-registry-*.jar)")
     args = ap.parse_args()
     if args.quick:
         args.rounds, args.duration = 1, 3
-    jar = sorted(glob.glob(os.path.join(ROOT, "registry-server", "target", "berth-registry-*.jar")))
+    jar = [args.jar] if args.jar else sorted(glob.glob(os.path.join(ROOT, "registry-server", "target", "berth-registry-*.jar")))
     if not jar:
         sys.exit("build first: mvn -B -q -DskipTests package")
     pullers = sorted(glob.glob(os.path.join(ROOT, "client-puller", "target", "berth-pull-*.jar")))
