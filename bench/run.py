@@ -260,10 +260,32 @@ def start_cncf(work, storage=None, storage_yaml=None):
     return Server("cncf", port, proc, None if storage_yaml else storage)
 
 
+def berth_command(work, port, launcher=None):
+    """The launcher's command line for a Berth on port with storage under work; returns (cmd, storage)."""
+    storage = os.path.join(work, "berth-data")
+    launcher = launcher or [os.path.join(ROOT, "registry-server", "bin", "berth-registry")]
+    return [*launcher, f"--server.port={port}", f"--berth.storage.filesystem.root={storage}"], storage
+
+
+def cncf_command(work, port):
+    """docker-registry's command line (and its config file) for port and storage under work."""
+    storage = os.path.join(work, "cncf-data")
+    return ["docker-registry", "serve", cncf_config(work, storage, port)], storage
+
+
 # ---------------------------------------------------------------- measurements
 
 def run(cmd, **kw):
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+
+
+def push(srv, layout, repo):
+    """skopeo copy of an OCI layout's "bench" tag to srv/repo:bench."""
+    # skopeo remembers where it saw each blob and would cross-mount instead of uploading: forget it, so
+    # every push moves every byte to both servers alike.
+    for cache in glob.glob("/var/lib/containers/cache/blob-info-cache-v1.*"):
+        os.remove(cache)
+    run(["skopeo", "copy", "--dest-tls-verify=false", f"oci:{layout}:bench", f"docker://{srv.host}/{repo}:bench"])
 
 
 def timed(fn):
@@ -296,11 +318,7 @@ class Bench:
         return f"{prefix}{self.counter}"
 
     def push(self, srv, layout, repo):
-        # skopeo remembers where it saw each blob and would cross-mount instead of uploading: forget it, so
-        # every push moves every byte to both servers alike.
-        for cache in glob.glob("/var/lib/containers/cache/blob-info-cache-v1.*"):
-            os.remove(cache)
-        run(["skopeo", "copy", "--dest-tls-verify=false", f"oci:{layout}:bench", f"docker://{srv.host}/{repo}:bench"])
+        push(srv, layout, repo)
 
     def pull(self, srv, repo, dest):
         run(["skopeo", "copy", "--src-tls-verify=false", f"docker://{srv.host}/{repo}:bench", f"oci:{dest}:bench"])
@@ -431,10 +449,11 @@ def main():
     ap.add_argument("--only", nargs="+", choices=GROUPS,
                     help="measure only these rows (push always runs: the others read what it pushed)")
     ap.add_argument("--work", default=os.path.join(ROOT, "bench", "work"))
+    ap.add_argument("--jar", help="the registry jar to run (default: registry-server/target/berth-registry-*.jar)")
     args = ap.parse_args()
     if args.quick:
         args.rounds, args.duration = 1, 3
-    jar = sorted(glob.glob(os.path.join(ROOT, "registry-server", "target", "berth-registry-*.jar")))
+    jar = [args.jar] if args.jar else sorted(glob.glob(os.path.join(ROOT, "registry-server", "target", "berth-registry-*.jar")))
     if not jar:
         sys.exit("build first: mvn -B -q -DskipTests package")
     pullers = sorted(glob.glob(os.path.join(ROOT, "client-puller", "target", "berth-pull-*.jar")))
