@@ -19,7 +19,13 @@ Contenders, per image:
   tar -xzf              GNU tar (gzip in a second process) of each layer blob from the local layout
   applier               bench/jmh's ApplyLayer: GZIPInputStream -> LayerApplier of the same blobs in one JVM,
                         time of the apply alone after a warm-up apply (JIT warm, as in a long-lived agent),
-                        and the whole process's wall time beside it
+                        and the whole process's wall time beside it (one per --applier)
+  applier cold          the same without the warm-up: the whole process's wall time, JVM start included, as a
+                        one-shot unpack pays it (-XX:+UseSerialGC as the launcher; no class-data archive, so
+                        this is the figure before the launcher's start-up work)
+
+Every value of every round is printed with the 1-minute load average when it was taken, since the machine is
+shared; the tables give medians, spread and ratios.
 """
 import argparse
 import glob
@@ -62,6 +68,8 @@ class PullerBench:
         self.args, self.work, self.registry = args, work, registry
         self.counter = 0
         self.results = {}  # (image, contender) -> [seconds]
+        self.log = []  # (round, image, contender, seconds, load average)
+        self.current_round = 0
 
     def fresh(self, prefix):
         self.counter += 1
@@ -69,6 +77,7 @@ class PullerBench:
 
     def record(self, image, contender, value):
         self.results.setdefault(image, {}).setdefault(contender, []).append(value)
+        self.log.append((self.current_round, image, contender, value, os.getloadavg()[0]))
 
     def contenders(self, image, layout, repo):
         ref = f"{self.registry.host}/{repo}:bench"
@@ -98,17 +107,24 @@ class PullerBench:
             return t
         out.append(("tar -xzf", untar))
 
-        if self.args.applier_jar:
-            def applier():
+        for label, jar in self.args.applier:
+            def applier(jar=jar, label=label):
                 dest = self.fresh("applier")
-                wall, stdout = timed_run(["java", *self.args.applier_java_opts, "-cp", self.args.applier_jar,
+                wall, stdout = timed_run(["java", *self.args.applier_java_opts, "-cp", jar,
                                           "dev.berth.bench.ApplyLayer", "--warm", self.warm_blob, dest, *blobs])
-                self.record(image, "  applier process wall (JVM start, warm-up, apply)", wall)
+                self.record(image, f"  applier [{label}] process wall (JVM start, warm-up, apply)", wall)
                 return json.loads(stdout.strip().splitlines()[-1])["applySeconds"]
-            out.append(("applier (in-process, warm)", applier))
+            out.append((f"applier [{label}] (in-process, warm)", applier))
+
+            def cold(jar=jar):
+                dest = self.fresh("cold")
+                return timed_run(["java", "-XX:+UseSerialGC", *self.args.applier_java_opts, "-cp", jar,
+                                  "dev.berth.bench.ApplyLayer", dest, *blobs])[0]
+            out.append((f"applier [{label}] cold JVM, whole process", cold))
         return out
 
     def round(self, r, image, layout, repo):
+        self.current_round = r + 1
         cs = [c for c in self.contenders(image, layout, repo) if re.search(self.args.only, c[0])]
         order = cs if r % 2 == 0 else list(reversed(cs))
         for name, fn in order:
@@ -132,6 +148,32 @@ def summarize(results, reference="skopeo+umoci"):
     return "\n".join(lines)
 
 
+def rounds_table(log):
+    """Every value, round by round, with the load average when it was taken."""
+    lines = ["\n### every round (seconds, 1-minute load average)\n", "| image | contender | "
+             + " | ".join(f"round {r}" for r in sorted({e[0] for e in log})) + " |"]
+    lines.append("|---|---|" + "---|" * len({e[0] for e in log}))
+    rows = {}
+    for r, image, name, value, load in log:
+        rows.setdefault((image, name), {})[r] = f"{value:.2f} (load {load:.1f})"
+    rounds = sorted({e[0] for e in log})
+    for (image, name), by in rows.items():
+        lines.append(f"| {image} | {name.strip()} | " + " | ".join(by.get(r, "") for r in rounds) + " |")
+    # The goals hold per round: each round's ratios, against skopeo+umoci for pulls and against tar for applies.
+    value = {(r, image, name): v for r, image, name, v, _ in log}
+    for (image, name) in rows:
+        if name.startswith("berth-pull"):
+            ref, fmt = "skopeo+umoci", lambda v, w: f"{w / v:.2f}× faster"
+        elif name.startswith("applier"):
+            ref, fmt = "tar -xzf", lambda v, w: f"{v / w:.2f}× tar's time"
+        else:
+            continue
+        cells = [fmt(value[(r, image, name)], value[(r, image, ref)])
+                 if (r, image, name) in value and (r, image, ref) in value else "" for r in rounds]
+        lines.append(f"| {image} | {name} vs {ref} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def default_puller():
     jars = sorted(glob.glob(os.path.join(ROOT, "client-puller", "target", "berth-pull-*.jar")))
     if not jars:
@@ -146,7 +188,9 @@ def main():
     ap.add_argument("--images", default="big,small", help="comma-separated: big (5 x 100 MiB), small (20k files)")
     ap.add_argument("--puller", action="append", default=[], metavar="LABEL=COMMAND",
                     help="a berth-pull command line to measure; repeat to compare builds in one run")
-    ap.add_argument("--applier-jar", default=os.path.join(ROOT, "bench", "jmh", "target", "benchmarks.jar"))
+    ap.add_argument("--applier", action="append", default=[], metavar="LABEL=JAR",
+                    help="a bench/jmh benchmarks.jar to measure the applier with; repeat to compare builds "
+                         "(default: bench/jmh/target/benchmarks.jar)")
     ap.add_argument("--applier-java-opts", default="", help="extra JVM options for the applier process")
     ap.add_argument("--images-dir", help="where the generated images live (default: WORK/images)")
     ap.add_argument("--only", default="", help="regular expression: measure only the contenders it finds")
@@ -156,10 +200,14 @@ def main():
     args = ap.parse_args()
     args.puller = [tuple(p.split("=", 1)) if "=" in p else (p, p) for p in args.puller] or \
         [("current", default_puller())]
-    if not os.path.exists(args.applier_jar):
-        print(f"no {args.applier_jar}: skipping the in-process applier "
-              "(mvn -q -B -o -f bench/jmh/pom.xml package)", file=sys.stderr)
-        args.applier_jar = None
+    args.applier = [tuple(p.split("=", 1)) if "=" in p else (p, p) for p in args.applier]
+    if not args.applier:
+        jar = os.path.join(ROOT, "bench", "jmh", "target", "benchmarks.jar")
+        if os.path.exists(jar):
+            args.applier = [("current", jar)]
+        else:
+            print(f"no {jar}: skipping the in-process applier (mvn -q -B -o -f bench/jmh/pom.xml package)",
+                  file=sys.stderr)
     args.applier_java_opts = shlex.split(args.applier_java_opts)
 
     images_dir = args.images_dir or os.path.join(args.work, "images")
@@ -195,7 +243,7 @@ def main():
         for r in range(args.rounds):
             for image, layout in layouts.items():
                 bench.round(r, image, layout, repos[image])
-        table = summarize(bench.results)
+        table = summarize(bench.results) + "\n" + rounds_table(bench.log)
     finally:
         registry.stop()
         if args.clean:
@@ -204,7 +252,8 @@ def main():
             print(f"left {run_dir}: delete it when nothing is being measured", file=sys.stderr)
     header = (f"Puller run {time.strftime('%Y-%m-%d %H:%M')}: {os.cpu_count()} cores, load "
               f"{os.getloadavg()[0]:.1f}; {args.rounds} rounds, contenders alternating; CNCF registry 2.8.2 on "
-              f"loopback.\nberth-pull: " + "; ".join(f"{l} = `{c}`" for l, c in args.puller))
+              f"loopback.\nberth-pull: " + "; ".join(f"{l} = `{c}`" for l, c in args.puller)
+              + "".join(f"; applier {l} = `{j}`" for l, j in args.applier))
     print(header + "\n" + table)
 
 

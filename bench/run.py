@@ -176,7 +176,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_ready(port, timeout=60):
+def wait_ready(port, timeout=180):
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
@@ -211,22 +211,27 @@ class Server:
             self.proc.kill()
 
 
-def start_berth(work, jar):
+def start_berth(work, jar, storage=None, extra=(), storage_args=None, timeout=60):
+    """Berth through its launcher on a free port: on filesystem storage (default work/berth-data), or on the
+    storage that `storage_args` (--berth.storage...) name; `extra` are more command-line properties."""
     port = free_port()
-    storage = os.path.join(work, "berth-data")
+    storage = storage or os.path.join(work, "berth-data")
     log = open(os.path.join(work, "berth.log"), "w")
     launcher = os.path.join(ROOT, "registry-server", "bin", "berth-registry")
-    proc = subprocess.Popen([launcher, f"--server.port={port}",
-                             f"--berth.storage.filesystem.root={storage}"], stdout=log, stderr=log,
+    args = storage_args or [f"--berth.storage.filesystem.root={storage}"]
+    proc = subprocess.Popen([launcher, f"--server.port={port}", *args, *extra], stdout=log, stderr=log,
                             env=dict(os.environ, BERTH_REGISTRY_JAR=jar))
-    wait_ready(port)
-    return Server("berth", port, proc, storage)
+    wait_ready(port, timeout)
+    return Server("berth", port, proc, None if storage_args else storage)
 
 
-def start_cncf(work):
-    port = free_port()
-    storage = os.path.join(work, "cncf-data")
+def cncf_config(work, storage, port, storage_yaml=None):
+    """Writes the CNCF registry's configuration (filesystem storage at `storage`, or the `storage:` entries of
+    `storage_yaml`; deletes on) and returns its path."""
     cfg = os.path.join(work, "cncf.yml")
+    backend = storage_yaml or f"""  filesystem:
+    rootdirectory: {storage}
+"""
     with open(cfg, "w") as f:
         f.write(f"""version: 0.1
 log:
@@ -236,23 +241,51 @@ log:
 storage:
   cache:
     blobdescriptor: inmemory
-  filesystem:
-    rootdirectory: {storage}
-  delete:
+{backend}  delete:
     enabled: true
 http:
   addr: 127.0.0.1:{port}
 """)
+    return cfg
+
+
+def start_cncf(work, storage=None, storage_yaml=None):
+    """The CNCF registry on a free port; filesystem storage defaults to work/cncf-data."""
+    port = free_port()
+    storage = storage or os.path.join(work, "cncf-data")
+    cfg = cncf_config(work, storage, port, storage_yaml)
     log = open(os.path.join(work, "cncf.log"), "w")
     proc = subprocess.Popen(["docker-registry", "serve", cfg], stdout=log, stderr=log)
     wait_ready(port)
-    return Server("cncf", port, proc, storage)
+    return Server("cncf", port, proc, None if storage_yaml else storage)
+
+
+def berth_command(work, port, launcher=None):
+    """The launcher's command line for a Berth on port with storage under work; returns (cmd, storage)."""
+    storage = os.path.join(work, "berth-data")
+    launcher = launcher or [os.path.join(ROOT, "registry-server", "bin", "berth-registry")]
+    return [*launcher, f"--server.port={port}", f"--berth.storage.filesystem.root={storage}"], storage
+
+
+def cncf_command(work, port):
+    """docker-registry's command line (and its config file) for port and storage under work."""
+    storage = os.path.join(work, "cncf-data")
+    return ["docker-registry", "serve", cncf_config(work, storage, port)], storage
 
 
 # ---------------------------------------------------------------- measurements
 
 def run(cmd, **kw):
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+
+
+def push(srv, layout, repo):
+    """skopeo copy of an OCI layout's "bench" tag to srv/repo:bench."""
+    # skopeo remembers where it saw each blob and would cross-mount instead of uploading: forget it, so
+    # every push moves every byte to both servers alike.
+    for cache in glob.glob("/var/lib/containers/cache/blob-info-cache-v1.*"):
+        os.remove(cache)
+    run(["skopeo", "copy", "--dest-tls-verify=false", f"oci:{layout}:bench", f"docker://{srv.host}/{repo}:bench"])
 
 
 def timed(fn):
@@ -277,16 +310,15 @@ class Bench:
     def record(self, row, server, value):
         self.results.setdefault(row, {}).setdefault(server, []).append(value)
 
+    def wants(self, group):
+        return not self.args.only or group in self.args.only
+
     def fresh(self, prefix):
         self.counter += 1
         return f"{prefix}{self.counter}"
 
     def push(self, srv, layout, repo):
-        # skopeo remembers where it saw each blob and would cross-mount instead of uploading: forget it, so
-        # every push moves every byte to both servers alike.
-        for cache in glob.glob("/var/lib/containers/cache/blob-info-cache-v1.*"):
-            os.remove(cache)
-        run(["skopeo", "copy", "--dest-tls-verify=false", f"oci:{layout}:bench", f"docker://{srv.host}/{repo}:bench"])
+        push(srv, layout, repo)
 
     def pull(self, srv, repo, dest):
         run(["skopeo", "copy", "--src-tls-verify=false", f"docker://{srv.host}/{repo}:bench", f"oci:{dest}:bench"])
@@ -295,33 +327,38 @@ class Bench:
         mib = self.big_bytes / MiB
         repo = self.fresh("push/r")
         self.record("push (MiB/s)", srv.name, mib / timed(lambda: self.push(srv, self.big, repo)))
-        dest = os.path.join(self.work, self.fresh("pull"))
-        self.record("pull (MiB/s)", srv.name, mib / timed(lambda: self.pull(srv, repo, dest)))
-        shutil.rmtree(dest, ignore_errors=True)
+        if self.wants("pull"):
+            dest = os.path.join(self.work, self.fresh("pull"))
+            self.record("pull (MiB/s)", srv.name, mib / timed(lambda: self.pull(srv, repo, dest)))
+            shutil.rmtree(dest, ignore_errors=True)
 
-        dests = [os.path.join(self.work, self.fresh("cpull")) for _ in range(8)]
+        if self.wants("pulls8"):
+            dests = [os.path.join(self.work, self.fresh("cpull")) for _ in range(8)]
 
-        def eight():
-            threads = [threading.Thread(target=self.pull, args=(srv, repo, d)) for d in dests]
-            [t.start() for t in threads]
-            [t.join() for t in threads]
-        self.record("8 concurrent pulls (MiB/s)", srv.name, 8 * mib / timed(eight))
-        for d in dests:
-            shutil.rmtree(d, ignore_errors=True)
+            def eight():
+                threads = [threading.Thread(target=self.pull, args=(srv, repo, d)) for d in dests]
+                [t.start() for t in threads]
+                [t.join() for t in threads]
+            self.record("8 concurrent pulls (MiB/s)", srv.name, 8 * mib / timed(eight))
+            for d in dests:
+                shutil.rmtree(d, ignore_errors=True)
 
         layer = self.first_layer()
         url = f"http://{srv.host}/v2/{repo}/blobs/{layer}"
-        out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{speed_download}", url],
-                             check=True, capture_output=True, text=True).stdout
-        self.record("single-stream GET (MiB/s)", srv.name, float(out) / MiB)
+        if self.wants("get"):
+            out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{speed_download}", url],
+                                 check=True, capture_output=True, text=True).stdout
+            self.record("single-stream GET (MiB/s)", srv.name, float(out) / MiB)
 
-        murl = f"http://{srv.host}/v2/{repo}/manifests/bench"
-        rps, p99 = self.wrk(murl)
-        self.record("manifest GET (req/s)", srv.name, rps)
-        self.record("manifest GET p99 (ms)", srv.name, p99)
-        rps, p99 = self.hey_head(url)
-        self.record("blob HEAD (req/s)", srv.name, rps)
-        self.record("blob HEAD p99 (ms)", srv.name, p99)
+        if self.wants("manifest"):
+            murl = f"http://{srv.host}/v2/{repo}/manifests/bench"
+            rps, p99 = self.wrk(murl)
+            self.record("manifest GET (req/s)", srv.name, rps)
+            self.record("manifest GET p99 (ms)", srv.name, p99)
+        if self.wants("head"):
+            rps, p99 = self.hey_head(url)
+            self.record("blob HEAD (req/s)", srv.name, rps)
+            self.record("blob HEAD p99 (ms)", srv.name, p99)
         self.record("peak RSS (MiB)", srv.name, srv.peak_rss_mib())
 
     def first_layer(self):
@@ -342,8 +379,8 @@ class Bench:
         out = subprocess.run(["hey", "-m", "HEAD", "-c", "50", "-z", f"{self.args.duration}s", url],
                              check=True, capture_output=True, text=True).stdout
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-        p99 = float(re.search(r"99%% in ([\d.]+) secs".replace("%%", "%"), out).group(1)) * 1000
-        return rps, p99
+        p99 = re.search(r"99%% in ([\d.]+) secs".replace("%%", "%"), out)  # absent when no request finished
+        return rps, float(p99.group(1)) * 1000 if p99 else float("nan")
 
     # -- puller rows: pull + unpack into fresh directories (the disk is slow right after mass deletes)
     def puller_round(self, srv, layout, label, puller_jar):
@@ -401,16 +438,22 @@ def summarize(results):
     return "\n".join(lines)
 
 
+GROUPS = ["push", "pull", "pulls8", "get", "manifest", "head", "puller"]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--duration", type=int, default=10, help="seconds per wrk/hey run")
     ap.add_argument("--quick", action="store_true", help="one round, short load runs, small images")
+    ap.add_argument("--only", nargs="+", choices=GROUPS,
+                    help="measure only these rows (push always runs: the others read what it pushed)")
     ap.add_argument("--work", default=os.path.join(ROOT, "bench", "work"))
+    ap.add_argument("--jar", help="the registry jar to run (default: registry-server/target/berth-registry-*.jar)")
     args = ap.parse_args()
     if args.quick:
         args.rounds, args.duration = 1, 3
-    jar = sorted(glob.glob(os.path.join(ROOT, "registry-server", "target", "berth-registry-*.jar")))
+    jar = [args.jar] if args.jar else sorted(glob.glob(os.path.join(ROOT, "registry-server", "target", "berth-registry-*.jar")))
     if not jar:
         sys.exit("build first: mvn -B -q -DskipTests package")
     pullers = sorted(glob.glob(os.path.join(ROOT, "client-puller", "target", "berth-pull-*.jar")))
@@ -421,6 +464,7 @@ def main():
     big_image(os.path.join(images, f"big-{layer_size}"), images, size=layer_size)
     small_files_image(os.path.join(images, "small"), images, files=2000 if args.quick else 20000)
 
+    load_before = os.getloadavg()
     run_dir = tempfile.mkdtemp(prefix="run-", dir=args.work)
     os.symlink(os.path.join(images, f"big-{layer_size}"), os.path.join(run_dir, "img-big"))
     os.symlink(os.path.join(images, "small"), os.path.join(run_dir, "img-small"))
@@ -432,15 +476,17 @@ def main():
             for srv in order:
                 print(f"round {r + 1}/{args.rounds}: {srv.name}", file=sys.stderr)
                 bench.round(srv)
-            bench.puller_round(servers[0], bench.big, "5 × 100 MiB image", pullers[-1] if pullers else None)
-            bench.puller_round(servers[0], bench.small, "20,000-file layer", pullers[-1] if pullers else None)
+            if bench.wants("puller"):
+                bench.puller_round(servers[0], bench.big, "5 × 100 MiB image", pullers[-1] if pullers else None)
+                bench.puller_round(servers[0], bench.small, "20,000-file layer", pullers[-1] if pullers else None)
         table = summarize(bench.results)
     finally:
         for s in servers:
             s.stop()
         shutil.rmtree(run_dir, ignore_errors=True)
     header = (f"Run {datetime.datetime.now():%Y-%m-%d %H:%M}, {platform.node()}: {os.cpu_count()} cores, "
-              f"{platform.platform()}; {args.rounds} rounds, alternating Berth and CNCF registry 2.8.2.")
+              f"{platform.platform()}; {args.rounds} rounds, alternating Berth and CNCF registry 2.8.2; load average "
+              f"{load_before[0]:.2f} at the start, {os.getloadavg()[0]:.2f} at the end.")
     report = header + "\n\n" + table + "\n"
     print(report)
     os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)

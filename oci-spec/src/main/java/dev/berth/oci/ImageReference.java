@@ -3,12 +3,16 @@ package dev.berth.oci;
 import java.util.Locale;
 
 /**
- * A reference as users type it: {@code [registry[:port]/]repository[:tag][@digest]}. As with docker, a
- * reference without a registry host means Docker Hub, and a single-component repository there gets
- * {@code library/}. A first component is a registry host when it contains '.' or ':' or is "localhost".
+ * A reference as users type it: {@code [registry[:port]/]repository[:tag][@digest]}. As with docker and
+ * podman, a reference without a registry host means Docker Hub, named {@code docker.io} (so {@code busybox} is
+ * {@code docker.io/library/busybox:latest}), and a single-component repository there gets {@code library/}.
+ * A first component is a registry host when it contains '.' or ':' or is "localhost".
  */
 public record ImageReference(String registry, String repository, String tag, Digest digest) {
+    /** The host Docker Hub's registry API answers on. */
     public static final String DOCKER_HUB = "registry-1.docker.io";
+    /** Docker Hub's name in references, as docker prints it. */
+    public static final String DOCKER_IO = "docker.io";
 
     public ImageReference {
         if (!Names.isRepository(repository)) {
@@ -27,12 +31,12 @@ public record ImageReference(String registry, String repository, String tag, Dig
             digest = Digest.parse(rest.substring(at + 1));
             rest = rest.substring(0, at);
         }
-        String registry = DOCKER_HUB;
+        String registry = DOCKER_IO;
         int slash = rest.indexOf('/');
         if (slash > 0) {
             String first = rest.substring(0, slash);
             if (first.contains(".") || first.contains(":") || first.equals("localhost")) {
-                registry = first;
+                registry = isDockerHub(first) ? DOCKER_IO : first;
                 rest = rest.substring(slash + 1);
             }
         }
@@ -45,10 +49,20 @@ public record ImageReference(String registry, String repository, String tag, Dig
         if (tag == null && digest == null) {
             tag = "latest";
         }
-        if (registry.equals(DOCKER_HUB) && !rest.contains("/")) {
+        if (registry.equals(DOCKER_IO) && !rest.contains("/")) {
             rest = "library/" + rest;
         }
         return new ImageReference(registry.toLowerCase(Locale.ROOT), rest, tag, digest);
+    }
+
+    /** The host to send requests to for a reference's registry: Docker Hub's API host for docker.io. */
+    public static String endpoint(String registry) {
+        return DOCKER_IO.equals(registry) ? DOCKER_HUB : registry;
+    }
+
+    private static boolean isDockerHub(String host) {
+        String h = host.toLowerCase(Locale.ROOT);
+        return h.equals(DOCKER_IO) || h.equals("index.docker.io") || h.equals(DOCKER_HUB);
     }
 
     /** What to ask the registry for: the digest when pinned, else the tag. */

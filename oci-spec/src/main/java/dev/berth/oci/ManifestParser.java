@@ -116,8 +116,8 @@ public final class ManifestParser {
     }
 
     /**
-     * Checks the {@code size} of every descriptor in the tree before it is bound to a {@code long}: it must be a
-     * JSON integer from 0 to 2^63-1. Floats ({@code 1.5}, {@code 1e3}), strings, booleans, null and values that
+     * Checks the {@code size} of every descriptor in the tree before it is bound to a {@code long}: it must be
+     * present, a JSON integer from 0 to 2^63-1. Floats ({@code 1.5}, {@code 1e3}), strings, booleans, null and values that
      * overflow are refused with a message naming the field, rather than rounded, coerced or left to the binder.
      */
     private static void checkSizes(JsonNode root) {
@@ -136,9 +136,13 @@ public final class ManifestParser {
     }
 
     private static void checkSize(JsonNode descriptor, String where) {
-        JsonNode size = descriptor == null || !descriptor.isObject() ? null : descriptor.get("size");
+        if (descriptor == null || !descriptor.isObject()) {
+            return; // no descriptor: the binding and checked() deal with the shape
+        }
+        JsonNode size = descriptor.get("size");
         if (size == null) {
-            return; // no descriptor, or no size: the binding and checked() deal with the shape
+            // Left out, it would bind to 0: a descriptor that promises an empty blob.
+            throw new ManifestInvalidException(where + ".size is required");
         }
         if (!size.isIntegralNumber()) {
             throw new ManifestInvalidException(where + ".size must be an integer, not " + shown(size));

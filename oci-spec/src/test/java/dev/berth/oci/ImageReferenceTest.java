@@ -11,8 +11,14 @@ class ImageReferenceTest {
     @Test
     void shortNamesMeanDockerHubLibraryLatest() {
         ImageReference r = ImageReference.parse("ubuntu");
-        assertThat(r.registry()).isEqualTo(ImageReference.DOCKER_HUB);
+        assertThat(r.registry()).isEqualTo("docker.io");
         assertThat(r.repository()).isEqualTo("library/ubuntu");
+        assertThat(r).hasToString("docker.io/library/ubuntu:latest");
+        assertThat(ImageReference.endpoint(r.registry())).isEqualTo(ImageReference.DOCKER_HUB);
+        assertThat(ImageReference.parse("user/img")).hasToString("docker.io/user/img:latest");
+        // Docker Hub's other names are the same registry.
+        assertThat(ImageReference.parse("index.docker.io/library/ubuntu")).isEqualTo(r);
+        assertThat(ImageReference.parse("docker.io/ubuntu")).isEqualTo(r);
         assertThat(r.tag()).isEqualTo("latest");
         assertThat(r.manifestReference()).isEqualTo("latest");
     }
@@ -31,7 +37,7 @@ class ImageReferenceTest {
     @Test
     void firstComponentWithoutDotOrColonIsARepositoryPath() {
         ImageReference r = ImageReference.parse("team/app@" + DIGEST);
-        assertThat(r.registry()).isEqualTo(ImageReference.DOCKER_HUB);
+        assertThat(r.registry()).isEqualTo(ImageReference.DOCKER_IO);
         assertThat(r.repository()).isEqualTo("team/app");
         assertThat(r.tag()).isNull();
         assertThat(ImageReference.parse("Registry.Example.com/x").registry()).isEqualTo("registry.example.com");

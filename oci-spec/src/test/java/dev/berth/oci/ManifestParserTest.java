@@ -137,6 +137,13 @@ class ManifestParserTest {
                         .hasMessageStartingWith(c[1] + " ");
             }
         }
+        for (String[] c : cases) {
+            String body = c[0].replace(",'size':SIZE", "");
+            String contentType = body.contains(MediaTypes.OCI_INDEX) ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
+            assertThatThrownBy(() -> ManifestParser.parse(bytes(body), contentType))
+                    .as("%s left out", c[1]).isInstanceOf(ManifestInvalidException.class)
+                    .hasMessage(c[1] + " is required");
+        }
         String layer = image("", "").replace("'size':3", "'size':SIZE");
         assertThatThrownBy(() -> ManifestParser.parse(bytes(layer.replace("SIZE", "99999999999999999999")), null))
                 .hasMessage("layers[0].size 99999999999999999999 is out of range (at most 9223372036854775807)");

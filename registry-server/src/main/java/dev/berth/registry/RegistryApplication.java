@@ -9,7 +9,11 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 @ConfigurationPropertiesScan
 public class RegistryApplication {
     public static void main(String[] args) {
+        SpringApplication application = new SpringApplication(RegistryApplication.class);
+        if (TrainingRun.requested(args)) {
+            application.addListeners(new TrainingRun());
+        }
         // "gc [--dry-run]" runs one garbage collection instead of serving (see GcCommand).
-        SpringApplication.run(RegistryApplication.class, dev.berth.registry.gc.GcCommand.arguments(args));
+        application.run(dev.berth.registry.gc.GcCommand.arguments(args));
     }
 }

@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.LongAdder;
  * already allow.
  */
 public final class CheckedStorageDriver implements StorageDriver, LocalFileCapable, RedirectCapable, BatchDeleteCapable,
+        OrderedListCapable,
         LeftoverSweepCapable {
     private final StorageDriver delegate;
     private final Counters counters = new Counters();
@@ -89,6 +90,21 @@ public final class CheckedStorageDriver implements StorageDriver, LocalFileCapab
     @Override
     public List<String> list(String path) throws IOException {
         return call(StorageStats.Operation.LIST, path, () -> delegate.list(StoragePaths.check(path)));
+    }
+
+    /** The delegate's, or its whole listing cut to the page when it lacks the capability. */
+    @Override
+    public List<String> listAfter(String path, String after, int limit) throws IOException {
+        return call(StorageStats.Operation.LIST, path, () -> {
+            StoragePaths.check(path);
+            if (delegate instanceof OrderedListCapable ordered) {
+                return ordered.listAfter(path, after, limit);
+            }
+            return delegate.list(path).stream()
+                    .filter(child -> after == null || child.substring(child.lastIndexOf('/') + 1).compareTo(after) > 0)
+                    .limit(limit)
+                    .toList();
+        });
     }
 
     @Override

@@ -18,7 +18,9 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
- * The node agent's configuration, read from YAML:
+ * The node agent's configuration, read from YAML. Every key is documented in the README; a key not listed
+ * here is an error naming the file, the key and the closest valid one (a misspelt key would otherwise keep its
+ * default without a word):
  *
  * <pre>
  * root: /var/lib/berth          # the store
@@ -59,6 +61,10 @@ public record AgentConfig(Path root, List<ImageReference> images, Duration refre
                           boolean pullMissing) {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]i?b?|b)?");
+    /** Every top-level key, in the order the README documents them. */
+    static final List<String> KEYS = List.of("root", "images", "refreshInterval", "concurrency", "parallel",
+            "diskBudget", "listen", "platform", "plainHttp", "insecure", "caFile", "snapshotter");
+    static final List<String> SNAPSHOTTER_KEYS = List.of("address", "enabled", "pullMissing");
 
     public AgentConfig {
         images = List.copyOf(images);
@@ -80,6 +86,7 @@ public record AgentConfig(Path root, List<ImageReference> images, Duration refre
     }
 
     static AgentConfig fromMap(Map<?, ?> m) {
+        checkKeys(m, KEYS, "");
         Object imgs = m.get("images");
         if (!(imgs instanceof List<?> list) || list.isEmpty()) {
             throw new IllegalArgumentException("images: a non-empty list of references is required");
@@ -107,10 +114,57 @@ public record AgentConfig(Path root, List<ImageReference> images, Duration refre
         if (!(section instanceof Map<?, ?> s)) {
             throw new IllegalArgumentException("snapshotter: expected a mapping (address, enabled)");
         }
+        checkKeys(s, SNAPSHOTTER_KEYS, "snapshotter.");
         if (!Boolean.parseBoolean(str(s, "enabled", "true"))) {
             return null;
         }
         return Path.of(str(s, "address", SnapshotterServer.DEFAULT_ADDRESS));
+    }
+
+    /** A key the agent does not know is a mistake (a typo would otherwise silently keep the default). */
+    private static void checkKeys(Map<?, ?> m, List<String> known, String prefix) {
+        for (Object key : m.keySet()) {
+            String k = String.valueOf(key);
+            if (!known.contains(k)) {
+                String closest = closest(k, known);
+                throw new IllegalArgumentException("unknown key '" + prefix + k + "'"
+                        + (closest == null ? "" : " (did you mean '" + prefix + closest + "'?)")
+                        + "; valid keys" + (prefix.isEmpty() ? "" : " under " + prefix.substring(0, prefix.length() - 1))
+                        + ": " + String.join(", ", known));
+            }
+        }
+    }
+
+    /** The known key nearest to {@code key} by edit distance (case-insensitive), if it is near enough. */
+    static String closest(String key, List<String> known) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String candidate : known) {
+            int d = editDistance(key.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
+            if (d < bestDistance) {
+                best = candidate;
+                bestDistance = d;
+            }
+        }
+        return bestDistance <= Math.max(2, key.length() / 3) ? best : null;
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] row = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            row[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            int diagonal = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int above = row[j];
+                row[j] = Math.min(Math.min(row[j] + 1, row[j - 1] + 1),
+                        diagonal + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+                diagonal = above;
+            }
+        }
+        return row[b.length()];
     }
 
     private static String str(Map<?, ?> m, String key, String def) {

@@ -23,6 +23,10 @@ final class AgentMetrics {
         help.put("berth_agent_store_bytes", "Bytes of committed layers in the store.");
         help.put("berth_agent_images_configured", "Images the agent keeps pulled.");
         help.put("berth_agent_last_refresh_timestamp_seconds", "When the last refresh round finished.");
+        help.put("berth_agent_image_present", "1 when the configured image is in the store with all its layers.");
+        help.put("berth_agent_image_last_pull_timestamp_seconds",
+                "When the configured image was last pulled successfully (0: not since the agent started).");
+        help.put("berth_agent_image_pull_failures_total", "Failed pulls of the configured image.");
         gauge("berth_agent_last_refresh_timestamp_seconds", lastRefreshSeconds::get);
     }
 
@@ -51,15 +55,19 @@ final class AgentMetrics {
             header(b, e.getKey(), "counter");
             e.getValue().forEach((k, v) -> b.append(k).append(' ').append(v).append('\n'));
         }
-        for (var e : new TreeMap<>(gauges).entrySet()) {
+        Map<String, Map<String, LongSupplier>> gaugesByName = new TreeMap<>();
+        gauges.forEach((k, v) -> gaugesByName.computeIfAbsent(base(k), x -> new TreeMap<>()).put(k, v));
+        for (var e : gaugesByName.entrySet()) {
             header(b, e.getKey(), "gauge");
-            long v;
-            try {
-                v = e.getValue().getAsLong();
-            } catch (RuntimeException ex) {
-                continue;
-            }
-            b.append(e.getKey()).append(' ').append(v).append('\n');
+            e.getValue().forEach((k, v) -> {
+                long value;
+                try {
+                    value = v.getAsLong();
+                } catch (RuntimeException unreadable) {
+                    return; // a gauge that cannot be read now (the store is busy or gone) sits this scrape out
+                }
+                b.append(k).append(' ').append(value).append('\n');
+            });
         }
         return b.toString();
     }
@@ -67,6 +75,11 @@ final class AgentMetrics {
     private void header(StringBuilder b, String name, String type) {
         b.append("# HELP ").append(name).append(' ').append(help.getOrDefault(name, name)).append('\n');
         b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    /** A label pair with its value escaped as the text format requires. */
+    static String label(String name, String value) {
+        return name + "=\"" + value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
     }
 
     private static String base(String key) {

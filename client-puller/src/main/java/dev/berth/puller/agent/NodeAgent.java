@@ -18,6 +18,7 @@ import dev.berth.puller.registry.Registries;
 import dev.berth.puller.registry.TransportOptions;
 import dev.berth.puller.snapshot.MissingLayers;
 import dev.berth.puller.snapshot.SnapshotterServer;
+import dev.berth.puller.store.Eviction;
 import dev.berth.puller.store.ImageRecord;
 import dev.berth.puller.store.LayerInfo;
 import dev.berth.puller.store.Store;
@@ -70,7 +71,11 @@ public final class NodeAgent implements AutoCloseable {
     private final Set<String> running = ConcurrentHashMap.newKeySet();
     private final Set<String> again = ConcurrentHashMap.newKeySet();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     private SnapshotterServer snapshotter;
+
+    /** When each configured image was last pulled successfully (by this agent). */
+    private final Map<String, Instant> lastSuccess = new ConcurrentHashMap<>();
 
     private record Failure(int count, Instant notBefore, String message) {
     }
@@ -88,9 +93,17 @@ public final class NodeAgent implements AutoCloseable {
         this.http = HttpServer.create(new InetSocketAddress(config.listenHost(), config.listenPort()), 16);
         http.setExecutor(Executors.newFixedThreadPool(2, daemon("agent-http")));
         http.createContext("/healthz", this::health);
+        http.createContext("/readyz", this::ready);
         http.createContext("/metrics", this::metrics);
         http.createContext("/events", this::events);
         metrics.gauge("berth_agent_images_configured", () -> config.images().size());
+        for (ImageReference ref : config.images()) {
+            String image = AgentMetrics.label("image", ref.toString());
+            metrics.gauge("berth_agent_image_present{" + image + "}", () -> present(ref) ? 1 : 0);
+            metrics.gauge("berth_agent_image_last_pull_timestamp_seconds{" + image + "}",
+                    () -> lastSuccess.getOrDefault(ref.toString(), Instant.EPOCH).getEpochSecond());
+            metrics.inc("berth_agent_image_pull_failures_total", image, 0);
+        }
         metrics.gauge("berth_agent_store_bytes", () -> {
             try {
                 return store.diskUsage();
@@ -171,12 +184,14 @@ public final class NodeAgent implements AutoCloseable {
             metrics.inc("berth_agent_layers_fetched_total", null, r.layersFetched());
             metrics.inc("berth_agent_bytes_fetched_total", null, r.bytesFetched());
             failures.remove(key);
+            lastSuccess.put(key, Instant.now());
             if (r.layersFetched() > 0) {
                 LOG.info(() -> "pulled " + key + " " + r.image().manifestDigest() + ": " + r.layersFetched()
                         + " layers");
             }
         } catch (Exception e) {
             metrics.inc("berth_agent_pulls_total", "result=\"failure\"", 1);
+            metrics.inc("berth_agent_image_pull_failures_total", AgentMetrics.label("image", key), 1);
             Failure previous = failures.get(key);
             int count = previous == null ? 1 : previous.count() + 1;
             failures.put(key, new Failure(count, Instant.now().plus(backoff.delay(count)), e.getMessage()));
@@ -192,7 +207,13 @@ public final class NodeAgent implements AutoCloseable {
         for (ImageReference ref : config.images()) {
             store.images().get(ref.toString()).ifPresent(r -> keep.addAll(r.chainIds()));
         }
-        List<LayerInfo> evicted = store.evict(config.diskBudget(), keep);
+        List<Eviction> evicted = store.evict(config.diskBudget(), keep);
+        for (Eviction e : evicted) {
+            LayerInfo l = e.layer();
+            LOG.info(() -> "evicted layer " + l.chainId() + " (blob " + l.blob() + "), freeing " + l.diskSize()
+                    + " bytes: " + e.reason().description()
+                    + (e.images().isEmpty() ? "" : "; removed image records " + String.join(", ", e.images())));
+        }
         metrics.inc("berth_agent_layers_evicted_total", null, evicted.size());
     }
 
@@ -219,6 +240,25 @@ public final class NodeAgent implements AutoCloseable {
         respond(ex, 200, "application/json", OciJson.mapper().writeValueAsBytes(body));
     }
 
+    /** Ready once every configured image is in the store with all its layers; 503 names the missing ones. */
+    private void ready(HttpExchange ex) throws IOException {
+        List<String> missing = config.images().stream().filter(ref -> !present(ref)).map(Object::toString).toList();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("ready", missing.isEmpty());
+        body.put("missing", missing);
+        respond(ex, missing.isEmpty() ? 200 : 503, "application/json", OciJson.mapper().writeValueAsBytes(body));
+    }
+
+    /** The image has a record and its top layer (so every layer below it) is committed. */
+    private boolean present(ImageReference ref) {
+        try {
+            return store.images().get(ref.toString())
+                    .map(r -> r.layers().isEmpty() || store.layers().exists(r.topChainId())).orElse(false);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private void metrics(HttpExchange ex) throws IOException {
         respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
                 metrics.render().getBytes(StandardCharsets.UTF_8));
@@ -241,18 +281,14 @@ public final class NodeAgent implements AutoCloseable {
         }
         Set<ImageReference> matched = new HashSet<>();
         for (JsonNode event : envelope.path("events")) {
-            if (!"push".equals(event.path("action").asString(""))) {
-                metrics.inc("berth_agent_events_total", "outcome=\"ignored\"", 1);
-                continue;
+            EventMatch m = match(event);
+            metrics.inc("berth_agent_events_total", m.images().isEmpty() ? "outcome=\"ignored\"" : "outcome=\"matched\"", 1);
+            if (m.images().isEmpty()) {
+                LOG.info(() -> "ignored registry event " + event.path("id").asString("") + " ("
+                        + event.path("action").asString("?") + " " + event.path("target").path("repository").asString("?")
+                        + "): " + m.reason());
             }
-            String repo = event.path("target").path("repository").asString("");
-            String tag = event.path("target").path("tag").asString("");
-            String host = event.path("request").path("host").asString("");
-            List<ImageReference> hits = config.images().stream().filter(ref -> ref.repository().equals(repo)
-                    && ref.tag() != null && ref.tag().equals(tag) && ref.digest() == null
-                    && (host.isEmpty() || host.equalsIgnoreCase(ref.registry()))).toList();
-            metrics.inc("berth_agent_events_total", hits.isEmpty() ? "outcome=\"ignored\"" : "outcome=\"matched\"", 1);
-            matched.addAll(hits);
+            matched.addAll(m.images());
         }
         for (ImageReference ref : matched) {
             // An event is a hint: pull now even if the image is backing off.
@@ -269,6 +305,51 @@ public final class NodeAgent implements AutoCloseable {
         respond(ex, 202, "application/json", ("{\"matched\":" + matched.size() + "}").getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The configured images an event concerns, or none and why. */
+    private record EventMatch(List<ImageReference> images, String reason) {
+    }
+
+    /**
+     * Matches a push to configured images by repository and tag or digest. The registry's host is not compared:
+     * the event carries whatever Host the pusher used ({@code localhost:5000}, a DNS alias, a load balancer),
+     * rarely the name the agent pulls from. At worst an image of the same repository on another registry is
+     * re-resolved, which costs one manifest request.
+     */
+    private EventMatch match(JsonNode event) {
+        String action = event.path("action").asString("");
+        if (!"push".equals(action)) {
+            return new EventMatch(List.of(), "action '" + action + "' is not a push");
+        }
+        JsonNode target = event.path("target");
+        String repo = target.path("repository").asString("");
+        String tag = target.path("tag").asString("");
+        String digest = target.path("digest").asString("");
+        List<ImageReference> sameRepo = config.images().stream().filter(ref -> ref.repository().equals(repo)).toList();
+        if (sameRepo.isEmpty()) {
+            return new EventMatch(List.of(), "repository '" + repo + "' is not configured");
+        }
+        List<ImageReference> hits = sameRepo.stream().filter(ref -> ref.digest() != null
+                ? ref.digest().toString().equals(digest) : !tag.isEmpty() && tag.equals(ref.tag())).toList();
+        if (hits.isEmpty()) {
+            return new EventMatch(List.of(), (tag.isEmpty() ? "digest " + digest : "tag '" + tag + "'")
+                    + " is not configured for " + repo);
+        }
+        List<ImageReference> stale = hits.stream().filter(ref -> !alreadyAt(ref, digest)).toList();
+        return stale.isEmpty() ? new EventMatch(List.of(), "already pulled at " + digest) : new EventMatch(stale, "");
+    }
+
+    /** The image's record has this manifest (or index) digest and its layers are in the store. */
+    private boolean alreadyAt(ImageReference ref, String digest) {
+        try {
+            return !digest.isEmpty() && present(ref) && store.images().get(ref.toString())
+                    .map(r -> r.manifestDigest().toString().equals(digest)
+                            || (r.indexDigest() != null && r.indexDigest().toString().equals(digest)))
+                    .orElse(false);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static void respond(HttpExchange ex, int status, String type, byte[] body) throws IOException {
         ex.getResponseHeaders().add("Content-Type", type);
         ex.sendResponseHeaders(status, body.length);
@@ -282,8 +363,25 @@ public final class NodeAgent implements AutoCloseable {
         stopped.await();
     }
 
+    /**
+     * SIGTERM and SIGINT close the agent instead of exiting the JVM at once, so {@link #awaitTermination} returns
+     * and the command exits 0 after a clean shutdown (the JVM's own exit on SIGTERM is 143, which systemd counts
+     * as a failure).
+     */
+    public void closeOnSignals() {
+        for (String name : List.of("TERM", "INT")) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                LOG.info(() -> "SIG" + name + ": shutting down");
+                close();
+            });
+        }
+    }
+
     @Override
     public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
         if (snapshotter != null) {
             snapshotter.close();
         }

@@ -9,12 +9,15 @@ import dev.berth.puller.registry.ResolvedImage;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Shows a pull: one progress bar per layer, redrawn in place, on a terminal; otherwise one JSON object per
- * line per event (progress throttled), which scripts and log collectors can read.
+ * Shows a pull: one progress bar per layer, redrawn in place, and a total line with the overall speed and the
+ * time left, on a terminal; otherwise one JSON object per line per event (progress throttled), which scripts
+ * and log collectors can read.
  */
 final class ProgressRenderer implements PullListener {
     private static final long REDRAW_NANOS = 100_000_000L;
@@ -28,14 +31,24 @@ final class ProgressRenderer implements PullListener {
     private long[] lastJson = new long[0];
     private long lastDraw;
     private int drawnLines;
+    private final Consumer<ResolvedImage> onResolved;
+    /** When the first layer download started, for the total speed; 0 before. */
+    private long started;
 
     ProgressRenderer(PrintWriter out, boolean json) {
+        this(out, json, image -> { });
+    }
+
+    /** @param onResolved also told of the resolved image (the pull command warns of a foreign platform there) */
+    ProgressRenderer(PrintWriter out, boolean json, Consumer<ResolvedImage> onResolved) {
         this.out = out;
         this.json = json;
+        this.onResolved = onResolved;
     }
 
     @Override
     public synchronized void resolved(ResolvedImage image) {
+        onResolved.accept(image);
         layers = image.manifest().layersOrEmpty();
         done = new AtomicLongArray(layers.size());
         state = new String[layers.size()];
@@ -57,6 +70,11 @@ final class ProgressRenderer implements PullListener {
 
     @Override
     public void layerStarted(int index, Descriptor layer) {
+        synchronized (this) {
+            if (started == 0) {
+                started = System.nanoTime();
+            }
+        }
         update(index, "downloading", "layer-start", layer, kv("size", layer.size()));
     }
 
@@ -151,9 +169,45 @@ final class ProgressRenderer implements PullListener {
                     .append(String.format("%6.1f/%-6.1f MiB ", got / 1048576.0, d.size() / 1048576.0))
                     .append(state[i]).append('\n');
         }
-        drawnLines = layers.size();
+        b.append("\033[2K").append(totalLine(now)).append('\n');
+        drawnLines = layers.size() + 1;
         out.print(b);
         out.flush();
+    }
+
+    /**
+     * "total 12.0/40.0 MiB  8.5 MiB/s  ETA 3s": bytes of the layers being downloaded, the speed since the first
+     * one started, and the time left at that speed.
+     */
+    private String totalLine(long now) {
+        long got = 0;
+        long size = 0;
+        for (int i = 0; i < layers.size(); i++) {
+            if ("already present".equals(state[i])) {
+                continue;
+            }
+            got += Math.min(done.get(i), layers.get(i).size());
+            size += layers.get(i).size();
+        }
+        return totalLine(got, size, started == 0 ? 0 : now - started);
+    }
+
+    static String totalLine(long got, long size, long elapsedNanos) {
+        double seconds = elapsedNanos / 1e9;
+        double speed = seconds > 0 ? got / seconds : 0;
+        String eta = got >= size ? "done" : speed <= 0 ? "ETA --" : "ETA " + duration((long) Math.ceil((size - got) / speed));
+        return String.format(Locale.ROOT, "total %.1f/%.1f MiB  %.1f MiB/s  %s", got / 1048576.0, size / 1048576.0,
+                speed / 1048576.0, eta);
+    }
+
+    private static String duration(long seconds) {
+        if (seconds < 60) {
+            return seconds + "s";
+        }
+        if (seconds < 3600) {
+            return seconds / 60 + "m" + String.format(Locale.ROOT, "%02d", seconds % 60) + "s";
+        }
+        return seconds / 3600 + "h" + String.format(Locale.ROOT, "%02d", seconds % 3600 / 60) + "m";
     }
 
     private Map<String, Object> fields(int index, Descriptor layer, Map<String, Object> extra) {

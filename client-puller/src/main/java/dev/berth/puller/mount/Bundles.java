@@ -4,13 +4,15 @@ import dev.berth.puller.store.ImageRecord;
 import dev.berth.puller.store.Store;
 import dev.berth.unionfs.bundle.BundleWriter;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
  * OCI runtime bundles: {@code DIR/rootfs} a writable overlay of the image and {@code DIR/config.json}
  * written by union-fs's {@link BundleWriter} from what the image config says to run ({@link ImageProcess}),
- * ready for {@code runc run --bundle DIR}.
+ * with the caller's overrides, ready for {@code runc run --bundle DIR}.
  */
 public final class Bundles {
     private final Store store;
@@ -24,29 +26,52 @@ public final class Bundles {
 
     public Path create(String reference, Path dir) throws IOException {
         ImageRecord image = store.images().get(reference)
-                .orElseThrow(() -> new IOException("no such image: " + reference + " (pull it first)"));
+                .orElseThrow(() -> new NoSuchFileException(reference, null, "no such image (pull it first)"));
+        return create(image, dir, ImageProcess.Overrides.NONE);
+    }
+
+    /** Mounts {@code image} at {@code DIR/rootfs} and writes {@code DIR/config.json} for it. */
+    public Path create(ImageRecord image, Path dir, ImageProcess.Overrides overrides) throws IOException {
         Path bundle = dir.toAbsolutePath().normalize();
-        Files.createDirectories(bundle);
-        if (Files.exists(bundle.resolve(BundleWriter.CONFIG))) {
-            throw new IOException(bundle + " already holds a bundle");
-        }
         Path rootfs = bundle.resolve(BundleWriter.ROOTFS);
-        mounts.mount(reference, rootfs, true);
+        if (Files.exists(bundle.resolve(BundleWriter.CONFIG)) || store.mount(rootfs).isPresent()) {
+            String of = store.mount(rootfs).map(m -> " of " + m.reference()).orElse("");
+            throw new FileAlreadyExistsException(bundle.toString(), null, "already holds a bundle" + of
+                    + ": tear it down with `berth-pull unmount " + bundle + "` (after `runc delete` of its container), "
+                    + "or choose another DIR");
+        }
+        Files.createDirectories(bundle);
+        mounts.mount(image, rootfs, true);
         try {
             // The user is looked up in the image's own /etc/passwd, so the rootfs is mounted first.
-            writer.writeConfig(bundle, ImageProcess.of(image.parsedConfig(), rootfs, "berth"));
+            writer.writeConfig(bundle, ImageProcess.of(image.parsedConfig(), rootfs, "berth", overrides));
         } catch (IOException | RuntimeException e) {
-            mounts.unmount(rootfs);
+            mounts.unmount(rootfs, true);
             throw e;
         }
         return bundle;
     }
 
-    /** Unmounts the bundle's rootfs and removes config.json (runc's container must be deleted first). */
+    /** Whether {@code dir} is a bundle made here: its rootfs is a mount berth recorded. */
+    public boolean isBundle(Path dir) throws IOException {
+        return store.mount(dir.toAbsolutePath().normalize().resolve(BundleWriter.ROOTFS)).isPresent();
+    }
+
+    /** Unmounts the bundle's rootfs and removes config.json, deleting its writable layer. */
     public void remove(Path dir) throws IOException {
+        remove(dir, true);
+    }
+
+    /**
+     * Unmounts the bundle's rootfs and removes config.json (runc's container must be deleted first).
+     *
+     * @return the kept writable layer (unless {@code discard}), or null
+     */
+    public Path remove(Path dir, boolean discard) throws IOException {
         Path bundle = dir.toAbsolutePath().normalize();
-        mounts.unmount(bundle.resolve(BundleWriter.ROOTFS));
+        Path kept = mounts.unmount(bundle.resolve(BundleWriter.ROOTFS), discard);
         Files.deleteIfExists(bundle.resolve(BundleWriter.CONFIG));
         Files.deleteIfExists(bundle.resolve(BundleWriter.ROOTFS));
+        return kept;
     }
 }

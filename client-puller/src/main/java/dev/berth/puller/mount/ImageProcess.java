@@ -27,23 +27,54 @@ public final class ImageProcess {
      * @param hostname the container's host name
      */
     public static ProcessSpec of(ImageConfig image, Path rootfs, String hostname) throws IOException {
+        return of(image, rootfs, hostname, Overrides.NONE);
+    }
+
+    /**
+     * What to run instead of what the image says, as {@code docker run} takes it: {@code cmd} replaces the
+     * image's Cmd, {@code entrypoint} its Entrypoint (and then the image's Cmd is dropped too, as docker does),
+     * {@code env} entries ({@code KEY=value}) are added or replace the image's value of KEY, and {@code user}
+     * and {@code cwd} replace User and WorkingDir. Null or empty means "as the image says".
+     */
+    public record Overrides(List<String> entrypoint, List<String> cmd, List<String> env, String user, String cwd) {
+        public static final Overrides NONE = new Overrides(null, null, List.of(), null, null);
+
+        public Overrides {
+            env = env == null ? List.of() : List.copyOf(env);
+        }
+    }
+
+    /** As {@link #of(ImageConfig, Path, String)}, with {@code overrides} applied. */
+    public static ProcessSpec of(ImageConfig image, Path rootfs, String hostname, Overrides overrides)
+            throws IOException {
         ImageConfig.Execution exec = image.config();
-        List<String> args = new ArrayList<>();
-        if (exec != null && exec.entrypoint() != null) {
-            args.addAll(exec.entrypoint());
-        }
-        if (exec != null && exec.cmd() != null) {
-            args.addAll(exec.cmd());
-        }
+        List<String> entrypoint = overrides.entrypoint() != null ? overrides.entrypoint()
+                : exec == null || exec.entrypoint() == null ? List.of() : exec.entrypoint();
+        List<String> cmd = overrides.cmd() != null && !overrides.cmd().isEmpty() ? overrides.cmd()
+                : overrides.entrypoint() != null || exec == null || exec.cmd() == null ? List.of() : exec.cmd();
+        List<String> args = new ArrayList<>(entrypoint);
+        args.addAll(cmd);
         if (args.isEmpty()) {
-            throw new IOException("the image has neither Entrypoint nor Cmd: nothing to run");
+            throw new IOException("the image has neither Entrypoint nor Cmd: give the command to run after --, "
+                    + "e.g. `berth-pull bundle REF DIR -- /bin/sh -c 'echo hello'`");
         }
         List<String> env = new ArrayList<>(exec == null || exec.env() == null ? List.of() : exec.env());
+        for (String e : overrides.env()) {
+            String key = e.contains("=") ? e.substring(0, e.indexOf('=') + 1) : e + "=";
+            env.removeIf(x -> x.startsWith(key) || x.equals(key.substring(0, key.length() - 1)));
+            env.add(e.contains("=") ? e : key);
+        }
         if (env.stream().noneMatch(e -> e.startsWith("PATH="))) {
             env.add(0, ProcessSpec.DEFAULT_PATH);
         }
-        String cwd = exec == null || exec.workingDir() == null || exec.workingDir().isEmpty() ? "/" : exec.workingDir();
-        int[] ids = resolveUser(exec == null ? null : exec.user(), rootfs);
+        String cwd = overrides.cwd() != null && !overrides.cwd().isEmpty() ? overrides.cwd()
+                : exec == null || exec.workingDir() == null || exec.workingDir().isEmpty() ? "/" : exec.workingDir();
+        if (!cwd.startsWith("/")) {
+            throw new IOException("working directory " + cwd + " must be an absolute path");
+        }
+        String user = overrides.user() != null && !overrides.user().isEmpty() ? overrides.user()
+                : exec == null ? null : exec.user();
+        int[] ids = resolveUser(user, rootfs);
         try {
             return new ProcessSpec(args, env, cwd, ids[0], ids[1], false, hostname,
                     ProcessSpec.CONTAINER_ENGINE_CAPABILITIES);

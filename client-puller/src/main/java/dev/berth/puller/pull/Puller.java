@@ -17,9 +17,12 @@ import dev.berth.puller.store.FsUtil;
 import dev.berth.puller.store.ImageRecord;
 import dev.berth.puller.store.LayerInfo;
 import dev.berth.puller.store.LayerIngest;
+import dev.berth.puller.store.LayerStore;
 import dev.berth.puller.store.Store;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,8 +40,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Pulls images into a {@link Store}. The config comes first, so every layer's ChainID is known before any
  * download; layers already stored are skipped, the others download and apply in parallel (each into its
- * own ingest directory) and are committed bottom-up as soon as the layers below them are. Thread-safe: the
- * agent runs several pulls at once.
+ * own ingest directory) and are committed bottom-up as soon as the layers below them are. Each download holds
+ * its layer's download lock until the commit, so a second pull of the same layer (another image in the agent,
+ * another process on the same store) waits and then finds it committed instead of downloading it again; and
+ * it keeps its compressed bytes until the commit, so a pull killed mid-layer resumes where it stopped.
+ * Thread-safe: the agent runs several pulls at once.
  */
 public final class Puller {
     private final Store store;
@@ -64,9 +70,10 @@ public final class Puller {
 
         LayerFetcher fetcher = new LayerFetcher(client, ref.repository(), unpacker, options.backoff());
         AtomicLong bytes = new AtomicLong();
-        List<Future<LayerIngest>> pending = new ArrayList<>();
+        List<Future<Fetched>> pending = new ArrayList<>();
         Set<LayerIngest> ingests = ConcurrentHashMap.newKeySet();
-        int present = 0;
+        Set<LayerStore.DownloadLock> locks = ConcurrentHashMap.newKeySet();
+        AtomicInteger present = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(options.parallel(), daemonThreads(ref));
         try {
             for (int i = 0; i < layers.size(); i++) {
@@ -74,12 +81,18 @@ public final class Puller {
                     store.layers().touch(chainIds.get(i));
                     listener.layerPresent(i, layers.get(i), chainIds.get(i));
                     pending.add(null);
-                    present++;
+                    present.incrementAndGet();
                     continue;
                 }
                 int index = i;
-                pending.add(pool.submit(() -> fetchWithRetries(fetcher, index, layers.get(index),
-                        diffIds.get(index), listener, bytes, ingests)));
+                pending.add(pool.submit(() -> {
+                    Fetched f = fetchOnce(fetcher, index, layers.get(index), diffIds.get(index),
+                            chainIds.get(index), listener, bytes, ingests, locks);
+                    if (f.ingest() == null) {
+                        present.incrementAndGet();
+                    }
+                    return f;
+                }));
             }
             commitInOrder(ref, layers, diffIds, chainIds, pending, listener);
         } finally {
@@ -89,6 +102,7 @@ public final class Puller {
             for (LayerIngest ingest : ingests) {
                 ingest.discard();
             }
+            locks.forEach(LayerStore.DownloadLock::close);
         }
 
         ImageRecord record = new ImageRecord(ref.toString(), image.manifestDigest(), image.indexDigest(),
@@ -96,7 +110,7 @@ public final class Puller {
                 OciJson.mapper().readTree(image.configBytes()), layerRecords(layers, diffIds, chainIds),
                 System.currentTimeMillis());
         store.images().put(record);
-        PullResult result = new PullResult(record, layers.size() - present, present, bytes.get(),
+        PullResult result = new PullResult(record, layers.size() - present.get(), present.get(), bytes.get(),
                 Duration.ofNanos(System.nanoTime() - start));
         listener.pulled(result);
         return result;
@@ -107,24 +121,30 @@ public final class Puller {
      * the first failure the remaining downloads are cancelled and every uncommitted ingest is deleted.
      */
     private void commitInOrder(ImageReference ref, List<Descriptor> layers, List<Digest> diffIds,
-                               List<Digest> chainIds, List<Future<LayerIngest>> pending, PullListener listener)
+                               List<Digest> chainIds, List<Future<Fetched>> pending, PullListener listener)
             throws IOException {
         int i = 0;
         try {
             for (; i < pending.size(); i++) {
-                Future<LayerIngest> f = pending.get(i);
+                Future<Fetched> f = pending.get(i);
                 if (f == null) {
                     continue;
                 }
-                LayerIngest ingest = await(f, pending);
+                Fetched fetched = await(f, pending);
+                LayerIngest ingest = fetched.ingest();
+                if (ingest == null) {
+                    continue; // another pull committed it meanwhile
+                }
                 Descriptor d = layers.get(i);
                 try {
                     LayerInfo info = new LayerInfo(chainIds.get(i), diffIds.get(i), i == 0 ? null : chainIds.get(i - 1),
                             d.digest(), d.mediaType(), d.size(), FsUtil.treeSize(ingest.diffDir()),
                             System.currentTimeMillis());
                     store.layers().commit(ingest, info);
+                    Files.deleteIfExists(store.layers().partialBlob(chainIds.get(i)));
                 } finally {
                     ingest.discard(); // no-op once committed
+                    fetched.lock().close();
                 }
                 listener.layerDone(i, d, chainIds.get(i));
             }
@@ -137,26 +157,83 @@ public final class Puller {
         }
     }
 
+    /** A layer this pull downloaded (its ingest, and the lock held until its commit), or null: someone else did. */
+    private record Fetched(LayerIngest ingest, LayerStore.DownloadLock lock) {
+    }
+
+    /**
+     * Takes the layer's download lock, then downloads and applies it unless another pull committed it while
+     * this one waited. The lock stays held (in the result) until the layer is committed.
+     */
+    private Fetched fetchOnce(LayerFetcher fetcher, int index, Descriptor layer, Digest diffId, Digest chainId,
+                              PullListener listener, AtomicLong bytes, Set<LayerIngest> ingests,
+                              Set<LayerStore.DownloadLock> locks) throws IOException {
+        LayerStore.DownloadLock lock = store.layers().lockDownload(chainId);
+        locks.add(lock);
+        try {
+            if (store.layers().exists(chainId)) {
+                lock.close();
+                store.layers().touch(chainId);
+                listener.layerPresent(index, layer, chainId);
+                return new Fetched(null, lock);
+            }
+            return new Fetched(fetchWithRetries(fetcher, index, layer, diffId, chainId, listener, bytes, ingests),
+                    lock);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
     private LayerIngest fetchWithRetries(LayerFetcher fetcher, int index, Descriptor layer, Digest diffId,
-                                         PullListener listener, AtomicLong bytes, Set<LayerIngest> ingests)
-            throws IOException {
+                                         Digest chainId, PullListener listener, AtomicLong bytes,
+                                         Set<LayerIngest> ingests) throws IOException {
         listener.layerStarted(index, layer);
+        Path partial = store.layers().partialBlob(chainId);
+        boolean restartedFromZero = false;
         for (int attempt = 1; ; attempt++) {
             LayerIngest ingest = store.layers().startIngest();
             ingests.add(ingest);
+            boolean resumed = Files.exists(partial) && Files.size(partial) > 0;
             try {
-                fetcher.fetch(index, layer, diffId, ingest.diffDir(), listener, bytes);
+                fetcher.fetch(index, layer, diffId, ingest.diffDir(), partial, listener, bytes);
                 return ingest;
             } catch (IOException | RuntimeException e) {
                 ingest.discard();
-                // Wrong content is not a network accident: retrying would fetch the same wrong bytes.
-                if (!isRetryable(e) || attempt >= options.layerAttempts() || Thread.currentThread().isInterrupted()) {
+                if (cancelled(e)) {
+                    throw e; // the kept bytes stay for the next pull
+                }
+                if (!isRetryable(e)) {
+                    // Wrong content: never resume from these bytes again. Kept bytes from an earlier run may be
+                    // what is wrong (a torn write), so a resumed layer gets one fresh start.
+                    Files.deleteIfExists(partial);
+                    if (resumed && !restartedFromZero) {
+                        restartedFromZero = true;
+                        listener.layerRetrying(index, attempt, e);
+                        continue;
+                    }
+                    throw e;
+                }
+                if (attempt >= options.layerAttempts()) {
                     throw e;
                 }
                 listener.layerRetrying(index, attempt, e);
                 options.backoff().sleep(attempt);
             }
         }
+    }
+
+    /** The pull was interrupted (a sibling layer failed, the process is stopping), or the wait timed out. */
+    private static boolean cancelled(Throwable e) {
+        if (Thread.currentThread().isInterrupted()) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedIOException || t instanceof java.nio.channels.ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -185,11 +262,11 @@ public final class Puller {
      * Waits for layer {@code f}, but fails fast when any other layer has already failed, so a corrupt top
      * layer does not wait for a slow base layer to finish.
      */
-    private static LayerIngest await(Future<LayerIngest> f, List<Future<LayerIngest>> all)
+    private static Fetched await(Future<Fetched> f, List<Future<Fetched>> all)
             throws InterruptedIOException, LayerFailure {
         while (true) {
             for (int j = 0; j < all.size(); j++) {
-                Future<LayerIngest> other = all.get(j);
+                Future<Fetched> other = all.get(j);
                 if (other != null && other.isDone() && !other.isCancelled()) {
                     try {
                         other.get();

@@ -58,8 +58,9 @@ final class HttpUrlConnectionTransport implements HttpTransport {
     public Response send(Request request) throws IOException {
         URI uri = request.uri();
         checkInterrupted(uri);
-        // No proxy, as with the HttpClient before (which only uses one when told to).
-        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
+        // Always an explicit proxy (NO_PROXY when none applies): the JVM's own proxy properties play no part.
+        Proxy proxy = options.proxies().select(uri);
+        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection(proxy);
         try {
             configure(c, request);
             if (request.body() != null) {
@@ -85,7 +86,10 @@ final class HttpUrlConnectionTransport implements HttpTransport {
         } catch (SocketTimeoutException e) {
             c.disconnect();
             throw new TransportTimeoutException(request.method() + " " + uri + ": " + e.getMessage(), e);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            c.disconnect();
+            throw TransportErrors.explain(e, request.method(), uri, options);
+        } catch (RuntimeException e) {
             c.disconnect();
             throw e;
         }

@@ -45,9 +45,11 @@ public final class ImageResolver {
         ParsedManifest parsed = ManifestParser.parse(top.body(), top.mediaType());
         Digest indexDigest = null;
         ManifestResponse chosen = top;
+        Platform listed = null;
         if (parsed.isIndex()) {
             indexDigest = top.digest();
             Descriptor d = select(parsed, platform, ref);
+            listed = d.platform();
             chosen = client.pullManifest(ref.repository(), d.digest().toString());
             parsed = ManifestParser.parse(chosen.body(), d.mediaType());
             if (parsed.isIndex()) {
@@ -72,9 +74,25 @@ public final class ImageResolver {
             throw new IOException(ref + ": manifest has " + layers + " layers but the config lists " + diffIds
                     + " diff_ids");
         }
-        Platform actualPlatform = Platform.of(config.os(), config.architecture(), config.variant());
+        Platform actualPlatform = fullPlatform(config, listed);
         return new ResolvedImage(ref, indexDigest, chosen.digest(), parsed.mediaType(), parsed.imageManifest(),
                 configBytes, config, actualPlatform);
+    }
+
+    /**
+     * The image's platform with its variant: the config's, else the index entry's, else the architecture's
+     * default where it has one (arm64 means arm64/v8), so that users see {@code linux/arm64/v8}.
+     */
+    static Platform fullPlatform(ImageConfig config, Platform listed) {
+        String variant = config.variant();
+        if ((variant == null || variant.isEmpty()) && listed != null
+                && config.architecture() != null && config.architecture().equals(listed.architecture())) {
+            variant = listed.variant();
+        }
+        if ((variant == null || variant.isEmpty()) && "arm64".equals(config.architecture())) {
+            variant = "v8";
+        }
+        return Platform.of(config.os(), config.architecture(), variant);
     }
 
     private static Descriptor select(ParsedManifest index, Platform platform, ImageReference ref)

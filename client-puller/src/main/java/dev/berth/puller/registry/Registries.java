@@ -22,8 +22,9 @@ public final class Registries {
         this(options, credentials, null);
     }
 
-    public RegistryClient client(String host) {
-        return clients.computeIfAbsent(host, h -> {
+    /** The client for a reference's registry ({@code docker.io} is sent to Docker Hub's API host). */
+    public RegistryClient client(String registry) {
+        return clients.computeIfAbsent(dev.berth.oci.ImageReference.endpoint(registry), h -> {
             try {
                 RegistryClient c = RegistryClient.create(h, options, credentials);
                 c.setObserver(observer);

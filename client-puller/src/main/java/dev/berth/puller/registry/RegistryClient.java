@@ -23,6 +23,10 @@ import tools.jackson.databind.JsonNode;
  * after a 401, follows redirects itself (dropping credentials when the host changes) and parses error
  * bodies into {@link RegistryException}. Bodies are streamed, never buffered, except manifests and tokens.
  * Thread-safe. HTTP itself goes through an {@link HttpTransport}.
+ *
+ * <p>As docker does, a registry on the loopback interface ({@code localhost}, 127.0.0.0/8, {@code ::1}) needs no
+ * {@code --plain-http}: HTTPS is tried first and, when the registry answers in plain HTTP, the client switches
+ * to HTTP for good.
  */
 public final class RegistryClient {
     private static final int MAX_REDIRECTS = 5;
@@ -30,7 +34,7 @@ public final class RegistryClient {
     private static final String USER_AGENT = "berth-pull/0.1";
 
     private final String host;
-    private final String baseUrl;
+    private volatile String baseUrl;
     private final TransportOptions options;
     private final Optional<Credential> credential;
     private final HttpTransport http;
@@ -88,7 +92,15 @@ public final class RegistryClient {
         boolean refreshed = false;
         while (true) {
             String authorization = authorizations.get(scope);
-            HttpTransport.Response response = send(endpoint, endpoint.uri(baseUrl), authorization);
+            HttpTransport.Response response;
+            try {
+                response = send(endpoint, endpoint.uri(baseUrl), authorization);
+            } catch (PlainHttpException e) {
+                if (!fallBackToHttp()) {
+                    throw e;
+                }
+                continue;
+            }
             int status = response.status();
             if (status == 401 && !refreshed) {
                 List<String> headers = response.allHeaders("WWW-Authenticate");
@@ -130,6 +142,27 @@ public final class RegistryClient {
             }
             return r;
         }
+    }
+
+    /** Switches a loopback registry that answered HTTPS in plain HTTP to HTTP; false when that is not allowed. */
+    private synchronized boolean fallBackToHttp() {
+        if (options.plainHttp() || !isLoopback(host) || baseUrl.startsWith("http://")) {
+            return false;
+        }
+        baseUrl = "http://" + host;
+        return true;
+    }
+
+    /** {@code localhost}, 127.0.0.0/8 or ::1, with or without a port: the hosts docker treats as insecure. */
+    public static boolean isLoopback(String hostAndPort) {
+        String h = hostAndPort;
+        if (h.startsWith("[")) {
+            h = h.substring(1, Math.max(1, h.indexOf(']')));
+        } else if (h.indexOf(':') == h.lastIndexOf(':') && h.indexOf(':') >= 0) {
+            h = h.substring(0, h.indexOf(':'));
+        }
+        h = h.toLowerCase(java.util.Locale.ROOT);
+        return h.equals("localhost") || h.equals("::1") || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
     }
 
     /** Chooses a challenge we can answer and returns the Authorization header value for the scope. */

@@ -31,6 +31,16 @@ public final class ResumingBlobStream extends InputStream {
      */
     public ResumingBlobStream(RegistryClient client, String repository, Digest digest, long expectedSize,
                               Backoff backoff, Listener listener) {
+        this(client, repository, digest, expectedSize, 0, backoff, listener);
+    }
+
+    /**
+     * @param startAt the first byte to deliver: the caller already has the bytes before it (a download kept
+     *                from an earlier run), so the first request already asks with {@code Range}
+     */
+    public ResumingBlobStream(RegistryClient client, String repository, Digest digest, long expectedSize,
+                              long startAt, Backoff backoff, Listener listener) {
+        this.position = startAt;
         this.client = client;
         this.repository = repository;
         this.digest = digest;
@@ -59,6 +69,9 @@ public final class ResumingBlobStream extends InputStream {
         while (true) {
             if (closed) {
                 throw new IOException("stream closed");
+            }
+            if (expectedSize >= 0 && position >= expectedSize && current == null) {
+                return -1; // everything was kept from before: nothing to ask for
             }
             try {
                 if (current == null) {

@@ -29,10 +29,67 @@ public final class LayerStore {
 
     private final StoreLayout layout;
     private final StoreLock lock;
+    private final DownloadLocks downloads;
 
     LayerStore(StoreLayout layout, StoreLock lock) {
         this.layout = layout;
         this.lock = lock;
+        this.downloads = new DownloadLocks(layout);
+    }
+
+    /**
+     * Waits until no other thread or process is downloading the layer {@code chainId}, and keeps it that way
+     * until the returned lock is closed (after the commit, or after a failure). Check {@link #exists} once it
+     * is held: the previous holder has usually just committed the layer.
+     */
+    public DownloadLock lockDownload(Digest chainId) throws IOException {
+        return downloads.acquire(chainId);
+    }
+
+    /**
+     * Where the compressed bytes of the layer's blob are kept while it downloads (see {@link StoreLayout}).
+     * Only the holder of {@link #lockDownload} reads or writes it.
+     */
+    public Path partialBlob(Digest chainId) {
+        return layout.partialBlob(chainId);
+    }
+
+    /**
+     * Deletes the kept bytes of downloads nobody is running (interrupted pulls that were not repeated). The
+     * lock files stay: deleting one could let two processes lock two different files for one layer.
+     *
+     * @return how many were deleted
+     */
+    public int dropKeptDownloads() throws IOException {
+        int dropped = 0;
+        if (!Files.isDirectory(layout.downloadsDir())) {
+            return 0;
+        }
+        try (DirectoryStream<Path> kept = Files.newDirectoryStream(layout.downloadsDir(), "*.partial")) {
+            for (Path partial : kept) {
+                String hex = partial.getFileName().toString().replace(".partial", "");
+                if (!Digest.isValid("sha256:" + hex)) {
+                    continue;
+                }
+                Optional<DownloadLocks.Held> held = downloads.tryAcquire(Digest.parse("sha256:" + hex));
+                if (held.isPresent()) {
+                    try (DownloadLocks.Held h = held.get()) {
+                        if (Files.deleteIfExists(partial)) {
+                            dropped++;
+                        }
+                    }
+                }
+            }
+        }
+        return dropped;
+    }
+
+    /** The right to download one layer; close to release. */
+    public interface DownloadLock extends AutoCloseable {
+        Digest chainId();
+
+        @Override
+        void close();
     }
 
     public boolean exists(Digest chainId) {

@@ -47,6 +47,12 @@ public final class Store {
         return store;
     }
 
+    /** Whether {@code root} holds a store (so reading commands need not create one where none is). */
+    public static boolean exists(Path root) {
+        StoreLayout layout = new StoreLayout(root);
+        return Files.isDirectory(layout.layersDir()) && Files.isDirectory(layout.imagesDir());
+    }
+
     public StoreLayout layout() {
         return layout;
     }
@@ -94,6 +100,26 @@ public final class Store {
             }
         }
         return out;
+    }
+
+    /**
+     * Forgets a mount but keeps its writable layer ({@code upper/}), which a later writable mount of the same
+     * target continues with.
+     *
+     * @return the kept writable layer, or null when the mount had none
+     */
+    public Path forgetMount(Path target) throws IOException {
+        try (StoreLock.Held held = lock.acquire()) {
+            Path dir = layout.mountDir(target);
+            Files.deleteIfExists(dir.resolve("mount.json"));
+            FsUtil.deleteTree(dir.resolve("work"));
+            Path upper = dir.resolve("upper");
+            if (Files.isDirectory(upper)) {
+                return upper;
+            }
+            FsUtil.deleteTree(dir);
+            return null;
+        }
     }
 
     /** Forgets a mount and deletes its writable layer. */
@@ -161,7 +187,8 @@ public final class Store {
     }
 
     /**
-     * Removes every layer that no image record and no mount uses, and their short links.
+     * Removes every layer that no image record and no mount uses, and their short links, and the kept bytes
+     * of interrupted downloads that nobody is resuming now.
      *
      * @return the removed layers
      */
@@ -179,6 +206,7 @@ public final class Store {
                 }
             }
             layers.cleanStale();
+            layers.dropKeptDownloads();
         }
         return removed;
     }
@@ -186,14 +214,14 @@ public final class Store {
     /**
      * Evicts least-recently-used layers until the committed layers take at most {@code budgetBytes}, never
      * touching {@code protectedChainIds} or mounted layers. Evicting a layer also evicts the layers built on it
-     * and the image records that need it.
+     * and the image records that need it. Unused layers go first, whatever the budget.
      *
-     * @return the evicted layers
+     * @return the evicted layers, each with its reason and the image records removed with it
      */
-    public List<LayerInfo> evict(long budgetBytes, Collection<Digest> protectedChainIds) throws IOException {
-        List<LayerInfo> evicted = new ArrayList<>();
+    public List<Eviction> evict(long budgetBytes, Collection<Digest> protectedChainIds) throws IOException {
+        List<Eviction> evicted = new ArrayList<>();
         try (StoreLock.Held held = lock.acquire()) {
-            evicted.addAll(prune());
+            prune().forEach(l -> evicted.add(new Eviction(l, Eviction.Reason.UNUSED, List.of())));
             List<LayerInfo> all = new ArrayList<>(layers.list());
             long total = all.stream().mapToLong(LayerInfo::diskSize).sum();
             Set<Digest> keep = new HashSet<>(protectedChainIds);
@@ -222,8 +250,12 @@ public final class Store {
                 }
                 Set<Digest> ids = new HashSet<>();
                 subtree.forEach(l -> ids.add(l.chainId()));
+                Map<Digest, List<String>> imagesByLayer = new HashMap<>();
                 for (ImageRecord r : images.list()) {
-                    if (r.chainIds().stream().anyMatch(ids::contains)) {
+                    // The record goes with the lowest of its layers evicted here (the one it is logged with).
+                    Optional<Digest> lowest = r.chainIds().stream().filter(ids::contains).findFirst();
+                    if (lowest.isPresent()) {
+                        imagesByLayer.computeIfAbsent(lowest.get(), k -> new ArrayList<>()).add(r.reference());
                         images.remove(r.reference());
                     }
                 }
@@ -232,7 +264,8 @@ public final class Store {
                     if (gone.add(l.chainId())) {
                         layers.remove(l.chainId());
                         total -= l.diskSize();
-                        evicted.add(l);
+                        evicted.add(new Eviction(l, Eviction.Reason.OVER_BUDGET,
+                                imagesByLayer.getOrDefault(l.chainId(), List.of())));
                     }
                 }
             }

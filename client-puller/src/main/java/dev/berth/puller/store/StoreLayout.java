@@ -24,7 +24,13 @@ import java.nio.file.Path;
  *       layer.json                      ChainID, DiffID, parent ChainID, blob digest, size on disk
  *       last-used                       empty; its mtime is the last pull or mount that used the layer
  *   l/&lt;short&gt; -&gt; ../layers/&lt;chainid-hex&gt;/diff    keeps long lower chains within one page of mount options
- *   images/&lt;sha256-hex of reference&gt;.json        image records
+ *   downloads/
+ *     &lt;chainid-hex&gt;.lock             FileChannel lock: one process downloads a layer, the others wait and reuse it
+ *     &lt;chainid-hex&gt;.partial          the compressed bytes received so far (a prefix of the blob), kept
+ *                                       across a killed pull so the next one resumes with Range; deleted on commit
+ *                                       (and by prune when no pull holds the lock)
+ *   images/&lt;sha256-hex of "reference platform"&gt;.json   image records, one per reference and platform
+ *                                       (a record named by the reference alone is from an older berth)
  *   mounts/&lt;sha256-hex of target&gt;/                one per mount made by berth
  *     mount.json                        target, image, layers and options
  *     upper/  work/                     the writable layer of a --writable mount or bundle
@@ -93,6 +99,18 @@ public final class StoreLayout {
         return layersDir().resolve(TMP_PREFIX + random);
     }
 
+    public Path downloadsDir() {
+        return root.resolve("downloads");
+    }
+
+    public Path downloadLock(Digest chainId) {
+        return downloadsDir().resolve(chainId.hex() + ".lock");
+    }
+
+    public Path partialBlob(Digest chainId) {
+        return downloadsDir().resolve(chainId.hex() + ".partial");
+    }
+
     public Path shortLinksDir() {
         return root.resolve("l");
     }
@@ -110,8 +128,14 @@ public final class StoreLayout {
         return root.resolve("images");
     }
 
+    /** Where older versions kept the one record of a reference, whatever its platform. */
     public Path imageRecord(String reference) {
         return imagesDir().resolve(Digest.sha256(reference.getBytes(StandardCharsets.UTF_8)).hex() + ".json");
+    }
+
+    /** The record of one platform of a reference. */
+    public Path imageRecord(String reference, String platform) {
+        return imageRecord(reference + " " + platform);
     }
 
     public Path mountsDir() {

@@ -14,5 +14,7 @@ class DeployedAgentConfigTest {
         assertThat(config.images().get(0).registry()).isEqualTo("berth:5000");
         assertThat(config.plainHttp()).isTrue();
         assertThat(config.root()).isEqualTo(Path.of("/var/lib/berth"));
+        // Unauthenticated endpoints stay on loopback unless the operator opens them.
+        assertThat(config.listenHost()).isEqualTo("127.0.0.1");
     }
 }

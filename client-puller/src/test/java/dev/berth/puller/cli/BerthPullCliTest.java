@@ -7,8 +7,6 @@ import dev.berth.puller.store.FsUtil;
 import dev.berth.puller.testing.TestImages;
 import dev.berth.puller.testing.TestRegistry;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +14,6 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 
 /** The berth-pull command line, run in-process against a real registry. */
@@ -43,24 +40,11 @@ class BerthPullCliTest {
         FsUtil.deleteTree(work);
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = BerthPull.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     @Test
     void pullImagesInspectRmPrune() {
         String base = registry.host() + "/cli/img:base";
         String app = registry.host() + "/cli/img:app";
-        Run pull = run("pull", base, "--root", root.toString(), "--plain-http", "--json", "--platform", "linux/amd64");
+        Cli.Run pull = Cli.run("pull", base, "--root", root.toString(), "--plain-http", "--json", "--platform", "linux/amd64");
         assertThat(pull.exit()).as(pull.err()).isZero();
         // Not a terminal: JSON lines, one event each, ending with the summary.
         List<JsonNode> events = new ArrayList<>();
@@ -69,51 +53,56 @@ class BerthPullCliTest {
         }
         assertThat(events).extracting(e -> e.get("event").asString())
                 .contains("resolved", "layer-start", "layer-done").last().isEqualTo("pulled");
-        assertThat(run("pull", app, "--root", root.toString(), "--plain-http", "--parallel", "2").exit()).isZero();
+        assertThat(Cli.run("pull", app, "--root", root.toString(), "--plain-http", "--parallel", "2").exit()).isZero();
 
-        Run images = run("images", "--root", root.toString());
-        assertThat(images.out()).contains("REFERENCE").contains(base).contains(app);
-        Run json = run("images", "--root", root.toString(), "--json");
+        Cli.Run images = Cli.run("images", "--root", root.toString());
+        assertThat(images.out()).contains("REPOSITORY").contains(registry.host() + "/cli/img").contains("base").contains("app");
+        Cli.Run json = Cli.run("images", "--root", root.toString(), "--json");
         assertThat(OciJson.mapper().readTree(json.out())).hasSize(2);
 
-        Run inspect = run("inspect", app, "--root", root.toString());
+        Cli.Run inspect = Cli.run("inspect", app, "--root", root.toString());
         JsonNode record = OciJson.mapper().readTree(inspect.out());
         assertThat(record.get("layers")).hasSize(3);
         assertThat(record.get("config").get("config").get("Cmd").get(0).asString()).isEqualTo("/usr/bin/app");
         // Also by digest prefix.
         String digest = record.get("manifestDigest").asString();
-        assertThat(run("inspect", digest.substring(0, 20), "--root", root.toString()).exit()).isZero();
+        assertThat(Cli.run("inspect", digest.substring(0, 20), "--root", root.toString()).exit()).isZero();
 
-        assertThat(run("rm", app, "--root", root.toString()).out()).contains("removed");
-        Run prune = run("prune", "--root", root.toString());
+        assertThat(Cli.run("rm", app, "--root", root.toString()).out()).contains("removed");
+        Cli.Run prune = Cli.run("prune", "--root", root.toString());
         assertThat(prune.out()).contains("pruned 2 layers");
-        assertThat(run("images", "--root", root.toString()).out()).contains(base).doesNotContain(app);
+        assertThat(Cli.run("images", "--root", root.toString()).out()).contains("   base   ").doesNotContain("   app   ");
 
-        Run missing = run("inspect", app, "--root", root.toString());
+        Cli.Run missing = Cli.run("inspect", app, "--root", root.toString());
         assertThat(missing.exit()).isEqualTo(1);
         assertThat(missing.err()).startsWith("error: no such image");
     }
 
     @Test
     void failedPullExitsNonZeroWithOneLineError() {
-        Run r = run("pull", registry.host() + "/cli/img:nope", "--root", work.resolve("root2").toString(),
+        Cli.Run r = Cli.run("pull", registry.host() + "/cli/img:nope", "--root", work.resolve("root2").toString(),
                 "--plain-http", "--json");
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).contains("error:").contains("MANIFEST_UNKNOWN");
+        // With --json the error is one JSON object with a stable code.
+        assertThat(r.err().strip()).doesNotContain("\n");
+        JsonNode error = OciJson.mapper().readTree(r.err());
+        assertThat(error.get("code").asString()).isEqualTo("REGISTRY_ERROR");
+        assertThat(error.get("registryCode").asString()).isEqualTo("MANIFEST_UNKNOWN");
+        assertThat(error.get("error").asString()).contains("cli/img:nope");
     }
 
     @Test
     void mountAndUnmountFromTheCommandLine() throws IOException {
         Path r3 = work.resolve("root3");
         String base = registry.host() + "/cli/img:base";
-        assertThat(run("pull", base, "--root", r3.toString(), "--plain-http").exit()).isZero();
+        assertThat(Cli.run("pull", base, "--root", r3.toString(), "--plain-http").exit()).isZero();
         Path target = work.resolve("mnt");
-        Run mount = run("mount", base, target.toString(), "--root", r3.toString(), "--writable");
+        Cli.Run mount = Cli.run("mount", base, target.toString(), "--root", r3.toString(), "--writable");
         assertThat(mount.exit()).as(mount.err()).isZero();
         try {
             assertThat(target.resolve("etc/hostname")).hasContent("base");
         } finally {
-            assertThat(run("unmount", target.toString(), "--root", r3.toString()).exit()).isZero();
+            assertThat(Cli.run("unmount", target.toString(), "--root", r3.toString()).exit()).isZero();
         }
         assertThat(target.resolve("etc/hostname")).doesNotExist();
     }

@@ -48,6 +48,6 @@ class ImageProcessTest {
 
     @Test
     void nothingToRunIsAnError() {
-        assertThatThrownBy(() -> ImageProcess.of(config("{}"), rootfs, "h")).hasMessageContaining("nothing to run");
+        assertThatThrownBy(() -> ImageProcess.of(config("{}"), rootfs, "h")).hasMessageContaining("neither Entrypoint nor Cmd");
     }
 }

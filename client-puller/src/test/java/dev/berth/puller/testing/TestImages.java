@@ -16,6 +16,7 @@ import java.util.Random;
  *   <li>{@code multi}: an index for linux/amd64 and linux/arm64</li>
  *   <li>{@code big}: base + a 3 MiB incompressible layer (for resume and corruption)</li>
  *   <li>{@code busybox}: Debian's static busybox with /bin/sh, Cmd echoing a greeting</li>
+ *   <li>{@code busybox-nocmd}: the same without Entrypoint and Cmd (not in {@link #pushAll})</li>
  *   <li>{@code baddiff}: a layer whose config diff_id does not match its content</li>
  * </ul>
  */
@@ -94,6 +95,7 @@ public final class TestImages {
                 .file("etc/greeting", "hello from berth\n").tar());
         l.tag("busybox", l.image(List.of(bb), AMD64, List.of("/bin/sh", "-c", "read line < /etc/greeting; echo \"$line\" in $PWD"),
                 null));
+        l.tag("busybox-nocmd", l.image(List.of(bb), AMD64, null, null));
         byte[] real = new LayerBuilder().file("real", "real\n").tar();
         byte[] claimed = new LayerBuilder().file("real", "claimed\n").tar();
         l.tag("baddiff", l.image(List.of(new OciLayout.Layer(claimed, LayerBuilder.gzip(real),

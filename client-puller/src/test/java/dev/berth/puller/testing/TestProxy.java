@@ -72,6 +72,14 @@ public final class TestProxy implements AutoCloseable {
         record StallAfter(long bytes, long millis) implements Action {
         }
 
+        /** Forward, but hold the rest of the body after {@code bytes} bytes until {@code release} opens. */
+        record HoldAfter(long bytes, java.util.concurrent.CountDownLatch release) implements Action {
+        }
+
+        /** Forward without the {@code Range} header, as a registry that ignores ranges answers (200, all of it). */
+        record IgnoreRange() implements Action {
+        }
+
         /** Forward, but flip the bits of the body byte at {@code offset}. */
         record CorruptAt(long offset) implements Action {
         }
@@ -163,7 +171,7 @@ public final class TestProxy implements AutoCloseable {
         c.setRequestMethod(req.method());
         for (Map.Entry<String, String> h : req.headers().entrySet()) {
             if (!List.of("host", "connection", "content-length", "transfer-encoding", "accept-encoding")
-                    .contains(h.getKey())) {
+                    .contains(h.getKey()) && !(action instanceof Action.IgnoreRange && h.getKey().equals("range"))) {
                 c.setRequestProperty(h.getKey(), h.getValue());
             }
         }
@@ -193,7 +201,8 @@ public final class TestProxy implements AutoCloseable {
         }
         InputStream src = all != null ? new java.io.ByteArrayInputStream(all) : upstreamBody;
         long limit = action instanceof Action.CutAfter cut ? cut.bytes()
-                : action instanceof Action.StallAfter st ? st.bytes() : Long.MAX_VALUE;
+                : action instanceof Action.StallAfter st ? st.bytes()
+                : action instanceof Action.HoldAfter hold ? hold.bytes() : Long.MAX_VALUE;
         long corrupt = action instanceof Action.CorruptAt ca ? ca.offset() : -1;
         byte[] buf = new byte[16 * 1024];
         long sent = 0;
@@ -209,6 +218,16 @@ public final class TestProxy implements AutoCloseable {
             sent += n;
         }
         out.flush();
+        if (action instanceof Action.HoldAfter hold) {
+            try {
+                if (hold.release().await(5, java.util.concurrent.TimeUnit.MINUTES) && src != null) {
+                    src.transferTo(out);
+                    out.flush();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (action instanceof Action.StallAfter st) {
             try {
                 Thread.sleep(st.millis());
@@ -240,7 +259,8 @@ public final class TestProxy implements AutoCloseable {
         };
     }
 
-    private static String readHead(InputStream in) throws IOException {
+    /** Reads an HTTP request head up to its blank line; null at end of stream. */
+    static String readHead(InputStream in) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         int state = 0;
         while (true) {

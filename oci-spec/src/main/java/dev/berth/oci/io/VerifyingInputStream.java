@@ -1,22 +1,27 @@
 package dev.berth.oci.io;
 
 import dev.berth.oci.Digest;
+import dev.berth.oci.DigestAlgorithm;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
 
 /**
- * Hashes bytes as they are read and checks them against an expected digest and size: reading past the
+ * Hashes bytes as they are read and, when given an expected digest and size, checks them: reading past the
  * expected size, or reaching the end with a different digest or size, throws {@link DigestMismatchException}.
  * The caller learns of corruption at the latest on the read that returns end of stream, so content that is
- * only published after a full read is never published unverified.
+ * only published after a full read is never published unverified. Without an expectation
+ * ({@link #hashing}) it only hashes, and {@link #digest()} tells what was read: the one hashing stream of the
+ * project, for blobs, DiffIDs and uploads alike.
  */
 public final class VerifyingInputStream extends FilterInputStream {
     private final Digest expected;
+    private final DigestAlgorithm algorithm;
     private final long expectedSize;
     private final MessageDigest md;
     private long count;
+    private Digest actual;
     private boolean verified;
 
     /**
@@ -25,15 +30,26 @@ public final class VerifyingInputStream extends FilterInputStream {
      */
     public VerifyingInputStream(InputStream in, Digest expected, long expectedSize, MessageDigest alreadyHashed,
                                 long alreadyCounted) {
-        super(in);
-        this.expected = expected;
-        this.expectedSize = expectedSize;
-        this.md = alreadyHashed != null ? alreadyHashed : expected.algorithm().newMessageDigest();
-        this.count = alreadyCounted;
+        this(in, expected, expected.algorithm(), expectedSize, alreadyHashed, alreadyCounted);
     }
 
     public VerifyingInputStream(InputStream in, Digest expected, long expectedSize) {
         this(in, expected, expectedSize, null, 0);
+    }
+
+    private VerifyingInputStream(InputStream in, Digest expected, DigestAlgorithm algorithm, long expectedSize,
+                                 MessageDigest alreadyHashed, long alreadyCounted) {
+        super(in);
+        this.expected = expected;
+        this.algorithm = algorithm;
+        this.expectedSize = expectedSize;
+        this.md = alreadyHashed != null ? alreadyHashed : algorithm.newMessageDigest();
+        this.count = alreadyCounted;
+    }
+
+    /** Only hashes what is read (nothing to check against); {@link #digest()} at the end says what it was. */
+    public static VerifyingInputStream hashing(InputStream in, DigestAlgorithm algorithm) {
+        return new VerifyingInputStream(in, null, algorithm, -1, null, 0);
     }
 
     @Override
@@ -61,7 +77,7 @@ public final class VerifyingInputStream extends FilterInputStream {
     @Override
     public long skip(long n) throws IOException {
         // Skipping would leave bytes unhashed.
-        byte[] buf = new byte[(int) Math.min(n, 8192)];
+        byte[] buf = new byte[(int) Math.min(Math.max(n, 0), 8192)];
         int r = read(buf, 0, buf.length);
         return Math.max(r, 0);
     }
@@ -76,19 +92,33 @@ public final class VerifyingInputStream extends FilterInputStream {
         return count;
     }
 
-    /** True once the end was reached and digest and size matched. */
+    /** True once the end was reached and digest and size matched (always false when only hashing). */
     public boolean verified() {
         return verified;
     }
 
+    /**
+     * The digest of everything read, once the end was reached.
+     *
+     * @throws IllegalStateException before the end
+     */
+    public Digest digest() {
+        if (actual == null) {
+            throw new IllegalStateException("the stream was not read to its end");
+        }
+        return actual;
+    }
+
     private void verify() throws DigestMismatchException {
-        if (verified) {
+        if (actual == null) {
+            actual = Digest.of(algorithm, md.digest());
+        }
+        if (expected == null || verified) {
             return;
         }
         if (expectedSize >= 0 && count != expectedSize) {
             throw new DigestMismatchException(expected, "got " + count + " bytes, expected " + expectedSize);
         }
-        Digest actual = Digest.of(expected.algorithm(), md.digest());
         if (!actual.equals(expected)) {
             throw new DigestMismatchException(expected, "content has digest " + actual);
         }

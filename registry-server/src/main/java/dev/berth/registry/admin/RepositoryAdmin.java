@@ -2,9 +2,10 @@ package dev.berth.registry.admin;
 
 import dev.berth.oci.Digest;
 import dev.berth.registry.cache.RegistryCaches;
-import dev.berth.registry.gc.Repositories;
 import dev.berth.registry.storage.RegistryLayout;
+import dev.berth.registry.storage.Repositories;
 import dev.berth.registry.storage.StorageWalk;
+import dev.berth.registry.storage.StoredPath;
 import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageDriver;
 import java.io.IOException;
@@ -44,13 +45,9 @@ public class RepositoryAdmin {
     /** Usage of every repository, sorted by name: one walk of the blob tree plus one per data directory. */
     public List<Usage> usage() throws IOException {
         Map<Digest, Long> sizes = new HashMap<>();
-        walk(RegistryLayout.BLOBS, (path, size) -> {
-            String[] p = path.substring(RegistryLayout.BLOBS.length() + 1).split("/");
-            if (p.length == 4 && p[3].equals("data")) {
-                Digest d = StorageWalk.digest(p[0], p[2]);
-                if (d != null) {
-                    sizes.put(d, size);
-                }
+        StorageWalk.walkIfPresent(driver, RegistryLayout.BLOBS, info -> {
+            if (RegistryLayout.parse(info.path()).orElse(null) instanceof StoredPath.BlobData blob) {
+                sizes.put(blob.digest(), info.size());
             }
         });
         List<Usage> result = new ArrayList<>();
@@ -58,22 +55,16 @@ public class RepositoryAdmin {
             Set<Digest> counted = new HashSet<>();
             long[] manifests = {0};
             long[] blobs = {0};
-            String revisions = RegistryLayout.manifestRevisions(name);
-            walk(revisions, (path, size) -> {
-                String[] p = path.substring(revisions.length() + 1).split("/");
-                Digest d = p.length == 3 && p[2].equals("link") ? StorageWalk.digest(p[0], p[1]) : null;
-                if (d != null) {
+            StorageWalk.walkIfPresent(driver, RegistryLayout.manifestRevisions(name), info -> {
+                if (RegistryLayout.parse(info.path()).orElse(null) instanceof StoredPath.RevisionLink revision) {
                     manifests[0]++;
-                    counted.add(d);
+                    counted.add(revision.digest());
                 }
             });
-            String layers = RegistryLayout.layerLinks(name);
-            walk(layers, (path, size) -> {
-                String[] p = path.substring(layers.length() + 1).split("/");
-                Digest d = p.length == 3 && p[2].equals("link") ? StorageWalk.digest(p[0], p[1]) : null;
-                if (d != null) {
+            StorageWalk.walkIfPresent(driver, RegistryLayout.layerLinks(name), info -> {
+                if (RegistryLayout.parse(info.path()).orElse(null) instanceof StoredPath.LayerLink link) {
                     blobs[0]++;
-                    counted.add(d);
+                    counted.add(link.digest());
                 }
             });
             long bytes = 0;
@@ -110,12 +101,4 @@ public class RepositoryAdmin {
         return true;
     }
 
-    private void walk(String dir, Visitor visitor) throws IOException {
-        StorageWalk.walkIfPresent(driver, dir, info -> visitor.visit(info.path(), info.size()));
-    }
-
-    @FunctionalInterface
-    private interface Visitor {
-        void visit(String path, long size);
-    }
 }

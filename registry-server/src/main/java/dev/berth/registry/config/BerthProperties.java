@@ -1,24 +1,28 @@
 package dev.berth.registry.config;
 
-import dev.berth.storage.s3.S3DriverConfig;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
-import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.hibernate.validator.constraints.time.DurationMax;
 import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * Everything under {@code berth.*}. Property names are part of Berth's interface (README's configuration
+ * The core sections under {@code berth.*}. Property names are part of Berth's interface (README's configuration
  * reference); environment variables override them the Spring way, e.g. {@code BERTH_STORAGE_FILESYSTEM_ROOT}.
+ *
+ * <p>Where properties classes live (one rule): a section read by one feature package is that package's own
+ * {@code @ConfigurationProperties} class ({@code berth.cache} is {@code cache.CacheProperties}, {@code berth.tls}
+ * is {@code tls.TlsProperties}, ...), and a section that configures a component built outside this module is
+ * its own record one-to-one with that component's configuration, beside the wiring that builds it
+ * ({@code berth.storage.s3} is {@link S3Properties}, mirroring {@code S3DriverConfig}). The small sections read
+ * across packages stay nested here. Every class is {@code @Validated}, with a constraint on every property that
+ * has a range.
  */
 @ConfigurationProperties("berth")
 @Validated
@@ -109,8 +113,6 @@ public class BerthProperties {
         private String driver = "filesystem";
         @Valid
         private final Filesystem filesystem = new Filesystem();
-        @Valid
-        private final S3 s3 = new S3();
         private final Delete delete = new Delete();
 
         public String getDriver() {
@@ -125,253 +127,8 @@ public class BerthProperties {
             return filesystem;
         }
 
-        public S3 getS3() {
-            return s3;
-        }
-
         public Delete getDelete() {
             return delete;
-        }
-    }
-
-    /**
-     * The S3 driver ({@code berth.storage.driver=s3}); see {@code S3DriverConfig} for what each setting does. Every
-     * replica pointing at the same bucket and root prefix serves the same registry.
-     */
-    public static class S3 {
-        /** The bucket; it must exist. Required. */
-        private String bucket;
-        /** The signing region; S3-compatible servers usually accept any. */
-        @NotBlank(message = "must be set (any value for most S3-compatible servers)")
-        private String region = "us-east-1";
-        /** Endpoint override for S3-compatible servers ({@code http://minio:9000}); empty for AWS. */
-        private URI endpoint;
-        /** Address buckets as {@code endpoint/bucket/key}; most S3-compatible servers need it. */
-        private boolean pathStyleAccess;
-        /** Static credentials; when unset (with the secret), the AWS SDK's default credential chain applies. */
-        private String accessKey;
-        /** The secret for {@code access-key}. */
-        private String secretKey;
-        /** Key prefix under which the whole tree lives; empty for the bucket root. */
-        private String rootPrefix = "";
-        /** Multipart part size (at least 5MB); also the most memory one open upload buffers. */
-        private DataSize partSize = DataSize.ofMegabytes(10);
-        /** {@code none}, {@code aes256} (SSE-S3) or {@code kms} (SSE-KMS). */
-        private S3DriverConfig.ServerSideEncryption serverSideEncryption = S3DriverConfig.ServerSideEncryption.NONE;
-        /** The KMS key for {@code server-side-encryption=kms}; empty for the bucket's default key. */
-        private String kmsKeyId;
-        /** Storage class of content objects (e.g. {@code STANDARD_IA}); empty for the bucket default. */
-        private String storageClass;
-        /** Answer blob GETs with a 307 redirect to a presigned S3 URL instead of streaming the bytes. */
-        private boolean redirect;
-        /** Lifetime of presigned redirect URLs (at most 7 days). */
-        @NotNull
-        @DurationMin(seconds = 1, message = "must be at least 1s")
-        @DurationMax(days = 7, message = "must be at most 7d (the longest a presigned URL lives)")
-        private Duration redirectValidity = Duration.ofMinutes(20);
-        /** Retries per S3 request after the first attempt (throttling, 5xx, connection errors). */
-        @Min(value = 0, message = "must be 0 or more")
-        private int maxRetries = 3;
-        /** First retry backoff; doubles per retry, with jitter. */
-        @NotNull
-        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
-        private Duration retryBaseDelay = Duration.ofMillis(100);
-        /** Longest retry backoff. */
-        @NotNull
-        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
-        private Duration retryMaxDelay = Duration.ofSeconds(5);
-        /** TCP connect timeout. */
-        @NotNull
-        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
-        private Duration connectTimeout = Duration.ofSeconds(5);
-        /** How long a connection may stay silent mid-request. */
-        @NotNull
-        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
-        private Duration socketTimeout = Duration.ofSeconds(60);
-        /**
-         * How long a request that died keeps other replicas from continuing its upload; live requests renew their
-         * claim while bytes flow. Must exceed the longest pause of a client within one PATCH.
-         */
-        @NotNull
-        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
-        private Duration uploadClaimLease = Duration.ofMinutes(2);
-        /**
-         * PEM file of the certificates an HTTPS endpoint must chain to (a private CA, or the server's self-signed
-         * certificate), instead of the JVM's trust store; empty for the JVM's.
-         */
-        private Path caCertificate;
-        /**
-         * Probe the bucket at start-up for every guarantee the driver relies on (conditional writes above all) and
-         * refuse to start without one; see {@code S3CompatibilityCheck}.
-         */
-        private boolean compatibilityCheck = true;
-
-        public String getBucket() {
-            return bucket;
-        }
-
-        public void setBucket(String bucket) {
-            this.bucket = bucket;
-        }
-
-        public String getRegion() {
-            return region;
-        }
-
-        public void setRegion(String region) {
-            this.region = region;
-        }
-
-        public URI getEndpoint() {
-            return endpoint;
-        }
-
-        public void setEndpoint(URI endpoint) {
-            this.endpoint = endpoint;
-        }
-
-        public boolean isPathStyleAccess() {
-            return pathStyleAccess;
-        }
-
-        public void setPathStyleAccess(boolean pathStyleAccess) {
-            this.pathStyleAccess = pathStyleAccess;
-        }
-
-        public String getAccessKey() {
-            return accessKey;
-        }
-
-        public void setAccessKey(String accessKey) {
-            this.accessKey = accessKey;
-        }
-
-        public String getSecretKey() {
-            return secretKey;
-        }
-
-        public void setSecretKey(String secretKey) {
-            this.secretKey = secretKey;
-        }
-
-        public String getRootPrefix() {
-            return rootPrefix;
-        }
-
-        public void setRootPrefix(String rootPrefix) {
-            this.rootPrefix = rootPrefix;
-        }
-
-        public DataSize getPartSize() {
-            return partSize;
-        }
-
-        public void setPartSize(DataSize partSize) {
-            this.partSize = partSize;
-        }
-
-        public S3DriverConfig.ServerSideEncryption getServerSideEncryption() {
-            return serverSideEncryption;
-        }
-
-        public void setServerSideEncryption(S3DriverConfig.ServerSideEncryption serverSideEncryption) {
-            this.serverSideEncryption = serverSideEncryption;
-        }
-
-        public String getKmsKeyId() {
-            return kmsKeyId;
-        }
-
-        public void setKmsKeyId(String kmsKeyId) {
-            this.kmsKeyId = kmsKeyId;
-        }
-
-        public String getStorageClass() {
-            return storageClass;
-        }
-
-        public void setStorageClass(String storageClass) {
-            this.storageClass = storageClass;
-        }
-
-        public boolean isRedirect() {
-            return redirect;
-        }
-
-        public void setRedirect(boolean redirect) {
-            this.redirect = redirect;
-        }
-
-        public Duration getRedirectValidity() {
-            return redirectValidity;
-        }
-
-        public void setRedirectValidity(Duration redirectValidity) {
-            this.redirectValidity = redirectValidity;
-        }
-
-        public int getMaxRetries() {
-            return maxRetries;
-        }
-
-        public void setMaxRetries(int maxRetries) {
-            this.maxRetries = maxRetries;
-        }
-
-        public Duration getRetryBaseDelay() {
-            return retryBaseDelay;
-        }
-
-        public void setRetryBaseDelay(Duration retryBaseDelay) {
-            this.retryBaseDelay = retryBaseDelay;
-        }
-
-        public Duration getRetryMaxDelay() {
-            return retryMaxDelay;
-        }
-
-        public void setRetryMaxDelay(Duration retryMaxDelay) {
-            this.retryMaxDelay = retryMaxDelay;
-        }
-
-        public Duration getConnectTimeout() {
-            return connectTimeout;
-        }
-
-        public void setConnectTimeout(Duration connectTimeout) {
-            this.connectTimeout = connectTimeout;
-        }
-
-        public Duration getSocketTimeout() {
-            return socketTimeout;
-        }
-
-        public void setSocketTimeout(Duration socketTimeout) {
-            this.socketTimeout = socketTimeout;
-        }
-
-        public Duration getUploadClaimLease() {
-            return uploadClaimLease;
-        }
-
-        public void setUploadClaimLease(Duration uploadClaimLease) {
-            this.uploadClaimLease = uploadClaimLease;
-        }
-
-        public Path getCaCertificate() {
-            return caCertificate;
-        }
-
-        public void setCaCertificate(Path caCertificate) {
-            this.caCertificate = caCertificate;
-        }
-
-        public boolean isCompatibilityCheck() {
-            return compatibilityCheck;
-        }
-
-        public void setCompatibilityCheck(boolean compatibilityCheck) {
-            this.compatibilityCheck = compatibilityCheck;
         }
     }
 

@@ -1,47 +1,44 @@
 package dev.berth.registry.config;
 
-import dev.berth.storage.PathNotFoundException;
-import dev.berth.storage.StorageDriver;
-import dev.berth.storage.StorageUnavailableException;
-import java.io.IOException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import dev.berth.storage.s3.S3CompatibilityCheck;
+import dev.berth.storage.s3.S3CompatibilityException;
+import dev.berth.storage.s3.S3Driver;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * Asks S3 once at start-up whether the bucket exists and the credentials are accepted, so that a typo in the
- * bucket name or a wrong secret stops start-up with a {@link StorageStartupException} instead of failing every
- * request later. An S3 that does not answer at all is only logged: Berth starts and reports not ready until it
- * answers.
+ * Runs the S3 driver's start-up probe ({@link S3CompatibilityCheck}: every capability, or with
+ * {@code compatibility-check=false} only the bucket and credentials) and turns a refusal into a
+ * {@link StorageStartupException} that names the property to fix: a typo in the bucket name or a wrong secret
+ * stops start-up instead of failing every request later. An S3 that does not answer at all stops start-up only
+ * when the full check is on; otherwise Berth starts and reports not ready until it answers.
  */
 final class S3StartupCheck {
-    private static final Logger log = LoggerFactory.getLogger(S3StartupCheck.class);
 
     private S3StartupCheck() {
     }
 
-    static void verify(StorageDriver driver, BerthProperties.S3 s3) {
-        String where = "bucket '" + s3.getBucket() + "' at " + (s3.getEndpoint() == null ? "AWS (region "
-                + s3.getRegion() + ")" : s3.getEndpoint());
+    static void run(S3Driver driver, S3Properties s3) {
         try {
-            driver.stat("/");
-        } catch (PathNotFoundException empty) {
-            // an empty bucket (or root prefix): a new registry
-        } catch (StorageUnavailableException down) {
-            log.warn("S3 does not answer at start-up ({}): {}; starting anyway, not ready until it does", where,
-                    down.getMessage());
-        } catch (IOException e) {
-            throw refused(where, s3, e);
+            if (s3.runCompatibilityCheck()) {
+                S3CompatibilityCheck.run(driver);
+            } else {
+                S3CompatibilityCheck.checkBucket(driver);
+            }
+        } catch (S3CompatibilityException e) {
+            throw refused(e, s3, driver.config().region());
         }
     }
 
-    private static StorageStartupException refused(String where, BerthProperties.S3 s3, IOException e) {
-        S3Exception answer = null;
-        for (Throwable cause = e; cause != null && answer == null; cause = cause.getCause()) {
-            answer = cause instanceof S3Exception s3e ? s3e : null;
+    private static StorageStartupException refused(S3CompatibilityException e, S3Properties s3, String region) {
+        String where = "bucket '" + s3.bucket() + "' at " + (s3.endpoint() == null ? "AWS (region "
+                + region + ")" : s3.endpoint());
+        if (!S3CompatibilityCheck.BUCKET.equals(e.capability())) {
+            return new StorageStartupException("berth.storage.s3.endpoint", e.getMessage(), "Use an S3 server with "
+                    + "this capability, or set berth.storage.s3.compatibility-check=false if you know it is safe.", e);
         }
+        S3Exception answer = S3CompatibilityCheck.serverAnswer(e);
         if (answer == null) {
-            return new StorageStartupException("berth.storage.s3.endpoint", "Cannot use " + where + ": " + e.getMessage()
+            return new StorageStartupException("berth.storage.s3.endpoint", "Cannot use " + where + ": " + e.answer()
                     + ".", "Check berth.storage.s3.endpoint and the S3 settings.", e);
         }
         String code = answer.awsErrorDetails() == null ? null : answer.awsErrorDetails().errorCode();
@@ -53,9 +50,9 @@ final class S3StartupCheck {
                     e);
         }
         if (answer.statusCode() == 401 || answer.statusCode() == 403) {
-            String credentials = s3.getAccessKey() == null || s3.getAccessKey().isBlank()
+            String credentials = !s3.hasAccessKey()
                     ? "the AWS default credentials (environment, profile or role)"
-                    : "access key '" + s3.getAccessKey() + "'";
+                    : "access key '" + s3.accessKey() + "'";
             return new StorageStartupException("berth.storage.s3.access-key", "S3 refused " + credentials + " for the "
                     + where + " (" + reply + ").", "Check berth.storage.s3.access-key and berth.storage.s3.secret-key "
                     + "(unset, the AWS default credential chain applies), and that they may list, read and write the "
@@ -65,8 +62,7 @@ final class S3StartupCheck {
             return new StorageStartupException("berth.storage.s3.region", "The " + where + " is in another region ("
                     + reply + ").", "Set berth.storage.s3.region to the bucket's region.", e);
         }
-        String detail = answer.awsErrorDetails() == null ? answer.getMessage() : answer.awsErrorDetails().errorMessage();
-        return new StorageStartupException("berth.storage.s3.bucket", "S3 refused the " + where + " (" + reply + ": "
-                + detail + ").", "Check the berth.storage.s3.* settings.", e);
+        return new StorageStartupException("berth.storage.s3.bucket", "S3 refused the " + where + " (" + e.answer()
+                + ").", "Check the berth.storage.s3.* settings.", e);
     }
 }

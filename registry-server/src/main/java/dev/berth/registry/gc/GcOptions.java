@@ -4,7 +4,7 @@ import dev.berth.registry.config.BerthProperties;
 import java.time.Duration;
 
 /**
- * The settings of one collection.
+ * The settings of one collection; build it with {@link #builder()} (defaults are those of {@code berth.gc.*}).
  *
  * @param gracePeriod     unreferenced blobs younger than this (bytes or last touch) are kept
  * @param keepUntaggedFor untagged manifests written less than this long ago are roots
@@ -29,11 +29,69 @@ public record GcOptions(Duration gracePeriod, Duration keepUntaggedFor, Duration
     /** The options {@code berth.gc.*} and {@code berth.uploads.session-ttl} configure. */
     public static GcOptions from(BerthProperties properties, boolean dryRun) {
         BerthProperties.Gc gc = properties.getGc();
-        return new GcOptions(gc.getGracePeriod(), gc.getKeepUntaggedFor(), gc.getSettleDelay(),
-                properties.getUploads().getSessionTtl(), gc.getParallelism(), gc.getBatchSize(), dryRun);
+        return builder().gracePeriod(gc.getGracePeriod()).keepUntaggedFor(gc.getKeepUntaggedFor())
+                .settleDelay(gc.getSettleDelay()).uploadTtl(properties.getUploads().getSessionTtl())
+                .parallelism(gc.getParallelism()).batchSize(gc.getBatchSize()).dryRun(dryRun).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
     }
 
     public GcOptions withDryRun(boolean dry) {
         return new GcOptions(gracePeriod, keepUntaggedFor, settleDelay, uploadTtl, parallelism, batchSize, dry);
+    }
+
+    /** Named settings, with the defaults of {@code berth.gc.*} and {@code berth.uploads.session-ttl}. */
+    public static final class Builder {
+        private Duration gracePeriod = Duration.ofHours(1);
+        private Duration keepUntaggedFor = Duration.ofDays(7);
+        private Duration settleDelay = Duration.ofMinutes(5);
+        private Duration uploadTtl = Duration.ofHours(24);
+        private int parallelism = 4;
+        private int batchSize = 500;
+        private boolean dryRun;
+
+        private Builder() {
+        }
+
+        public Builder gracePeriod(Duration value) {
+            gracePeriod = value;
+            return this;
+        }
+
+        public Builder keepUntaggedFor(Duration value) {
+            keepUntaggedFor = value;
+            return this;
+        }
+
+        public Builder settleDelay(Duration value) {
+            settleDelay = value;
+            return this;
+        }
+
+        public Builder uploadTtl(Duration value) {
+            uploadTtl = value;
+            return this;
+        }
+
+        public Builder parallelism(int value) {
+            parallelism = value;
+            return this;
+        }
+
+        public Builder batchSize(int value) {
+            batchSize = value;
+            return this;
+        }
+
+        public Builder dryRun(boolean value) {
+            dryRun = value;
+            return this;
+        }
+
+        public GcOptions build() {
+            return new GcOptions(gracePeriod, keepUntaggedFor, settleDelay, uploadTtl, parallelism, batchSize, dryRun);
+        }
     }
 }

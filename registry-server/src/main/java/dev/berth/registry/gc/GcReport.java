@@ -27,4 +27,100 @@ public record GcReport(boolean dryRun, Instant startedAt, long durationMillis, l
                        int repositoriesScanned, long manifestsKept, long manifestsDeleted, long manifestsRescued,
                        long blobsScanned, long blobsKept, long blobsDeleted, long blobsRescued, long bytesFreed,
                        long uploadsPurged, long leftoversSwept, double blobsPerSecond) {
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /** The counts of a run by name, as the run learns them; {@link #finish} adds the timing. */
+    static final class Builder {
+        private boolean dryRun;
+        private Instant startedAt;
+        private int repositoriesScanned;
+        private long manifestsKept;
+        private long manifestsDeleted;
+        private long manifestsRescued;
+        private long blobsScanned;
+        private long blobsKept;
+        private long blobsDeleted;
+        private long blobsRescued;
+        private long bytesFreed;
+        private long uploadsPurged;
+        private long leftoversSwept;
+
+        Builder dryRun(boolean value) {
+            dryRun = value;
+            return this;
+        }
+
+        Builder startedAt(Instant value) {
+            startedAt = value;
+            return this;
+        }
+
+        Builder repositoriesScanned(int value) {
+            repositoriesScanned = value;
+            return this;
+        }
+
+        Builder manifestsKept(long value) {
+            manifestsKept = value;
+            return this;
+        }
+
+        Builder manifestsDeleted(long value) {
+            manifestsDeleted = value;
+            return this;
+        }
+
+        Builder manifestsRescued(long value) {
+            manifestsRescued = value;
+            return this;
+        }
+
+        Builder blobsScanned(long value) {
+            blobsScanned = value;
+            return this;
+        }
+
+        Builder blobsKept(long value) {
+            blobsKept = value;
+            return this;
+        }
+
+        Builder blobsDeleted(long value) {
+            blobsDeleted = value;
+            return this;
+        }
+
+        Builder blobsRescued(long value) {
+            blobsRescued = value;
+            return this;
+        }
+
+        Builder bytesFreed(long value) {
+            bytesFreed = value;
+            return this;
+        }
+
+        Builder uploadsPurged(long value) {
+            uploadsPurged = value;
+            return this;
+        }
+
+        Builder leftoversSwept(long value) {
+            leftoversSwept = value;
+            return this;
+        }
+
+        /** The report of a run that began at {@code startNanos} ({@link System#nanoTime}) and waited to settle. */
+        GcReport finish(long startNanos, long settleNanos) {
+            long total = System.nanoTime() - startNanos;
+            double workSeconds = Math.max(1e-6, (total - settleNanos) / 1e9);
+            double rate = Math.round(blobsScanned / workSeconds * 10) / 10.0;
+            return new GcReport(dryRun, startedAt, total / 1_000_000, settleNanos / 1_000_000, repositoriesScanned,
+                    manifestsKept, manifestsDeleted, manifestsRescued, blobsScanned, blobsKept, blobsDeleted,
+                    blobsRescued, bytesFreed, uploadsPurged, leftoversSwept, rate);
+        }
+    }
 }

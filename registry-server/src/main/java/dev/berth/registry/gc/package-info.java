@@ -52,7 +52,9 @@
  * processes at the same time are safe but wasteful: schedule collection on one replica.
  *
  * <h2>Entry points</h2>
- * {@link dev.berth.registry.gc.GarbageCollector} is the engine; {@link dev.berth.registry.gc.GcService} runs it
+ * {@link dev.berth.registry.gc.GarbageCollector} is the engine: it runs the phases, with {@code Scan} reading
+ * storage, {@code Mark} walking the reference graph (pure, no storage) and {@code Sweep} carrying out the
+ * claim-and-delete half of the protocol above. {@link dev.berth.registry.gc.GcService} runs it
  * on {@code berth.gc.schedule}, for the admin endpoint ({@code dev.berth.registry.admin}) and for the
  * {@code gc} command ({@link dev.berth.registry.gc.GcCommand}), one run at a time per process.
  */

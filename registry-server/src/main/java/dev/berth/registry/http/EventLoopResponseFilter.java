@@ -26,10 +26,27 @@ import reactor.netty.Connection;
  * readiness probes before this filter. The body may still be produced on any thread; only the subscription
  * that commits the response and starts sending moves to the event loop.
  *
- * <p>The root cause is not pinned down yet. What is known (ResponseFlushStressTest without this filter, on a
- * loaded 2-core machine, Reactor Netty 1.3.6 on epoll): about one request in 20,000 gets no answer at all (no
- * response head) on a kept-alive connection, seen on a scrape and on a signed-in {@code /v2/}; with this filter,
- * none in 100,000. Removing the filter needs that test to pass without it.
+ * <p>The root cause is not pinned down yet. What is known (Reactor Netty 1.3.6, Netty 4.2.15 on epoll, JDK 17
+ * HTTP client, a loaded 2-core machine):
+ * <ul>
+ * <li>ResponseFlushStressTest without this filter: about one request in 20,000 to 100,000 stalls. The last run
+ * (issue 11) lost one in 100,000, a Prometheus scrape: the client had the head ({@code 200},
+ * {@code Content-Length: 30123}) and no body byte after 20 s. That body is a single buffer, so Reactor Netty
+ * writes head and body as one full response in one write-and-flush from the worker thread (Spring's
+ * {@code writeWith(Mono)}, then {@code HttpOperations.send(Mono)}): part of one flushed write never reached the
+ * client. Earlier runs also saw stalls with no head at all, on a scrape and on a signed-in {@code /v2/}.</li>
+ * <li>Not reproduced without Spring: a bare Reactor Netty server completing responses on the bounded-elastic
+ * pool, under the same two JDK clients with 48 requests in flight and the same idle and read timeouts, had 0
+ * stalls in 100,000 twice: once with empty 401s, small bodies and 60 KB chunked bodies, once with Berth's
+ * channel handlers added (TLS rejector, request-head timeout, per-address cap) and 30 KB bodies sent with a
+ * length as one buffer, like the scrape.</li>
+ * <li>Ruled out by reading the sources: {@code reactor.netty.http.server.lastFlushWhenNoRead} (off by default,
+ * the only place HttpTrafficHandler defers a flush); a FlushConsolidationHandler (neither Boot nor Berth adds
+ * one); HttpTrafficHandler's buffering of a keep-alive request that arrives before the previous exchange ends
+ * (the termination that drains it always runs on the event loop, after the buffering; and the stalled scrape had
+ * been read and answered).</li>
+ * </ul>
+ * With this filter: none in 100,000. Removing the filter needs that test to pass without it.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)

@@ -16,9 +16,11 @@ import reactor.core.publisher.Mono;
 /**
  * Decorates an exchange so that body bytes are counted as they stream by: each buffer's size is added when it
  * passes, nothing is held. A response that can send a file region ({@code sendfile}) keeps that ability, and
- * the region counts once it was sent.
+ * the region counts once it was sent. A body written to the connection past the decorators reports itself
+ * through {@link #countSent}.
  */
-final class CountingExchange {
+public final class CountingExchange {
+    private static final String BYTES_OUT = CountingExchange.class.getName() + ".bytesOut";
     final AtomicLong bytesIn = new AtomicLong();
     final AtomicLong bytesOut = new AtomicLong();
     final ServerWebExchange exchange;
@@ -31,6 +33,17 @@ final class CountingExchange {
                         ? new ZeroCopyCountingResponse(response, bytesOut)
                         : new CountingResponse(response, bytesOut))
                 .build();
+        original.getAttributes().put(BYTES_OUT, bytesOut);
+    }
+
+    /**
+     * Counts {@code bytes} sent for {@code exchange} by a writer that bypasses the response decorators (a file
+     * region written straight to the connection); does nothing for an exchange that is not being counted.
+     */
+    public static void countSent(ServerWebExchange exchange, long bytes) {
+        if (exchange.getAttribute(BYTES_OUT) instanceof AtomicLong counter) {
+            counter.addAndGet(bytes);
+        }
     }
 
     private static final class CountingRequest extends ServerHttpRequestDecorator {

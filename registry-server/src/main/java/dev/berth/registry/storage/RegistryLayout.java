@@ -2,9 +2,14 @@ package dev.berth.registry.storage;
 
 import dev.berth.oci.Digest;
 import dev.berth.oci.DigestAlgorithm;
+import dev.berth.oci.InvalidDigestException;
+import dev.berth.oci.Names;
+import java.util.Arrays;
+import java.util.Optional;
 
 /**
- * The one drawing of Berth's storage tree; every storage path is built here.
+ * The one drawing of Berth's storage tree: every storage path is built here, and {@link #parse} reads any of
+ * them back into a typed {@link StoredPath}, so no other class takes paths apart.
  *
  * <pre>
  * /v2
@@ -29,8 +34,9 @@ import dev.berth.oci.DigestAlgorithm;
  *     _uploads/&lt;id&gt;/hashstates/&lt;alg&gt;/&lt;offset&gt;           saved digest state after &lt;offset&gt; bytes
  * </pre>
  *
- * Names are validated against the spec's grammar before they reach this class, and digests are typed, so no
- * path built here can climb out of its directory.
+ * The filesystem driver keeps its own staging area ({@code /#staging}) beside {@code /v2}; the S3 driver its
+ * hidden namespace. Neither is part of this tree. Names are validated against the spec's grammar before they
+ * reach this class, and digests are typed, so no path built here can climb out of its directory.
  */
 public final class RegistryLayout {
     public static final String ROOT = "/v2";
@@ -125,8 +131,13 @@ public final class RegistryLayout {
         return tag(name, tag) + "/current/link";
     }
 
+    /** Every referrers entry of repository {@code name}. */
+    public static String referrersRoot(String name) {
+        return repository(name) + "/_referrers";
+    }
+
     public static String referrers(String name, Digest subject) {
-        return repository(name) + "/_referrers/" + subject.algorithm().id() + "/" + subject.hex();
+        return referrersRoot(name) + "/" + subject.algorithm().id() + "/" + subject.hex();
     }
 
     public static String referrerDir(String name, Digest subject, Digest referrer) {
@@ -159,5 +170,107 @@ public final class RegistryLayout {
 
     public static String uploadHashState(String name, String uploadId, DigestAlgorithm alg, long offset) {
         return uploadHashStates(name, uploadId, alg) + "/" + offset;
+    }
+
+    // ------------------------------------------------------------------------------------------ parsing
+
+    /**
+     * What {@code path} stores, or empty when it is none of the objects drawn above (a directory, a foreign or
+     * malformed path, a digest of an unknown algorithm, a repository name or tag outside the spec's grammar).
+     */
+    public static Optional<StoredPath> parse(String path) {
+        if (path.startsWith(BLOBS + "/")) {
+            return segments(path, BLOBS).flatMap(RegistryLayout::blob);
+        }
+        if (path.startsWith(REPOSITORIES + "/")) {
+            return segments(path, REPOSITORIES).flatMap(RegistryLayout::repositoryObject);
+        }
+        if (path.equals(gcClock()) || path.equals(gcReport())) {
+            return Optional.of(new StoredPath.GcState(path.substring(GC.length() + 1)));
+        }
+        return Optional.empty();
+    }
+
+    /** True for the leaf of a repository's data directory ({@code _manifests}, ...), never a name component. */
+    public static boolean isDataDirectory(String leaf) {
+        return !leaf.isEmpty() && leaf.charAt(0) == DATA_DIR_PREFIX;
+    }
+
+    private static Optional<String[]> segments(String path, String below) {
+        String[] s = path.substring(below.length() + 1).split("/", -1);
+        return Arrays.stream(s).anyMatch(String::isEmpty) ? Optional.empty() : Optional.of(s);
+    }
+
+    /** {@code <alg>/<hex[0:2]>/<hex>/<file>}. */
+    private static Optional<StoredPath> blob(String[] s) {
+        if (s.length != 4 || !s[2].startsWith(s[1]) || s[1].length() != 2) {
+            return Optional.empty();
+        }
+        Digest d = digest(s[0], s[2]);
+        if (d == null) {
+            return Optional.empty();
+        }
+        return switch (s[3]) {
+            case "data" -> Optional.of(new StoredPath.BlobData(d));
+            case TOUCHED, GC_INTENT, GC_CLAIMED -> Optional.of(new StoredPath.BlobMarker(d, s[3]));
+            default -> Optional.empty();
+        };
+    }
+
+    /** {@code <name...>/_<data dir>/<rest...>}: the name runs up to the first data directory. */
+    private static Optional<StoredPath> repositoryObject(String[] s) {
+        int data = 0;
+        while (data < s.length && !isDataDirectory(s[data])) {
+            data++;
+        }
+        String name = String.join("/", Arrays.copyOfRange(s, 0, data));
+        if (data == 0 || data == s.length || !Names.isRepository(name)) {
+            return Optional.empty();
+        }
+        String[] r = Arrays.copyOfRange(s, data + 1, s.length);
+        return switch (s[data]) {
+            case "_layers" -> r.length == 3 && r[2].equals("link")
+                    ? digestOf(r[0], r[1]).map(d -> new StoredPath.LayerLink(name, d)) : Optional.empty();
+            case MANIFESTS_DIR -> manifestsObject(name, r);
+            case "_referrers" -> r.length == 5 && r[4].equals("link")
+                    ? digestOf(r[0], r[1]).flatMap(subject -> digestOf(r[2], r[3])
+                            .map(referrer -> new StoredPath.ReferrerLink(name, subject, referrer)))
+                    : Optional.empty();
+            case "_uploads" -> r.length >= 2
+                    ? Optional.of(new StoredPath.UploadFile(name, r[0], String.join("/", Arrays.copyOfRange(r, 1, r.length))))
+                    : Optional.empty();
+            default -> Optional.empty();
+        };
+    }
+
+    private static Optional<StoredPath> manifestsObject(String name, String[] r) {
+        if (r.length == 4 && r[0].equals("revisions")) {
+            return digestOf(r[1], r[2]).flatMap(d -> switch (r[3]) {
+                case "link" -> Optional.of(new StoredPath.RevisionLink(name, d));
+                case GC_INTENT, GC_CLAIMED -> Optional.of(new StoredPath.RevisionMarker(name, d, r[3]));
+                default -> Optional.empty();
+            });
+        }
+        if (r.length == 4 && r[0].equals("tags") && r[2].equals("current") && r[3].equals("link")
+                && Names.isTag(r[1])) {
+            return Optional.of(new StoredPath.TagCurrent(name, r[1]));
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Digest> digestOf(String algorithm, String hex) {
+        return Optional.ofNullable(digest(algorithm, hex));
+    }
+
+    /** The digest that the path segments {@code <alg>/<hex>} name, or null (also for an unknown algorithm). */
+    private static Digest digest(String algorithm, String hex) {
+        if (DigestAlgorithm.fromId(algorithm).isEmpty()) {
+            return null;
+        }
+        try {
+            return Digest.parse(algorithm + ":" + hex);
+        } catch (InvalidDigestException e) {
+            return null;
+        }
     }
 }

@@ -1,7 +1,5 @@
 package dev.berth.registry.storage;
 
-import dev.berth.oci.Digest;
-import dev.berth.oci.InvalidDigestException;
 import dev.berth.storage.FileInfo;
 import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageDriver;
@@ -27,15 +25,6 @@ public final class StorageWalk {
             });
         } catch (PathNotFoundException e) {
             // nothing stored there
-        }
-    }
-
-    /** The digest that the path segments {@code <alg>/<hex>} of a link path name, or null when they name none. */
-    public static Digest digest(String algorithm, String hex) {
-        try {
-            return Digest.parse(algorithm + ":" + hex);
-        } catch (InvalidDigestException e) {
-            return null;
         }
     }
 }

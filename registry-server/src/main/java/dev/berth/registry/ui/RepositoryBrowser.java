@@ -11,6 +11,7 @@ import dev.berth.registry.manifest.ManifestService;
 import dev.berth.registry.storage.BlobStore;
 import dev.berth.registry.storage.RegistryLayout;
 import dev.berth.registry.storage.StorageWalk;
+import dev.berth.registry.storage.StoredPath;
 import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageDriver;
 import java.io.IOException;
@@ -81,12 +82,9 @@ public class RepositoryBrowser {
             }
         });
         Set<Digest> linked = new HashSet<>();
-        String layers = RegistryLayout.layerLinks(name);
-        StorageWalk.walkIfPresent(driver, layers, info -> {
-            String[] p = info.path().substring(layers.length() + 1).split("/");
-            Digest d = p.length == 3 && p[2].equals("link") ? StorageWalk.digest(p[0], p[1]) : null;
-            if (d != null) {
-                linked.add(d);
+        StorageWalk.walkIfPresent(driver, RegistryLayout.layerLinks(name), info -> {
+            if (RegistryLayout.parse(info.path()).orElse(null) instanceof StoredPath.LayerLink link) {
+                linked.add(link.digest());
             }
         });
         long bytes = 0;

@@ -1,7 +1,8 @@
 package dev.berth.registry.upload;
 
-import dev.berth.registry.gc.Repositories;
 import dev.berth.registry.storage.RegistryLayout;
+import dev.berth.registry.storage.Repositories;
+import dev.berth.registry.storage.StoredPath;
 import dev.berth.storage.CheckedStorageDriver;
 import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageDriver;
@@ -74,9 +75,10 @@ public final class UploadPurger implements AutoCloseable {
         Map<String, Instant> activity = new HashMap<>();
         try {
             driver.walk(uploads, info -> {
-                String id = info.path().substring(uploads.length() + 1).split("/", 2)[0];
-                Instant time = info.modTime() == null ? Instant.EPOCH : info.modTime();
-                activity.merge(id, time, (a, b) -> a.isAfter(b) ? a : b);
+                if (RegistryLayout.parse(info.path()).orElse(null) instanceof StoredPath.UploadFile file) {
+                    Instant time = info.modTime() == null ? Instant.EPOCH : info.modTime();
+                    activity.merge(file.uploadId(), time, (a, b) -> a.isAfter(b) ? a : b);
+                }
                 return true;
             });
         } catch (PathNotFoundException e) {

@@ -193,7 +193,11 @@ public class UploadSessions {
             return;
         }
         upload.markFinished();
-        upload.writer().close();
+        try {
+            upload.flush();
+        } finally {
+            upload.writer().close();
+        }
         RunningDigest digest = upload.digest();
         if (digest != null && upload.written() > 0) {
             UploadSession s = upload.session();
@@ -246,6 +250,7 @@ public class UploadSessions {
         if (upload.finished()) {
             throw new IOException("upload request already ended");
         }
+        upload.flush();
         RunningDigest running = upload.digest();
         upload.markFinished();
         Digest actual;

@@ -99,6 +99,31 @@ class UploadApiTest extends BlobApiSupport {
         assertThat(get(blobPath(repo, digest)).body()).isEqualTo(content);
     }
 
+    /**
+     * Upload bodies are gathered into 256 KiB blocks before they reach storage: chunks that start and end between
+     * block boundaries, and a last chunk in the PUT itself, must all be stored by the time each request is
+     * answered (the status request reads the size back from storage).
+     */
+    @Test
+    void chunksAcrossGatheringBlocksAreStoredBeforeEachAnswer() {
+        String repo = newRepo("blocks");
+        byte[] content = randomBytes(700_001, 13);
+        Digest digest = sha256(content);
+        String location = startUpload(repo, "");
+        int[] cuts = {0, 1, 262_143, 262_145, 600_000};
+        for (int i = 0; i + 1 < cuts.length; i++) {
+            Resp r = send("PATCH", location, Arrays.copyOfRange(content, cuts[i], cuts[i + 1]),
+                    "Content-Range", cuts[i] + "-" + (cuts[i + 1] - 1), "Content-Type", "application/octet-stream");
+            assertThat(r.status()).as("%s", r).isEqualTo(202);
+            location = r.header("Location");
+            assertThat(get(location).header("Range")).isEqualTo("0-" + (cuts[i + 1] - 1));
+        }
+        Resp put = send("PUT", location + "?digest=" + digest, Arrays.copyOfRange(content, 600_000, content.length),
+                "Content-Range", "600000-" + (content.length - 1), "Content-Type", "application/octet-stream");
+        assertThat(put.status()).as("%s", put).isEqualTo(201);
+        assertThat(get(blobPath(repo, digest)).body()).isEqualTo(content);
+    }
+
     @Test
     void streamedPatchWithoutContentLength() {
         String repo = newRepo("stream");

@@ -142,8 +142,8 @@ class CacheInvalidationApiTest {
         assertThat(registry.head(path).status()).isEqualTo(200);
         assertThat(registry.head(path).status()).isEqualTo(200); // now cached, for an hour
         // Settle delay zero: only this process's own invalidation can keep the cache honest here.
-        collector.run(new GcOptions(Duration.ZERO, Duration.ofDays(7), Duration.ZERO, Duration.ofDays(1), 2, 100,
-                false));
+        collector.run(GcOptions.builder().gracePeriod(Duration.ZERO).settleDelay(Duration.ZERO)
+                .uploadTtl(Duration.ofDays(1)).parallelism(2).batchSize(100).build());
         assertThat(Files.exists(root.resolve(RegistryLayout.blobData(d).substring(1)))).isFalse();
         assertThat(registry.head(path).status()).isEqualTo(404);
         assertThat(registry.get(path).status()).isEqualTo(404);

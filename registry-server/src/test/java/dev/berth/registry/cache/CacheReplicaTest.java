@@ -103,8 +103,9 @@ class CacheReplicaTest {
         });
         watcher.start();
         poller.start();
-        GcReport report = a.getBean(GarbageCollector.class).run(new GcOptions(Duration.ZERO, Duration.ofDays(7),
-                SETTLE, Duration.ofDays(1), 2, 100, false));
+        GcReport report = a.getBean(GarbageCollector.class).run(GcOptions.builder()
+                .gracePeriod(Duration.ZERO).settleDelay(SETTLE).uploadTtl(Duration.ofDays(1)).parallelism(2)
+                .batchSize(100).build());
         // Keep polling until B has been asked at least once after the bytes were gone.
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             synchronized (polls) {

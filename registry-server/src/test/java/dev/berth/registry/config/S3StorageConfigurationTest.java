@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.storage.s3.S3DriverConfig;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,10 +34,10 @@ class S3StorageConfigurationTest {
         assertThat(env).containsOnlyKeys("BERTH_STORAGE_DRIVER", "BERTH_STORAGE_S3_BUCKET", "BERTH_STORAGE_S3_REGION",
                 "BERTH_STORAGE_S3_ENDPOINT", "BERTH_STORAGE_S3_PATH_STYLE_ACCESS", "BERTH_STORAGE_S3_ACCESS_KEY",
                 "BERTH_STORAGE_S3_SECRET_KEY");
-        BerthProperties properties = bind(new SystemEnvironmentPropertySource("systemEnvironment", env));
+        SystemEnvironmentPropertySource source = new SystemEnvironmentPropertySource("systemEnvironment", env);
 
-        assertThat(properties.getStorage().getDriver()).isEqualTo(env.get("BERTH_STORAGE_DRIVER"));
-        S3DriverConfig config = StorageConfiguration.s3Config(properties.getStorage().getS3());
+        assertThat(bind(source, "berth", BerthProperties.class).getStorage().getDriver()).isEqualTo(env.get("BERTH_STORAGE_DRIVER"));
+        S3DriverConfig config = s3(source).toDriverConfig();
         assertThat(config.bucket()).isEqualTo(env.get("BERTH_STORAGE_S3_BUCKET"));
         assertThat(config.region()).isEqualTo(env.get("BERTH_STORAGE_S3_REGION"));
         assertThat(config.endpoint()).isEqualTo(URI.create((String) env.get("BERTH_STORAGE_S3_ENDPOINT")));
@@ -64,7 +66,7 @@ class S3StorageConfigurationTest {
         props.put("berth.storage.s3.upload-claim-lease", "5m");
         props.put("berth.storage.s3.ca-certificate", "/etc/berth/s3-ca.pem");
 
-        S3DriverConfig config = StorageConfiguration.s3Config(bind(new MapPropertySource("test", props)).getStorage().getS3());
+        S3DriverConfig config = s3(new MapPropertySource("test", props)).toDriverConfig();
 
         assertThat(config.region()).isEqualTo("eu-west-3");
         assertThat(config.endpoint()).isNull();
@@ -76,36 +78,59 @@ class S3StorageConfigurationTest {
         assertThat(config.kmsKeyId()).isEqualTo("arn:aws:kms:eu-west-3:1:key/abc");
         assertThat(config.storageClass()).isEqualTo("STANDARD_IA");
         assertThat(config.redirect()).isTrue();
-        assertThat(config.presignValidity()).isEqualTo(Duration.ofHours(1));
+        assertThat(config.redirectValidity()).isEqualTo(Duration.ofHours(1));
         assertThat(config.maxRetries()).isEqualTo(7);
         assertThat(config.retryBaseDelay()).isEqualTo(Duration.ofMillis(50));
         assertThat(config.retryMaxDelay()).isEqualTo(Duration.ofSeconds(2));
         assertThat(config.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(config.socketTimeout()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(config.claimLease()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(config.uploadClaimLease()).isEqualTo(Duration.ofMinutes(5));
         assertThat(config.caCertificate()).isEqualTo(Path.of("/etc/berth/s3-ca.pem"));
     }
 
     @Test
     void invalidSettingsFailAtStartupNamingTheProperty() {
-        assertThatThrownBy(() -> StorageConfiguration.s3Config(new BerthProperties.S3()))
+        assertThatThrownBy(() -> S3Properties.unset().toDriverConfig())
                 .hasMessageContaining("berth.storage.s3.bucket");
-        assertThatThrownBy(() -> StorageConfiguration.s3Config(bind(new MapPropertySource("test", Map.of(
-                "berth.storage.s3.bucket", "b", "berth.storage.s3.part-size", "1MB"))).getStorage().getS3()))
+        assertThatThrownBy(() -> s3(new MapPropertySource("test", Map.of(
+                "berth.storage.s3.bucket", "b", "berth.storage.s3.part-size", "1MB"))).toDriverConfig())
                 .hasMessageContaining("berth.storage.s3").hasMessageContaining("partSize");
-        assertThatThrownBy(() -> StorageConfiguration.s3Config(bind(new MapPropertySource("test", Map.of(
-                "berth.storage.s3.bucket", "b", "berth.storage.s3.access-key", "only-the-key"))).getStorage().getS3()))
+        assertThatThrownBy(() -> s3(new MapPropertySource("test", Map.of(
+                "berth.storage.s3.bucket", "b", "berth.storage.s3.access-key", "only-the-key"))).toDriverConfig())
                 .hasMessageContaining("secretKey");
-        assertThatThrownBy(() -> StorageConfiguration.s3Config(bind(new MapPropertySource("test", Map.of(
-                "berth.storage.s3.bucket", "b", "berth.storage.s3.kms-key-id", "k"))).getStorage().getS3()))
+        assertThatThrownBy(() -> s3(new MapPropertySource("test", Map.of(
+                "berth.storage.s3.bucket", "b", "berth.storage.s3.kms-key-id", "k"))).toDriverConfig())
                 .hasMessageContaining("server-side-encryption=kms");
     }
 
-    private static BerthProperties bind(org.springframework.core.env.PropertySource<?> source) {
+    /**
+     * One configuration model: the properties are the driver's configuration, name for name (plus the start-up
+     * check's switch), so no setting can be added to one and forgotten in the other.
+     */
+    @Test
+    void thePropertiesAreTheDriverConfigNameForName() {
+        List<String> driver = Arrays.stream(S3DriverConfig.class.getRecordComponents()).map(RecordComponent::getName).toList();
+        List<String> properties = Arrays.stream(S3Properties.class.getRecordComponents()).map(RecordComponent::getName)
+                .filter(name -> !name.equals("compatibilityCheck")).toList();
+        assertThat(properties).containsExactlyElementsOf(driver);
+    }
+
+    @Test
+    void unsetPropertiesTakeTheDriverDefaults() {
+        S3DriverConfig config = s3(new MapPropertySource("test", Map.of("berth.storage.s3.bucket", "b"))).toDriverConfig();
+
+        assertThat(config).usingRecursiveComparison().isEqualTo(S3DriverConfig.builder("b").build());
+    }
+
+    private static S3Properties s3(org.springframework.core.env.PropertySource<?> source) {
+        return bind(source, "berth.storage.s3", S3Properties.class);
+    }
+
+    private static <T> T bind(org.springframework.core.env.PropertySource<?> source, String prefix, Class<T> type) {
         StandardEnvironment environment = new StandardEnvironment();
         environment.getPropertySources().addFirst(source);
         ConfigurationPropertySources.attach(environment);
-        return Binder.get(environment).bindOrCreate("berth", Bindable.of(BerthProperties.class));
+        return Binder.get(environment).bindOrCreate(prefix, Bindable.of(type));
     }
 
     /** The {@code BERTH_*} variables of the first replica in the compose file ({@code KEY: value} lines). */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.berth.registry.RegistryApplication;
 import dev.berth.registry.tls.Certificates;
 import dev.berth.registry.tls.PemFiles;
+import dev.berth.storage.s3.S3ProxyExtension;
 import dev.berth.storage.s3.S3ProxyServer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -21,10 +22,10 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -37,19 +38,16 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
  */
 @ExtendWith(OutputCaptureExtension.class)
 class StartupFailureTest {
+    @RegisterExtension
+    static final S3ProxyExtension S3 = S3ProxyExtension.inMemory();
     static S3ProxyServer s3;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void startS3() throws Exception {
-        s3 = S3ProxyServer.launchInMemory();
-    }
-
-    @AfterAll
-    static void stopS3() throws Exception {
-        s3.close();
+    static void startS3() {
+        s3 = S3.server();
     }
 
     @Test

@@ -60,7 +60,8 @@ final class GcFixture {
     }
 
     static GcOptions options(Duration grace, Duration keepUntagged) {
-        return new GcOptions(grace, keepUntagged, Duration.ZERO, Duration.ofHours(24), 4, 100, false);
+        return GcOptions.builder().gracePeriod(grace).keepUntaggedFor(keepUntagged).settleDelay(Duration.ZERO)
+                .uploadTtl(Duration.ofHours(24)).parallelism(4).batchSize(100).build();
     }
 
     /** An uploaded blob: stored and linked into {@code repo}, as a finished upload leaves it. */

@@ -42,8 +42,9 @@ class GcRateBenchmark {
         }
         fx.ageEverything(Duration.ofDays(2));
 
-        GcOptions options = new GcOptions(Duration.ofHours(1), Duration.ZERO, Duration.ZERO, Duration.ofDays(1),
-                Integer.getInteger("berth.gc.parallelism", 4), 500, false);
+        GcOptions options = GcOptions.builder().gracePeriod(Duration.ofHours(1)).keepUntaggedFor(Duration.ZERO)
+                .settleDelay(Duration.ZERO).uploadTtl(Duration.ofDays(1))
+                .parallelism(Integer.getInteger("berth.gc.parallelism", 4)).batchSize(500).build();
         GcReport dry = new GarbageCollector(fx.driver).run(options.withDryRun(true));
         GcReport report = new GarbageCollector(fx.driver).run(options);
         System.out.printf("GC bench: dry run %s%nGC bench: real run %s%n", dry, report);

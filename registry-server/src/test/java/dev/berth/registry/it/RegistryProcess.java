@@ -58,6 +58,8 @@ public final class RegistryProcess implements BeforeAllCallback, AfterAllCallbac
             .connectTimeout(Duration.ofSeconds(2))
             .build();
     private String label = "registry";
+    /** Set by {@link #throughLauncher}: start through bin/berth-registry with this archive cache directory. */
+    private Path launcherCache;
     /** The extension context that started the registry; nested classes inherit the extension but not the job. */
     private String owner;
     private Path root;
@@ -83,6 +85,21 @@ public final class RegistryProcess implements BeforeAllCallback, AfterAllCallbac
             jvmArgs.add(arg);
         }
         return this;
+    }
+
+    /**
+     * Starts the registry through its launcher ({@code bin/berth-registry}, with the test JVM as {@code JAVA})
+     * instead of {@code java -jar}, keeping extracted jars and start-up archives in {@code cache}. The JVM
+     * options given to {@link #jvmArgs} do not apply then (the launcher sets its own).
+     */
+    public RegistryProcess throughLauncher(Path cache) {
+        this.launcherCache = cache;
+        return this;
+    }
+
+    /** The process id of the running registry's JVM (the launcher execs it). */
+    public synchronized long pid() {
+        return process.pid();
     }
 
     /** A Spring property passed as {@code --name=value}. */
@@ -132,18 +149,26 @@ public final class RegistryProcess implements BeforeAllCallback, AfterAllCallbac
         port = freePort();
 
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmArgs);
-        command.add("-jar");
-        command.add(jar.toString());
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        if (launcherCache == null) {
+            command.add(java);
+            command.addAll(jvmArgs);
+            command.add("-jar");
+            command.add(jar.toString());
+        } else {
+            command.add(jar().getParent().resolveSibling("bin").resolve("berth-registry").toString());
+        }
         command.add("--server.port=" + port);
         command.add("--server.address=127.0.0.1");
         command.add("--berth.storage.filesystem.root=" + root);
         properties.forEach((k, v) -> command.add("--" + k + "=" + v));
-        process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        if (launcherCache != null) {
+            builder.environment().put("JAVA", java);
+            builder.environment().put("BERTH_REGISTRY_JAR", jar.toString());
+            builder.environment().put("BERTH_CACHE_DIR", launcherCache.toString());
+        }
+        process = builder.start();
         Process started = process;
         reaper = new Thread(started::destroyForcibly, "registry-reaper-" + port);
         Runtime.getRuntime().addShutdownHook(reaper);
@@ -225,7 +250,7 @@ public final class RegistryProcess implements BeforeAllCallback, AfterAllCallbac
     private void awaitReady(Process started) throws IOException {
         URI ping = URI.create("http://127.0.0.1:" + port + "/v2/");
         try {
-            await().atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(200)).until(() -> {
+            await().atMost(readyTimeout()).pollInterval(Duration.ofMillis(200)).until(() -> {
                 if (!started.isAlive()) {
                     throw new IllegalStateException("registry exited with " + started.exitValue()
                             + " during startup; log " + log + ":\n" + logTail(8000));
@@ -239,9 +264,14 @@ public final class RegistryProcess implements BeforeAllCallback, AfterAllCallbac
             });
         } catch (ConditionTimeoutException e) {
             started.destroyForcibly();
-            throw new IllegalStateException("registry did not answer GET /v2/ with 200 within " + READY_TIMEOUT
+            throw new IllegalStateException("registry did not answer GET /v2/ with 200 within " + readyTimeout()
                     + "; log " + log + ":\n" + logTail(8000));
         }
+    }
+
+    /** Through the launcher, a first start also extracts the jar and runs a training run (minutes on a busy machine). */
+    private Duration readyTimeout() {
+        return launcherCache == null ? READY_TIMEOUT : Duration.ofMinutes(10);
     }
 
     private void forget() {

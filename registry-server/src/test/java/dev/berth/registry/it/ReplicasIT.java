@@ -1,15 +1,18 @@
 package dev.berth.registry.it;
 
+import dev.berth.storage.s3.S3ProxyExtension;
 import dev.berth.storage.s3.S3ProxyServer;
 import java.util.Map;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The replica pair on S3Proxy in this JVM (see {@link ReplicaPairTests}). */
 class ReplicasIT extends ReplicaPairTests {
-    private S3ProxyServer s3;
+    @RegisterExtension
+    static final S3ProxyExtension S3 = S3ProxyExtension.filesystem();
 
     @Override
-    Map<String, String> s3Properties() throws Exception {
-        s3 = S3ProxyServer.launch();
+    Map<String, String> s3Properties() {
+        S3ProxyServer s3 = S3.server();
         return Map.of(
                 "berth.storage.s3.bucket", s3.bucket(),
                 "berth.storage.s3.region", s3.region(),
@@ -22,12 +25,5 @@ class ReplicasIT extends ReplicaPairTests {
     @Override
     String rootPrefix() {
         return "replicas";
-    }
-
-    @Override
-    void stopS3() throws Exception {
-        if (s3 != null) {
-            s3.close();
-        }
     }
 }

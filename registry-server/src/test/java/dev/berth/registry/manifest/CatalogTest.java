@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.registry.storage.RegistryLayout;
 import dev.berth.storage.CheckedStorageDriver;
+import dev.berth.storage.OrderedListCapable;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.StorageStats;
 import dev.berth.storage.filesystem.FilesystemDriver;
@@ -148,13 +149,39 @@ class CatalogTest {
         throw new AssertionError("paging did not end: " + all);
     }
 
-    /** The driver, counting every entry its {@code list} calls return. */
+    @Test
+    void aDriverThatListsAfterANameServesAPageOfAWideDirectoryWithoutReadingAllOfIt() throws IOException {
+        CheckedStorageDriver checked = driver();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            String name = i % 3 == 0 ? "ns%03d/app".formatted(i) : "flat%03d".formatted(i);
+            repository(checked, name);
+            names.add(name);
+        }
+        AtomicLong entries = new AtomicLong();
+        Catalog catalog = new Catalog(countingEntries(checked, entries));
+        List<String> sorted = names.stream().sorted().toList();
+
+        assertThat(allPages(catalog, 7, name -> true)).isEqualTo(sorted);
+        assertThat(allPages(catalog, 100, name -> !name.contains("5"))).isEqualTo(
+                sorted.stream().filter(name -> !name.contains("5")).toList());
+        entries.set(0);
+        Catalog.Page page = catalog.list("flat151", 5);
+
+        assertThat(page.names()).containsExactly("flat152", "flat154", "flat155", "flat157", "flat158");
+        // A few chunks of the 300-entry directory, plus each repository's data directory: not all 300.
+        assertThat(entries.get()).isLessThan(150);
+    }
+
+    /** The driver, counting every entry its {@code list} (and {@code listAfter}, if it has it) calls return. */
     private static StorageDriver countingEntries(StorageDriver driver, AtomicLong entries) {
-        return (StorageDriver) Proxy.newProxyInstance(StorageDriver.class.getClassLoader(),
-                new Class<?>[] {StorageDriver.class}, (proxy, method, args) -> {
+        Class<?>[] interfaces = driver instanceof OrderedListCapable
+                ? new Class<?>[] {StorageDriver.class, OrderedListCapable.class} : new Class<?>[] {StorageDriver.class};
+        return (StorageDriver) Proxy.newProxyInstance(StorageDriver.class.getClassLoader(), interfaces,
+                (proxy, method, args) -> {
                     try {
                         Object result = method.invoke(driver, args);
-                        if (method.getName().equals("list") && result instanceof List<?> list) {
+                        if (method.getName().startsWith("list") && result instanceof List<?> list) {
                             entries.addAndGet(list.size());
                         }
                         return result;

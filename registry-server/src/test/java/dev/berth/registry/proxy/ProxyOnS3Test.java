@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.berth.oci.Digest;
 import dev.berth.registry.testing.Resp;
+import dev.berth.storage.s3.S3ProxyExtension;
 import dev.berth.storage.s3.S3ProxyServer;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -27,6 +29,8 @@ import org.springframework.test.context.DynamicPropertySource;
 class ProxyOnS3Test {
     @TempDir
     static Path dir;
+    @RegisterExtension
+    static final S3ProxyExtension S3 = S3ProxyExtension.filesystem();
     static S3ProxyServer s3;
     static CncfRegistry upstream;
 
@@ -35,7 +39,7 @@ class ProxyOnS3Test {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws Exception {
-        s3 = S3ProxyServer.launch();
+        s3 = S3.server();
         upstream = CncfRegistry.start(dir.resolve("upstream"), null, null);
         registry.add("berth.storage.driver", () -> "s3");
         registry.add("berth.storage.s3.bucket", s3::bucket);
@@ -54,7 +58,6 @@ class ProxyOnS3Test {
     @AfterAll
     static void stop() throws Exception {
         upstream.close();
-        s3.close();
     }
 
     @Test

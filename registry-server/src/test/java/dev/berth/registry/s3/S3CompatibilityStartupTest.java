@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.registry.RegistryApplication;
 import dev.berth.storage.s3.S3CompatibilityException;
+import dev.berth.storage.s3.S3ProxyExtension;
 import dev.berth.storage.s3.S3ProxyServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -17,17 +18,14 @@ import org.springframework.context.ConfigurableApplicationContext;
  * writes it refuses to start, naming the capability; {@code compatibility-check=false} lets it start anyway.
  */
 class S3CompatibilityStartupTest {
+    @RegisterExtension
+    static final S3ProxyExtension S3 = S3ProxyExtension.filesystem();
     private static S3ProxyServer s3;
 
     @BeforeAll
-    static void startS3() throws Exception {
-        s3 = S3ProxyServer.launch();
+    static void startS3() {
+        s3 = S3.server();
         s3.store().ignoreConditionalWrites(true);
-    }
-
-    @AfterAll
-    static void stopS3() throws Exception {
-        s3.close();
     }
 
     private static SpringApplicationBuilder registry() {

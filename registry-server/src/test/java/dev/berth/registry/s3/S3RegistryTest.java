@@ -6,6 +6,7 @@ import dev.berth.oci.Digest;
 import dev.berth.oci.DigestAlgorithm;
 import dev.berth.oci.ErrorResponse;
 import dev.berth.oci.OciJson;
+import dev.berth.storage.s3.S3ProxyExtension;
 import dev.berth.storage.s3.S3ProxyServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,8 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -32,7 +33,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class S3RegistryTest {
-    private static final S3ProxyServer S3 = launch();
+    @RegisterExtension
+    static final S3ProxyExtension PROXY = S3ProxyExtension.filesystem();
+    private static final S3ProxyServer S3 = PROXY.server();
     private static final AtomicInteger REPOS = new AtomicInteger();
 
     @DynamicPropertySource
@@ -58,19 +61,6 @@ class S3RegistryTest {
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final HttpClient following = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .followRedirects(HttpClient.Redirect.NORMAL).build();
-
-    private static S3ProxyServer launch() {
-        try {
-            return S3ProxyServer.launch();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    @AfterAll
-    static void stopS3() throws Exception {
-        S3.close();
-    }
 
     @Test
     void blobsAndManifestsRoundTripAndBlobGetsRedirectToS3() {

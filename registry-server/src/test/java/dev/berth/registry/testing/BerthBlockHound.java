@@ -19,9 +19,10 @@ public final class BerthBlockHound implements BlockHoundIntegration {
 
     @Override
     public void applyTo(BlockHound.Builder builder) {
-        // A zero-copy blob response (sendfile) must be written on the connection's event loop, and Reactor Netty
-        // opens the file there: one open(2) of a local file the handler has just checked; the bytes then move
-        // inside the kernel. The alternative is copying every blob through user space.
+        // Spring's resource writer sends a static file (the web UI's assets) zero-copy when it is a file on disk,
+        // as under target/classes (from a packaged jar they are streamed): Reactor Netty opens it on the event
+        // loop, one open(2) of a small local file. Blob responses no longer take this path (BlobHandler opens
+        // on the storage pool), which VanishingBlobTest and BlobApiTest cover with BlockHound on.
         builder.allowBlockingCallsInside("reactor.netty.NettyOutbound", "lambda$sendFile$0");
         for (String method : new String[] {"read0", "pread0", "write0", "pwrite0", "force0"}) {
             builder.markAsBlocking(CHANNEL_IO, method, descriptor(method));

@@ -6,17 +6,26 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.registry.security.SecurityTestSupport;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -30,6 +39,8 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class TlsTest {
+    private static final Duration HEAD_TIMEOUT = Duration.ofSeconds(2);
+    private static final ScheduledExecutorService PACER = Executors.newSingleThreadScheduledExecutor();
     @TempDir
     static Path dir;
     static TestPki pki;
@@ -52,6 +63,12 @@ class TlsTest {
         registry.add("berth.tls.enabled", () -> "true");
         registry.add("berth.tls.certificate", () -> dir.resolve("server-chain.pem").toString());
         registry.add("berth.tls.private-key", () -> dir.resolve("server.key").toString());
+        registry.add("berth.limits.request-head-timeout", HEAD_TIMEOUT::toString);
+    }
+
+    @AfterAll
+    static void stopPacer() {
+        PACER.shutdownNow();
     }
 
     @Test
@@ -100,6 +117,38 @@ class TlsTest {
                 "docker://" + registry + "/tls/app:v1"));
         assertThat(inspect.exit()).as(inspect.output()).isZero();
         assertThat(inspect.output()).contains("schemaVersion");
+    }
+
+    /**
+     * The request-head bound holds behind TLS too: its handlers sit around the HTTP codec, after the TLS handler,
+     * so they time decrypted bytes. A head sent a byte every 200 ms (a minute's worth) is cut with a 408.
+     */
+    @Test
+    void aHeadDribbledOverTlsIsCutAfterTheBound() throws Exception {
+        try (SSLSocket socket = (SSLSocket) pki.clientContext(null, null).getSocketFactory()
+                .createSocket("localhost", port)) {
+            socket.setSoTimeout(20_000);
+            socket.startHandshake();
+            byte[] head = ("GET /v2/ HTTP/1.1\r\nHost: localhost\r\nX-Padding: " + "a".repeat(300) + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            OutputStream out = socket.getOutputStream();
+            AtomicInteger next = new AtomicInteger();
+            ScheduledFuture<?> dribble = PACER.scheduleAtFixedRate(() -> {
+                try {
+                    out.write(head[next.getAndIncrement()]);
+                    out.flush();
+                } catch (IOException | ArrayIndexOutOfBoundsException stop) {
+                    throw new IllegalStateException(stop); // ends the schedule: the server closed, or all sent
+                }
+            }, 0, 200, TimeUnit.MILLISECONDS);
+            try {
+                String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                assertThat(answer).startsWith("HTTP/1.1 408");
+                assertThat(next.get()).as("bytes sent before the cut").isLessThan(head.length);
+            } finally {
+                dribble.cancel(false);
+            }
+        }
     }
 
     static SecurityTestSupport.Run run(List<String> command) throws Exception {

@@ -6,6 +6,7 @@ import dev.berth.storage.FileWriter;
 import dev.berth.storage.InvalidOffsetException;
 import dev.berth.storage.LeftoverSweepCapable;
 import dev.berth.storage.LocalFileCapable;
+import dev.berth.storage.OrderedListCapable;
 import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.StorageException;
@@ -36,6 +37,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
@@ -73,7 +75,7 @@ import org.slf4j.LoggerFactory;
  * committed object survives a crash. Parking on {@code close()} does not fsync: after a crash the upload
  * resumes from whatever size the file reports.
  */
-public final class FilesystemDriver implements StorageDriver, LocalFileCapable, BatchDeleteCapable,
+public final class FilesystemDriver implements StorageDriver, LocalFileCapable, BatchDeleteCapable, OrderedListCapable,
         LeftoverSweepCapable {
     /** The hidden staging directory's name; {@code '#'} makes it impossible as a storage path segment. */
     public static final String STAGING_DIR = "#staging";
@@ -230,13 +232,28 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
 
     @Override
     public List<String> list(String path) throws IOException {
+        return children(path, null, Integer.MAX_VALUE);
+    }
+
+    /** Reads the whole directory (a filesystem has no sorted index), but keeps only the first {@code limit}. */
+    @Override
+    public List<String> listAfter(String path, String after, int limit) throws IOException {
+        return children(path, after, limit);
+    }
+
+    private List<String> children(String path, String after, int limit) throws IOException {
         Path dir = resolve(path);
-        List<String> children = new ArrayList<>();
+        TreeSet<String> first = new TreeSet<>();
+        boolean any = false;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
-                if (isVisibleName(name)) {
-                    children.add(StoragePaths.child(path, name));
+                if (!isVisibleName(name)) {
+                    continue;
+                }
+                any = true;
+                if ((after == null || name.compareTo(after) > 0) && first.add(name) && first.size() > limit) {
+                    first.pollLast();
                 }
             }
         } catch (NoSuchFileException | NotDirectoryException e) {
@@ -244,10 +261,11 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
         } catch (FileSystemException e) {
             throw notFoundIfMissing(e, dir, path);
         }
-        if (children.isEmpty()) {
+        if (!any) {
             throw new PathNotFoundException(path);
         }
-        children.sort(Comparator.naturalOrder());
+        List<String> children = new ArrayList<>(first.size());
+        first.forEach(name -> children.add(StoragePaths.child(path, name)));
         return children;
     }
 

@@ -15,11 +15,11 @@ import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * Probes the bucket once, at start-up, for every guarantee {@link S3Driver} relies on, and refuses (with
- * {@link S3CompatibilityException}) a server that lacks one: above all one that silently ignores conditional
+ * The one start-up probe of an S3 bucket: it checks once for every guarantee {@link S3Driver} relies on, and
+ * refuses (with {@link S3CompatibilityException}) a server that lacks one: above all one that silently ignores conditional
  * writes, on which two replicas could both continue one upload and corrupt it. Each capability is tried for real
  * under a probe key in the driver's hidden namespace ({@code <root>/~berth/probe/<uuid>-...}), logged in one line,
- * and the probe objects are deleted again:
+ * and the probe objects are deleted again ({@link #checkBucket} runs the first step alone):
  * <ol>
  *   <li>the credentials are accepted and the bucket exists (HEAD bucket);</li>
  *   <li>an empty object can be written, the way the driver writes upload sessions;</li>
@@ -52,25 +52,60 @@ public final class S3CompatibilityCheck {
         this.multipartKey = driver.layout().probeKey(id + "-multipart");
     }
 
+    /** The first probe's capability: the one a typo in the bucket, region or credentials fails. */
+    public static final String BUCKET = "credentials and bucket";
+
     /** Probes the driver's bucket; throws {@link S3CompatibilityException} naming the first missing capability. */
     public static void run(S3Driver driver) {
         new S3CompatibilityCheck(driver).run();
     }
 
+    /**
+     * Only the first probe (credentials and bucket), for when the full check is switched off: throws
+     * {@link S3CompatibilityException} when the server refuses them, and returns false (logging why) when it does
+     * not answer at all, so that a registry can start and report not ready until S3 answers.
+     */
+    public static boolean checkBucket(S3Driver driver) {
+        try {
+            new S3CompatibilityCheck(driver).bucket();
+            return true;
+        } catch (S3CompatibilityException e) {
+            if (serverAnswer(e) != null) {
+                throw e;
+            }
+            log.warn("S3 does not answer at start-up ({}); starting anyway, not ready until it does", e.answer());
+            return false;
+        }
+    }
+
+    /** The S3 error in a failure's causes, or null when the server never answered. */
+    public static S3Exception serverAnswer(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof S3Exception s3) {
+                return s3;
+            }
+        }
+        return null;
+    }
+
+    private void bucket() {
+        check(BUCKET, "a HEAD of bucket '" + bucket + "' to succeed",
+                "Nothing can be stored: check berth.storage.s3.endpoint, .bucket (it must exist), .region and the credentials.",
+                () -> {
+                    s3.headBucket(b -> b.bucket(bucket));
+                    return "bucket '" + bucket + "' is reachable";
+                });
+    }
+
     private void run() {
         try {
-            check("credentials and bucket", "a HEAD of bucket '" + bucket + "' to succeed",
-                    "Nothing can be stored: check berth.storage.s3.endpoint, .bucket (it must exist), .region and the credentials.",
-                    () -> {
-                        s3.headBucket(b -> b.bucket(bucket));
-                        return "bucket '" + bucket + "' is reachable";
-                    });
+            bucket();
             String[] eTag = new String[1];
             check("empty object write", "a zero-byte PUT to succeed",
                     "Every upload starts as an empty session object, so no push could succeed.",
                     () -> {
                         wrote = true;
-                        eTag[0] = driver.put(WHERE, objectKey, new byte[0], 0, S3Driver.OCTET_STREAM, Map.of(), false);
+                        eTag[0] = driver.bucket().put(WHERE, objectKey, new byte[0], 0, S3Bucket.OCTET_STREAM, Map.of(), false);
                         return "stored, ETag " + eTag[0];
                     });
             check("If-None-Match: * refuses an overwrite", "412 Precondition Failed for a PUT with If-None-Match: * on an existing object",
@@ -92,7 +127,7 @@ public final class S3CompatibilityCheck {
             check("If-Match on the current ETag accepts", "a PUT with If-Match: " + eTag[0] + " (the object's ETag) to succeed",
                     "Replicas renew and take over upload claims with If-Match, so no upload could continue on another request.",
                     () -> {
-                        current[0] = driver.putConditionally(WHERE, objectKey, bytes("renewed"), "text/plain", Map.of(), null, eTag[0]);
+                        current[0] = driver.bucket().putConditionally(WHERE, objectKey, bytes("renewed"), "text/plain", Map.of(), null, eTag[0]);
                         if (current[0] == null) {
                             throw new Refused("412 Precondition Failed in both ETag forms (quoted and bare)");
                         }
@@ -103,7 +138,7 @@ public final class S3CompatibilityCheck {
                     "A server that ignores If-Match lets a replica that lost its claim keep writing into an upload that"
                             + " another replica took over, corrupting it.",
                     () -> {
-                        String stale = driver.putConditionally(WHERE, objectKey, bytes("stale"), "text/plain", Map.of(), null, eTag[0]);
+                        String stale = driver.bucket().putConditionally(WHERE, objectKey, bytes("stale"), "text/plain", Map.of(), null, eTag[0]);
                         if (stale != null) {
                             throw new Refused("200 OK: the object was overwritten (new ETag " + stale + ")");
                         }
@@ -126,7 +161,7 @@ public final class S3CompatibilityCheck {
         String partETag = s3.uploadPart(b -> b.bucket(bucket).key(multipartKey).uploadId(uploadId).partNumber(1)
                 .contentLength((long) body.length), RequestBody.fromBytes(body)).eTag();
         List<Part> parts = s3.listParts(b -> b.bucket(bucket).key(multipartKey).uploadId(uploadId)).parts();
-        if (parts.size() != 1 || !S3Driver.sameETag(parts.get(0).eTag(), partETag)) {
+        if (parts.size() != 1 || !S3Bucket.sameETag(parts.get(0).eTag(), partETag)) {
             throw new Refused("ListParts listed " + parts + " after part 1 was uploaded with ETag " + partETag);
         }
         s3.completeMultipartUpload(b -> b.bucket(bucket).key(multipartKey).uploadId(uploadId)
@@ -214,13 +249,12 @@ public final class S3CompatibilityCheck {
 
     /** What the server said, from the S3 error in a failure's causes, else the failure itself. */
     private static String answer(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof S3Exception s3) {
-                String code = s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorCode();
-                String message = s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorMessage();
-                return s3.statusCode() + (code == null ? "" : " " + code)
-                        + (message == null || message.isBlank() ? "" : " (" + message + ")");
-            }
+        S3Exception s3 = serverAnswer(failure);
+        if (s3 != null) {
+            String code = s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorCode();
+            String message = s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorMessage();
+            return s3.statusCode() + (code == null ? "" : " " + code)
+                    + (message == null || message.isBlank() ? "" : " (" + message + ")");
         }
         Throwable root = failure;
         while (root.getCause() != null) {

@@ -7,7 +7,8 @@ import java.util.Objects;
 
 /**
  * Everything {@link S3Driver} needs to know about its bucket. Build one with {@link #builder(String)}; every
- * field but the bucket has a default.
+ * field but the bucket has a default, defined here only: the registry's {@code berth.storage.s3.*} properties
+ * carry the same names (kebab-case) and leave unset what this builder defaults.
  *
  * @param bucket the bucket holding the tree; it must exist
  * @param region the signing region, e.g. {@code us-east-1} (S3-compatible servers usually accept any)
@@ -27,13 +28,13 @@ import java.util.Objects;
  * @param storageClass the storage class for content objects (e.g. {@code STANDARD_IA}), or {@code null} for the
  *     bucket default; the driver's tiny bookkeeping objects always use the default class
  * @param redirect whether {@link S3Driver#redirectUrl} hands out presigned URLs
- * @param presignValidity the shortest lifetime of a presigned URL (callers may ask for longer, up to 7 days)
+ * @param redirectValidity the shortest lifetime of a presigned URL (callers may ask for longer, up to 7 days)
  * @param maxRetries retries per request after the first attempt, for throttling, 5xx and connection errors
  * @param retryBaseDelay the first backoff delay; it doubles per retry (with jitter) up to {@code retryMaxDelay}
  * @param retryMaxDelay the longest backoff delay
  * @param connectTimeout how long to wait for a TCP connection
  * @param socketTimeout how long a connection may stay silent mid-request before the attempt fails
- * @param claimLease how long a writer's claim on an unfinished write stays valid without renewal; a live writer
+ * @param uploadClaimLease how long a writer's claim on an unfinished write stays valid without renewal; a live writer
  *     renews it while it writes, so this only bounds how long a writer that died (or went silent) keeps others from
  *     continuing its upload. Must exceed the longest pause a writer takes between two writes.
  * @param caCertificate a PEM file of certificates that HTTPS endpoints are trusted to chain to (a private CA, or a
@@ -52,13 +53,13 @@ public record S3DriverConfig(
         String kmsKeyId,
         String storageClass,
         boolean redirect,
-        Duration presignValidity,
+        Duration redirectValidity,
         int maxRetries,
         Duration retryBaseDelay,
         Duration retryMaxDelay,
         Duration connectTimeout,
         Duration socketTimeout,
-        Duration claimLease,
+        Duration uploadClaimLease,
         Path caCertificate) {
 
     /** S3 rejects multipart parts smaller than this, except the last one. */
@@ -111,9 +112,9 @@ public record S3DriverConfig(
         if (kmsKeyId != null && serverSideEncryption != ServerSideEncryption.KMS) {
             throw new IllegalArgumentException("kmsKeyId needs serverSideEncryption KMS");
         }
-        requirePositive(presignValidity, "presignValidity");
-        if (presignValidity.compareTo(MAX_PRESIGN_VALIDITY) > 0) {
-            throw new IllegalArgumentException("presignValidity must be at most 7 days");
+        requirePositive(redirectValidity, "redirectValidity");
+        if (redirectValidity.compareTo(MAX_PRESIGN_VALIDITY) > 0) {
+            throw new IllegalArgumentException("redirectValidity must be at most 7 days");
         }
         if (maxRetries < 0) {
             throw new IllegalArgumentException("maxRetries must not be negative");
@@ -122,7 +123,7 @@ public record S3DriverConfig(
         requirePositive(retryMaxDelay, "retryMaxDelay");
         requirePositive(connectTimeout, "connectTimeout");
         requirePositive(socketTimeout, "socketTimeout");
-        requirePositive(claimLease, "claimLease");
+        requirePositive(uploadClaimLease, "uploadClaimLease");
     }
 
     /** A builder with defaults: region {@code us-east-1}, 10 MiB parts, no encryption, redirects off, 3 retries. */
@@ -144,13 +145,13 @@ public record S3DriverConfig(
         builder.kmsKeyId = kmsKeyId;
         builder.storageClass = storageClass;
         builder.redirect = redirect;
-        builder.presignValidity = presignValidity;
+        builder.redirectValidity = redirectValidity;
         builder.maxRetries = maxRetries;
         builder.retryBaseDelay = retryBaseDelay;
         builder.retryMaxDelay = retryMaxDelay;
         builder.connectTimeout = connectTimeout;
         builder.socketTimeout = socketTimeout;
-        builder.claimLease = claimLease;
+        builder.uploadClaimLease = uploadClaimLease;
         builder.caCertificate = caCertificate;
         return builder;
     }
@@ -197,13 +198,13 @@ public record S3DriverConfig(
         private String kmsKeyId;
         private String storageClass;
         private boolean redirect;
-        private Duration presignValidity = Duration.ofMinutes(20);
+        private Duration redirectValidity = Duration.ofMinutes(20);
         private int maxRetries = 3;
         private Duration retryBaseDelay = Duration.ofMillis(100);
         private Duration retryMaxDelay = Duration.ofSeconds(5);
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration socketTimeout = Duration.ofSeconds(60);
-        private Duration claimLease = Duration.ofMinutes(2);
+        private Duration uploadClaimLease = Duration.ofMinutes(2);
         private Path caCertificate;
 
         private Builder(String bucket) {
@@ -232,6 +233,16 @@ public record S3DriverConfig(
             return this;
         }
 
+        public Builder accessKey(String accessKey) {
+            this.accessKey = accessKey;
+            return this;
+        }
+
+        public Builder secretKey(String secretKey) {
+            this.secretKey = secretKey;
+            return this;
+        }
+
         public Builder rootPrefix(String rootPrefix) {
             this.rootPrefix = rootPrefix;
             return this;
@@ -254,6 +265,12 @@ public record S3DriverConfig(
             return this;
         }
 
+        /** The KMS key for {@link ServerSideEncryption#KMS} (null: the bucket's default KMS key). */
+        public Builder kmsKeyId(String kmsKeyId) {
+            this.kmsKeyId = kmsKeyId;
+            return this;
+        }
+
         public Builder storageClass(String storageClass) {
             this.storageClass = storageClass;
             return this;
@@ -264,8 +281,8 @@ public record S3DriverConfig(
             return this;
         }
 
-        public Builder presignValidity(Duration presignValidity) {
-            this.presignValidity = presignValidity;
+        public Builder redirectValidity(Duration redirectValidity) {
+            this.redirectValidity = redirectValidity;
             return this;
         }
 
@@ -280,6 +297,16 @@ public record S3DriverConfig(
             return this;
         }
 
+        public Builder retryBaseDelay(Duration retryBaseDelay) {
+            this.retryBaseDelay = retryBaseDelay;
+            return this;
+        }
+
+        public Builder retryMaxDelay(Duration retryMaxDelay) {
+            this.retryMaxDelay = retryMaxDelay;
+            return this;
+        }
+
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = connectTimeout;
             return this;
@@ -290,8 +317,8 @@ public record S3DriverConfig(
             return this;
         }
 
-        public Builder claimLease(Duration claimLease) {
-            this.claimLease = claimLease;
+        public Builder uploadClaimLease(Duration uploadClaimLease) {
+            this.uploadClaimLease = uploadClaimLease;
             return this;
         }
 
@@ -303,8 +330,8 @@ public record S3DriverConfig(
 
         public S3DriverConfig build() {
             return new S3DriverConfig(bucket, region, endpoint, pathStyleAccess, accessKey, secretKey, rootPrefix, partSize,
-                    serverSideEncryption, kmsKeyId, storageClass, redirect, presignValidity, maxRetries, retryBaseDelay,
-                    retryMaxDelay, connectTimeout, socketTimeout, claimLease, caCertificate);
+                    serverSideEncryption, kmsKeyId, storageClass, redirect, redirectValidity, maxRetries, retryBaseDelay,
+                    retryMaxDelay, connectTimeout, socketTimeout, uploadClaimLease, caCertificate);
         }
     }
 }

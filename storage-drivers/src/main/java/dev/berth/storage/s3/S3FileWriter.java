@@ -14,7 +14,8 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.Part;
 
 /**
- * A writer that turns a byte stream into a multipart upload of one data object (see {@link S3Driver}).
+ * A writer that turns a byte stream into a multipart upload of one data object (see "Writers" in
+ * {@code package-info.java}).
  *
  * <p>Memory: one buffer that grows to at most {@code partSize}; every time it is full it becomes a part.
  * Nothing is sent for content smaller than a part until commit (one PutObject) or close (one session PUT).
@@ -26,7 +27,7 @@ final class S3FileWriter implements FileWriter {
 
     private enum State { OPEN, CLOSED, COMMITTED, CANCELLED }
 
-    private final S3Driver driver;
+    private final S3Ingest ingest;
     private final String path;
     private final int partSize;
     private final List<CompletedPart> parts = new ArrayList<>();
@@ -40,35 +41,35 @@ final class S3FileWriter implements FileWriter {
     /** Whether the content changed since the session was loaded (or this writer started fresh). */
     private boolean changed = true;
     /** This writer's hold on the unfinished write when it continues one ({@code append}); null otherwise. */
-    private S3Driver.Claim claim;
+    private S3Ingest.Claim claim;
     private State state = State.OPEN;
 
-    private S3FileWriter(S3Driver driver, String path) {
-        this.driver = driver;
+    private S3FileWriter(S3Ingest ingest, String path) {
+        this.ingest = ingest;
         this.path = path;
-        this.partSize = driver.partSize();
+        this.partSize = ingest.partSize();
     }
 
-    static S3FileWriter open(S3Driver driver, String path, boolean append) throws IOException {
-        S3FileWriter writer = new S3FileWriter(driver, path);
+    static S3FileWriter open(S3Ingest ingest, String path, boolean append) throws IOException {
+        S3FileWriter writer = new S3FileWriter(ingest, path);
         if (append) {
-            // Exactly one writer continues an unfinished write: the others get "not found", see S3Driver.
-            writer.claim = driver.claim(path);
+            // Exactly one writer continues an unfinished write: the others get "not found" (see "Claims").
+            writer.claim = ingest.claim(path);
             try {
-                writer.resume(driver.loadSession(path));
+                writer.resume(ingest.loadSession(path));
             } catch (IOException | RuntimeException e) {
                 writer.releaseClaimQuietly();
                 throw e;
             }
         } else {
             // A fresh write discards what an earlier writer left unfinished at this path.
-            driver.discardSession(path);
+            ingest.discardSession(path);
         }
         return writer;
     }
 
-    /** Continues where a closed writer (maybe in another process) stopped; see {@link S3Driver}. */
-    private void resume(S3Driver.Session session) throws IOException {
+    /** Continues where a closed writer (maybe in another process) stopped (see "Writers"). */
+    private void resume(S3Ingest.Session session) throws IOException {
         sessionStored = true;
         dataId = session.dataId();
         uploadId = session.uploadId();
@@ -79,7 +80,7 @@ final class S3FileWriter implements FileWriter {
             }
             // Parts past the recorded count belong to a writer that died before storing its session: ignored,
             // and overwritten when this writer reaches those part numbers.
-            Map<Integer, Part> listed = driver.listParts(path, dataId, uploadId);
+            Map<Integer, Part> listed = ingest.listParts(path, dataId, uploadId);
             for (int number = 1; number <= session.parts(); number++) {
                 Part part = listed.get(number);
                 if (part == null) {
@@ -143,23 +144,23 @@ final class S3FileWriter implements FileWriter {
         try {
             keepClaim(true); // fails, changing nothing, if another writer took over
             if (dataId == null) {
-                dataId = S3Driver.newDataId();
+                dataId = S3Ingest.newDataId();
             }
             if (uploadId == null) {
-                driver.putData(path, dataId, buffer == null ? new byte[0] : buffer, buffered);
+                ingest.putData(path, dataId, buffer == null ? new byte[0] : buffer, buffered);
             } else {
                 while (buffered > 0) {
                     flushPart(); // the last part may be smaller than 5 MiB
                 }
-                driver.completeUpload(path, dataId, uploadId, parts);
+                ingest.completeUpload(path, dataId, uploadId, parts);
             }
         } finally {
             buffer = null;
         }
         try {
-            driver.publish(path, new Pointer(dataId, size));
+            ingest.publish(path, new Pointer(dataId, size));
         } catch (IOException e) {
-            if (!driver.abandonData(path, dataId)) {
+            if (!ingest.abandonData(path, dataId)) {
                 if (sessionStored) {
                     deleteSessionQuietly(); // it names an upload that no longer exists
                 }
@@ -180,11 +181,11 @@ final class S3FileWriter implements FileWriter {
         state = State.CANCELLED;
         buffer = null;
         if (uploadId != null) {
-            driver.abortUpload(path, dataId, uploadId);
+            ingest.abortUpload(path, dataId, uploadId);
         }
         try {
             if (sessionStored) {
-                driver.deleteSession(path);
+                ingest.deleteSession(path);
             }
         } finally {
             releaseClaimQuietly();
@@ -202,7 +203,7 @@ final class S3FileWriter implements FileWriter {
                 keepClaim(true); // never overwrite the session of a writer that took over
             }
             if (changed || !sessionStored) {
-                driver.storeSession(path, dataId, uploadId, parts.size(), size, buffer == null ? new byte[0] : buffer, buffered);
+                ingest.storeSession(path, dataId, uploadId, parts.size(), size, buffer == null ? new byte[0] : buffer, buffered);
                 sessionStored = true;
             }
         } finally {
@@ -230,13 +231,13 @@ final class S3FileWriter implements FileWriter {
     private void flushPart() throws IOException {
         if (uploadId == null) {
             if (dataId == null) {
-                dataId = S3Driver.newDataId();
+                dataId = S3Ingest.newDataId();
             }
-            uploadId = driver.createUpload(path, dataId);
+            uploadId = ingest.createUpload(path, dataId);
         }
         int length = Math.min(buffered, partSize);
         changed = true;
-        parts.add(driver.uploadPart(path, dataId, uploadId, parts.size() + 1, buffer, length));
+        parts.add(ingest.uploadPart(path, dataId, uploadId, parts.size() + 1, buffer, length));
         System.arraycopy(buffer, length, buffer, 0, buffered - length);
         buffered -= length;
     }
@@ -247,8 +248,8 @@ final class S3FileWriter implements FileWriter {
             return;
         }
         try {
-            driver.keepClaim(claim, force);
-        } catch (S3Driver.ClaimLostException e) {
+            ingest.keepClaim(claim, force);
+        } catch (S3Ingest.ClaimLostException e) {
             claim = null; // another writer's now: never delete it
             throw e;
         }
@@ -258,10 +259,10 @@ final class S3FileWriter implements FileWriter {
         if (claim == null) {
             return;
         }
-        S3Driver.Claim held = claim;
+        S3Ingest.Claim held = claim;
         claim = null;
         try {
-            driver.releaseClaim(held);
+            ingest.releaseClaim(held);
         } catch (IOException e) {
             // The claim's lease runs out instead, and the next writer takes over then.
             log.warn("s3: could not release the claim on {}; another writer may continue it when its lease"
@@ -271,7 +272,7 @@ final class S3FileWriter implements FileWriter {
 
     private void deleteSessionQuietly() {
         try {
-            driver.deleteSession(path);
+            ingest.deleteSession(path);
         } catch (IOException e) {
             // A stale session only costs a purge later; the commit itself succeeded or already failed.
             log.warn("s3: could not delete the unfinished-write session of {}; the upload purge removes it: {}",

@@ -12,6 +12,7 @@ import dev.berth.storage.FileInfo;
 import dev.berth.storage.FileWriter;
 import dev.berth.storage.InvalidOffsetException;
 import dev.berth.storage.InvalidPathException;
+import dev.berth.storage.OrderedListCapable;
 import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.StorageDriver;
 import java.io.IOException;
@@ -755,6 +756,27 @@ public abstract class StorageDriverTestKit {
                 p("dir/a@b"), p("dir/ab:c"), p("dir/az"), p("dir/b"), p("dir/c"));
         assertThat(listed).containsExactlyElementsOf(expected.stream().sorted().toList());
         assertThat(listed).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void listAfterPagesThroughChildrenInOrder() throws Exception {
+        assumeTrue(driver instanceof OrderedListCapable, "the driver lists only whole directories");
+        OrderedListCapable ordered = (OrderedListCapable) driver;
+        for (String name : List.of("b/x", "a", "c/d/e", "a-b", "a.b/y", "az/deep", "0", "_u", "ab")) {
+            driver.putContent(p("dir/" + name), bytes(2, 58));
+        }
+        List<String> all = driver.list(p("dir"));
+
+        // From the start, in pages, after an object, after a directory (whose own objects are not children),
+        // after a name that does not exist, and past the end.
+        assertThat(ordered.listAfter(p("dir"), null, 3)).containsExactlyElementsOf(all.subList(0, 3));
+        assertThat(ordered.listAfter(p("dir"), null, 100)).containsExactlyElementsOf(all);
+        assertThat(ordered.listAfter(p("dir"), "a", 2)).containsExactly(p("dir/a-b"), p("dir/a.b"));
+        assertThat(ordered.listAfter(p("dir"), "a.b", 100)).containsExactly(p("dir/ab"), p("dir/az"), p("dir/b"),
+                p("dir/c"));
+        assertThat(ordered.listAfter(p("dir"), "aa", 2)).containsExactly(p("dir/ab"), p("dir/az"));
+        assertThat(ordered.listAfter(p("dir"), "c", 10)).isEmpty();
+        assertNotFound(p("nothing"), () -> ordered.listAfter(p("nothing"), null, 10));
     }
 
     @Test

@@ -3,10 +3,10 @@ package dev.berth.storage.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -16,19 +16,15 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 class S3CompatibilityCheckTest {
     private static final String ROOT_PREFIX = "compat";
+    @RegisterExtension
+    static final S3ProxyExtension S3 = S3ProxyExtension.filesystem();
     private static S3ProxyServer server;
     private static S3Client bucket;
 
     @BeforeAll
-    static void startServer() throws Exception {
-        server = S3ProxyServer.launch();
-        bucket = server.newClient();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        bucket.close();
-        server.close();
+    static void connect() {
+        server = S3.server();
+        bucket = S3.client();
     }
 
     @AfterEach

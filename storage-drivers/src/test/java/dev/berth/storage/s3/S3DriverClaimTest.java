@@ -10,9 +10,9 @@ import dev.berth.storage.StorageException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -22,23 +22,19 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 class S3DriverClaimTest {
     private static final Duration LEASE = Duration.ofSeconds(2);
+    @RegisterExtension
+    static final S3ProxyExtension S3 = S3ProxyExtension.filesystem();
     private static S3ProxyServer server;
     private static S3Client bucket;
 
     @BeforeAll
-    static void startServer() throws Exception {
-        server = S3ProxyServer.launch();
-        bucket = server.newClient();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        bucket.close();
-        server.close();
+    static void connect() {
+        server = S3.server();
+        bucket = S3.client();
     }
 
     private static S3Driver replica() {
-        return new S3Driver(server.driverConfig().rootPrefix("claims").claimLease(LEASE).build());
+        return new S3Driver(server.driverConfig().rootPrefix("claims").uploadClaimLease(LEASE).build());
     }
 
     @Test
@@ -111,10 +107,10 @@ class S3DriverClaimTest {
             } // close renews the claim with If-Match before storing the session: refused quoted, accepted bare
 
             String key = one.layout().claimKey(path) + "-probe";
-            String eTag = one.putConditionally(path, key, new byte[] {1}, "text/plain", Map.of(), "*", null);
-            assertThat(one.putConditionally(path, key, new byte[] {2}, "text/plain", Map.of(), null, eTag))
+            String eTag = one.bucket().putConditionally(path, key, new byte[] {1}, "text/plain", Map.of(), "*", null);
+            assertThat(one.bucket().putConditionally(path, key, new byte[] {2}, "text/plain", Map.of(), null, eTag))
                     .as("current ETag").isNotNull();
-            assertThat(one.putConditionally(path, key, new byte[] {3}, "text/plain", Map.of(), null, eTag))
+            assertThat(one.bucket().putConditionally(path, key, new byte[] {3}, "text/plain", Map.of(), null, eTag))
                     .as("stale ETag").isNull();
             bucket.deleteObject(b -> b.bucket(server.bucket()).key(key));
 

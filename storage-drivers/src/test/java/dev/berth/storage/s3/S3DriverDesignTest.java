@@ -25,11 +25,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -45,6 +45,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 class S3DriverDesignTest {
     private static final int MIB = 1024 * 1024;
+    @RegisterExtension
+    static final S3ProxyExtension S3 = S3ProxyExtension.filesystem();
     private static S3ProxyServer server;
     private static S3Client bucket;
 
@@ -54,15 +56,9 @@ class S3DriverDesignTest {
     private S3Driver driver;
 
     @BeforeAll
-    static void startServer() throws Exception {
-        server = S3ProxyServer.launch();
-        bucket = server.newClient();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        bucket.close();
-        server.close();
+    static void connect() {
+        server = S3.server();
+        bucket = S3.client();
     }
 
     @BeforeEach
@@ -333,7 +329,7 @@ class S3DriverDesignTest {
             writer.write(first, 0, first.length); // one 10 MiB part, 2 MiB tail kept in the session on close
         }
         // The dead writer's claim blocks the upload for the claim lease (see S3Driver, "Claims"): a short one here.
-        S3DriverConfig shortLease = config.toBuilder().claimLease(java.time.Duration.ofSeconds(1)).build();
+        S3DriverConfig shortLease = config.toBuilder().uploadClaimLease(java.time.Duration.ofSeconds(1)).build();
         try (S3Driver dying = new S3Driver(shortLease)) {
             FileWriter writer = dying.writer("/up/data", true);
             writer.write(lost, 0, lost.length); // uploads parts 2 and 3, then the process dies: no close

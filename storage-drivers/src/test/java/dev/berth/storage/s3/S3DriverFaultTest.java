@@ -14,11 +14,11 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -26,6 +26,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 class S3DriverFaultTest {
     private static final int MIB = 1024 * 1024;
     private static final int MAX_RETRIES = 2;
+    @RegisterExtension
+    static final S3ProxyExtension S3 = S3ProxyExtension.filesystem();
     private static S3ProxyServer server;
     private static S3Client bucket;
 
@@ -33,15 +35,9 @@ class S3DriverFaultTest {
     private S3Driver driver;
 
     @BeforeAll
-    static void startServer() throws Exception {
-        server = S3ProxyServer.launch();
-        bucket = server.newClient();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        bucket.close();
-        server.close();
+    static void connect() {
+        server = S3.server();
+        bucket = S3.client();
     }
 
     @BeforeEach

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.storage.StorageDriver;
 import dev.berth.storage.kit.StorageDriverTestKit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -16,19 +16,15 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 class S3DriverTest extends StorageDriverTestKit {
     private static final String ROOT_PREFIX = "registry";
+    @RegisterExtension
+    static final S3ProxyExtension S3 = S3ProxyExtension.filesystem();
     private static S3ProxyServer server;
     private static S3Client bucket;
 
     @BeforeAll
-    static void startServer() throws Exception {
-        server = S3ProxyServer.launch();
-        bucket = server.newClient();
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        bucket.close();
-        server.close();
+    static void connect() {
+        server = S3.server();
+        bucket = S3.client();
     }
 
     @Override

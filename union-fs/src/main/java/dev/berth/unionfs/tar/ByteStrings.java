@@ -68,4 +68,11 @@ final class ByteStrings {
     }
     return sb.toString();
   }
+
+  /** Names, link targets and xattr names go to the kernel as C strings: a NUL would cut them short. */
+  static void requireNoNul(String s, String what) throws LayerFormatException {
+    if (s.indexOf('\0') >= 0) {
+      throw new LayerFormatException(what + " contains a NUL byte: " + display(s));
+    }
+  }
 }

@@ -8,34 +8,44 @@ import dev.berth.registry.http.RegistryRoute;
 import dev.berth.registry.notify.Action;
 import dev.berth.registry.notify.Event;
 import dev.berth.registry.notify.RegistryEvents;
+import dev.berth.registry.observe.CountingExchange;
 import dev.berth.registry.storage.BlobStore;
 import dev.berth.registry.storage.Blocking;
 import dev.berth.registry.storage.RegistryLayout;
 import dev.berth.registry.storage.RepositoryLinks;
 import dev.berth.storage.LocalFileCapable;
+import dev.berth.storage.PathNotFoundException;
 import dev.berth.storage.RedirectCapable;
 import dev.berth.storage.StorageDriver;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.ssl.SslHandler;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Optional;
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferFactory;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ReactiveHttpOutputMessage;
-import org.springframework.http.ZeroCopyHttpOutputMessage;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.BodyInserter;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
-import reactor.core.publisher.Flux;
+import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
+import reactor.netty.NettyPipeline;
+import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * {@code GET|HEAD|DELETE /v2/<name>/blobs/<digest>}. A blob is visible through a repository only while the
@@ -132,7 +142,7 @@ public class BlobHandler {
             if (!withBody) {
                 return response.build();
             }
-            return response.body(body(digest, blob.file(), start, length));
+            return response.body(body(request.exchange(), digest, blob.file(), start, length));
         });
     }
 
@@ -152,24 +162,90 @@ public class BlobHandler {
     }
 
     /**
-     * Zero-copy when the blob is a local file and the response can take a file region (Reactor Netty sends it
-     * with {@code sendfile} unless TLS or compression is on); otherwise a stream read on the storage pool.
+     * Opens the blob (on the storage pool) before the status line is committed, so a blob deleted since
+     * {@link #locate} (a collector on another replica) is answered 404 rather than a 200 with a truncated body;
+     * the open file or stream is what gets sent, so an unlink after the open cannot truncate it either.
+     * Zero-copy when the blob is a local file and the connection can take a file region as is (plain HTTP/1.1,
+     * no TLS, no compression): the open channel goes out with {@code sendfile}. Otherwise the open stream is
+     * read on the storage pool.
      */
-    private BodyInserter<Void, ReactiveHttpOutputMessage> body(Digest digest, Optional<Path> file, long start,
-                                                             long length) {
+    private BodyInserter<Void, ReactiveHttpOutputMessage> body(ServerWebExchange exchange, Digest digest,
+                                                             Optional<Path> file, long start, long length) {
         return (message, context) -> {
-            if (file.isPresent() && message instanceof ZeroCopyHttpOutputMessage zeroCopy) {
-                return zeroCopy.writeWith(file.get(), start, length);
+            Optional<HttpServerResponse> connection = file.isPresent() ? regionCapable(message) : Optional.empty();
+            if (connection.isPresent()) {
+                return Mono.using(() -> openChannel(file.get(), message, digest),
+                                channel -> sendRegion(message, connection.get(), channel, start, length),
+                                BlobHandler::closeQuietly)
+                        .subscribeOn(blocking.scheduler())
+                        // Past the response decorators, so counted here (access log, berth_sent_bytes_total).
+                        .doOnSuccess(sent -> CountingExchange.countSent(exchange, length));
             }
-            return message.writeWith(stream(digest, start, length, message.bufferFactory()));
+            return blocking.call(() -> openStream(message, digest, start, length))
+                    .flatMap(in -> message.writeWith(
+                            // subscribeOn also moves the downstream's request(n), and so every read, onto the pool.
+                            DataBufferUtils.readInputStream(() -> in, message.bufferFactory(), STREAM_BUFFER)
+                                    .subscribeOn(blocking.scheduler())));
         };
     }
 
-    private Flux<DataBuffer> stream(Digest digest, long start, long length, DataBufferFactory factory) {
-        // subscribeOn also moves the downstream's request(n), and so every blocking read, onto the pool.
-        return DataBufferUtils.readInputStream(() -> new LimitedInputStream(blobs.open(digest, start), length),
-                        factory, STREAM_BUFFER)
-                .subscribeOn(blocking.scheduler());
+    private static FileChannel openChannel(Path file, ReactiveHttpOutputMessage message, Digest digest)
+            throws IOException {
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException gone) {
+            throw vanished(message, digest);
+        }
+    }
+
+    private InputStream openStream(ReactiveHttpOutputMessage message, Digest digest, long start, long length)
+            throws IOException {
+        try {
+            return new LimitedInputStream(blobs.open(digest, start), length);
+        } catch (PathNotFoundException gone) {
+            throw vanished(message, digest);
+        }
+    }
+
+    /**
+     * Commits status and headers through Spring (and every response decorator), then writes the open channel
+     * to the connection as a file region. Netty releases the region once written, which closes the channel.
+     */
+    private static Mono<Void> sendRegion(ReactiveHttpOutputMessage message, HttpServerResponse connection,
+                                         FileChannel channel, long start, long length) {
+        return message.setComplete().then(Mono.defer(() -> connection
+                .sendObject(new DefaultFileRegion(channel, start, length)).then()));
+    }
+
+    /**
+     * The Reactor Netty response under the decorators, if its connection can send a file region unchanged: not
+     * an HTTP/2 stream, no TLS, no compression (the conditions under which Reactor Netty's own {@code sendFile}
+     * falls back to chunks).
+     */
+    private static Optional<HttpServerResponse> regionCapable(ReactiveHttpOutputMessage message) {
+        if (message instanceof ServerHttpResponse response
+                && ServerHttpResponseDecorator.getNativeResponse(response) instanceof HttpServerResponse netty
+                && netty instanceof Connection connection
+                && !(connection.channel() instanceof Http2StreamChannel)
+                && connection.channel().pipeline().get(SslHandler.class) == null
+                && connection.channel().pipeline().get(NettyPipeline.CompressionHandler) == null) {
+            return Optional.of(netty);
+        }
+        return Optional.empty();
+    }
+
+    /** The blob went between {@link #locate} and the open: nothing is committed yet, so answer 404 instead. */
+    private static RegistryException vanished(ReactiveHttpOutputMessage message, Digest digest) {
+        message.getHeaders().clear();
+        return blobUnknown(digest);
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // a read-only channel: nothing to lose
+        }
     }
 
     private static RegistryException blobUnknown(Digest digest) {
