@@ -19,30 +19,45 @@ class DependencyRulesTest {
 
     @ArchTest
     static final ArchRule neverImportsTheServer = noClasses()
-            .that().resideInAPackage("dev.berth.puller..")
-            .should().dependOnClassesThat().resideInAnyPackage(
-                    "dev.berth.registry..", "dev.berth.storage..", "org.springframework..");
+            .that()
+            .resideInAPackage("dev.berth.puller..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("dev.berth.registry..", "dev.berth.storage..", "org.springframework..");
 
     @ArchTest
-    static final ArchRule noPackageCycles = slices()
-            .matching("dev.berth.puller.(*)..")
-            .should().beFreeOfCycles();
+    static final ArchRule noPackageCycles =
+            slices().matching("dev.berth.puller.(*)..").should().beFreeOfCycles();
 
     @ArchTest
     static final ArchRule packagesDependOnlyDownwards = layeredArchitecture()
             .consideringOnlyDependenciesInLayers()
-            .layer("cli").definedBy("dev.berth.puller.cli..")
-            .layer("agent").definedBy("dev.berth.puller.agent..")
-            .layer("snapshot").definedBy("dev.berth.puller.snapshot..")
-            .layer("mount").definedBy("dev.berth.puller.mount..")
-            .layer("pull").definedBy("dev.berth.puller.pull..")
-            .layer("registry").definedBy("dev.berth.puller.registry..")
-            .layer("store").definedBy("dev.berth.puller.store..")
-            .whereLayer("cli").mayNotBeAccessedByAnyLayer()
-            .whereLayer("agent").mayOnlyBeAccessedByLayers("cli")
-            .whereLayer("snapshot").mayOnlyBeAccessedByLayers("cli", "agent")
-            .whereLayer("mount").mayOnlyBeAccessedByLayers("cli")
-            .whereLayer("pull").mayOnlyBeAccessedByLayers("cli", "agent", "snapshot")
-            .whereLayer("registry").mayOnlyBeAccessedByLayers("cli", "agent", "pull")
-            .whereLayer("store").mayOnlyBeAccessedByLayers("cli", "agent", "snapshot", "mount", "pull");
+            .layer("cli")
+            .definedBy("dev.berth.puller.cli..")
+            .layer("agent")
+            .definedBy("dev.berth.puller.agent..")
+            .layer("snapshot")
+            .definedBy("dev.berth.puller.snapshot..")
+            .layer("mount")
+            .definedBy("dev.berth.puller.mount..")
+            .layer("pull")
+            .definedBy("dev.berth.puller.pull..")
+            .layer("registry")
+            .definedBy("dev.berth.puller.registry..")
+            .layer("store")
+            .definedBy("dev.berth.puller.store..")
+            .whereLayer("cli")
+            .mayNotBeAccessedByAnyLayer()
+            .whereLayer("agent")
+            .mayOnlyBeAccessedByLayers("cli")
+            .whereLayer("snapshot")
+            .mayOnlyBeAccessedByLayers("cli", "agent")
+            .whereLayer("mount")
+            .mayOnlyBeAccessedByLayers("cli")
+            .whereLayer("pull")
+            .mayOnlyBeAccessedByLayers("cli", "agent", "snapshot")
+            .whereLayer("registry")
+            .mayOnlyBeAccessedByLayers("cli", "agent", "pull")
+            .whereLayer("store")
+            .mayOnlyBeAccessedByLayers("cli", "agent", "snapshot", "mount", "pull");
 }

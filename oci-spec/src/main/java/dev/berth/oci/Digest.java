@@ -16,7 +16,9 @@ public record Digest(DigestAlgorithm algorithm, String hex) implements Comparabl
     private static final Pattern LOWER_HEX = Pattern.compile("[a-f0-9]+");
 
     public Digest {
-        if (algorithm == null || hex == null || hex.length() != algorithm.hexLength()
+        if (algorithm == null
+                || hex == null
+                || hex.length() != algorithm.hexLength()
                 || !LOWER_HEX.matcher(hex).matches()) {
             throw new InvalidDigestException(algorithm + ":" + hex);
         }

@@ -27,11 +27,10 @@ public record ImageConfig(
             @JsonProperty("Cmd") List<String> cmd,
             @JsonProperty("WorkingDir") String workingDir,
             @JsonProperty("Labels") Map<String, String> labels,
-            @JsonProperty("StopSignal") String stopSignal) {
-    }
+            @JsonProperty("StopSignal") String stopSignal) {}
 
     /** The uncompressed layer digests, bottom first. */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record RootFs(String type, @JsonProperty("diff_ids") List<Digest> diffIds) {
-    }
+    public record RootFs(
+            String type, @JsonProperty("diff_ids") List<Digest> diffIds) {}
 }

@@ -11,8 +11,7 @@ import tools.jackson.databind.ObjectMapper;
 public final class ManifestParser {
     private static final ObjectMapper JSON = OciJson.mapper();
 
-    private ManifestParser() {
-    }
+    private ManifestParser() {}
 
     /**
      * Parses {@code body}, declared as {@code contentType} (may be null or a generic JSON type).
@@ -51,7 +50,8 @@ public final class ManifestParser {
             if (e instanceof ManifestInvalidException mie) {
                 throw mie;
             }
-            throw new ManifestInvalidException("malformed manifest: " + rootCause(e).getMessage(), e);
+            throw new ManifestInvalidException(
+                    "malformed manifest: " + rootCause(e).getMessage(), e);
         }
     }
 
@@ -59,8 +59,7 @@ public final class ManifestParser {
         JsonNode field = root.get("mediaType");
         String inBody = field != null && field.isString() ? field.asString() : null;
         if (inBody != null && declared != null && MediaTypes.isManifest(declared) && !inBody.equals(declared)) {
-            throw new ManifestInvalidException(
-                    "mediaType " + inBody + " does not match Content-Type " + declared);
+            throw new ManifestInvalidException("mediaType " + inBody + " does not match Content-Type " + declared);
         }
         String type = inBody != null ? inBody : declared;
         if (type == null || !MediaTypes.isManifest(type)) {
@@ -94,8 +93,15 @@ public final class ManifestParser {
         }
         // The spec treats an empty artifactType like a missing one: the config's media type stands in.
         String artifactType = isBlank(m.artifactType()) ? m.config().mediaType() : m.artifactType();
-        return new ParsedManifest(mediaType, artifactType, List.copyOf(blobs), List.of(), m.subject(),
-                m.annotations() == null ? Map.of() : m.annotations(), m, null);
+        return new ParsedManifest(
+                mediaType,
+                artifactType,
+                List.copyOf(blobs),
+                List.of(),
+                m.subject(),
+                m.annotations() == null ? Map.of() : m.annotations(),
+                m,
+                null);
     }
 
     private static ParsedManifest ofIndex(String mediaType, ImageIndex index) {
@@ -111,8 +117,15 @@ public final class ManifestParser {
         }
         // An index without artifactType has none in the referrers list (no config to fall back on).
         String artifactType = isBlank(index.artifactType()) ? null : index.artifactType();
-        return new ParsedManifest(mediaType, artifactType, List.of(), List.copyOf(children),
-                index.subject(), index.annotations() == null ? Map.of() : index.annotations(), null, index);
+        return new ParsedManifest(
+                mediaType,
+                artifactType,
+                List.of(),
+                List.copyOf(children),
+                index.subject(),
+                index.annotations() == null ? Map.of() : index.annotations(),
+                null,
+                index);
     }
 
     /**
@@ -148,8 +161,8 @@ public final class ManifestParser {
             throw new ManifestInvalidException(where + ".size must be an integer, not " + shown(size));
         }
         if (!size.canConvertToLong()) {
-            throw new ManifestInvalidException(where + ".size " + shown(size) + " is out of range (at most "
-                    + Long.MAX_VALUE + ")");
+            throw new ManifestInvalidException(
+                    where + ".size " + shown(size) + " is out of range (at most " + Long.MAX_VALUE + ")");
         }
         if (size.longValue() < 0) {
             throw new ManifestInvalidException(where + ".size must not be negative, not " + shown(size));
@@ -163,7 +176,10 @@ public final class ManifestParser {
     }
 
     private static Descriptor checked(Descriptor d, String what) {
-        if (d == null || d.digest() == null || d.mediaType() == null || d.mediaType().isEmpty()) {
+        if (d == null
+                || d.digest() == null
+                || d.mediaType() == null
+                || d.mediaType().isEmpty()) {
             throw new ManifestInvalidException(what + " descriptor needs mediaType and digest");
         }
         if (d.size() < 0) {

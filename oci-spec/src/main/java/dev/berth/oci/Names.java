@@ -10,11 +10,12 @@ public final class Names {
     /** Docker's limit; also keeps storage paths short. */
     public static final int MAX_REPOSITORY_LENGTH = 255;
 
-    private Names() {
-    }
+    private Names() {}
 
     public static boolean isRepository(String name) {
-        return name != null && name.length() <= MAX_REPOSITORY_LENGTH && REPOSITORY.matcher(name).matches();
+        return name != null
+                && name.length() <= MAX_REPOSITORY_LENGTH
+                && REPOSITORY.matcher(name).matches();
     }
 
     public static boolean isTag(String tag) {

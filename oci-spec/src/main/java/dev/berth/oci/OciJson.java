@@ -10,8 +10,7 @@ public final class OciJson {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
 
-    private OciJson() {
-    }
+    private OciJson() {}
 
     public static ObjectMapper mapper() {
         return MAPPER;

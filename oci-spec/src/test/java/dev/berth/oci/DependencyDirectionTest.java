@@ -15,12 +15,16 @@ class DependencyDirectionTest {
 
     @ArchTest
     static final ArchRule ociDependsOnNoOtherBerthPackage = noClasses()
-            .that().resideInAPackage("dev.berth.oci..")
-            .should().dependOnClassesThat(resideInAPackage("dev.berth..")
-                    .and(resideOutsideOfPackage("dev.berth.oci..")));
+            .that()
+            .resideInAPackage("dev.berth.oci..")
+            .should()
+            .dependOnClassesThat(resideInAPackage("dev.berth..").and(resideOutsideOfPackage("dev.berth.oci..")));
 
     @ArchTest
     static final ArchRule ociIsSpringFree = noClasses()
-            .that().resideInAPackage("dev.berth.oci..")
-            .should().dependOnClassesThat().resideInAPackage("org.springframework..");
+            .that()
+            .resideInAPackage("dev.berth.oci..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("org.springframework..");
 }

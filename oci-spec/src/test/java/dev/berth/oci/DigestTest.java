@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class DigestTest {
 
@@ -22,10 +22,17 @@ class DigestTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "sha256", "sha256:", "sha256:xyz", "sha256:abc",
-            "SHA256:b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9",
-            "sha256:B94D27B9934D3E08A52E52D7DA7DABFAC484EFE37A5380EE9088F7ACE2EFCDE9",
-            "sha256:../../../../etc/passwd"})
+    @ValueSource(
+            strings = {
+                "",
+                "sha256",
+                "sha256:",
+                "sha256:xyz",
+                "sha256:abc",
+                "SHA256:b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9",
+                "sha256:B94D27B9934D3E08A52E52D7DA7DABFAC484EFE37A5380EE9088F7ACE2EFCDE9",
+                "sha256:../../../../etc/passwd"
+            })
     void rejectsMalformed(String value) {
         assertThat(Digest.isValid(value)).isFalse();
         assertThatThrownBy(() -> Digest.parse(value)).isInstanceOf(InvalidDigestException.class);

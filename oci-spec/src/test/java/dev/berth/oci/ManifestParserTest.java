@@ -17,15 +17,17 @@ class ManifestParserTest {
 
     static String image(String mediaTypeField, String extra) {
         return "{'schemaVersion':2," + mediaTypeField
-                + "'config':{'mediaType':'application/vnd.oci.image.config.v1+json','digest':'" + CONFIG + "','size':2},"
-                + "'layers':[{'mediaType':'application/vnd.oci.image.layer.v1.tar+gzip','digest':'" + LAYER + "','size':3}]"
+                + "'config':{'mediaType':'application/vnd.oci.image.config.v1+json','digest':'" + CONFIG
+                + "','size':2},"
+                + "'layers':[{'mediaType':'application/vnd.oci.image.layer.v1.tar+gzip','digest':'" + LAYER
+                + "','size':3}]"
                 + extra + "}";
     }
 
     @Test
     void ociImageListsConfigAndLayersAsBlobs() {
-        ParsedManifest m = ManifestParser.parse(bytes(image("'mediaType':'" + MediaTypes.OCI_MANIFEST + "',", "")),
-                MediaTypes.OCI_MANIFEST);
+        ParsedManifest m = ManifestParser.parse(
+                bytes(image("'mediaType':'" + MediaTypes.OCI_MANIFEST + "',", "")), MediaTypes.OCI_MANIFEST);
         assertThat(m.mediaType()).isEqualTo(MediaTypes.OCI_MANIFEST);
         assertThat(m.blobs()).extracting(d -> d.digest().toString()).containsExactly(CONFIG, LAYER);
         assertThat(m.children()).isEmpty();
@@ -41,8 +43,10 @@ class ManifestParserTest {
 
     @Test
     void mediaTypeFieldMustMatchContentType() {
-        assertThatThrownBy(() -> ManifestParser.parse(bytes(image("'mediaType':'" + MediaTypes.OCI_MANIFEST + "',", "")),
-                MediaTypes.DOCKER_MANIFEST)).isInstanceOf(ManifestInvalidException.class).hasMessageContaining("does not match");
+        assertThatThrownBy(() -> ManifestParser.parse(
+                        bytes(image("'mediaType':'" + MediaTypes.OCI_MANIFEST + "',", "")), MediaTypes.DOCKER_MANIFEST))
+                .isInstanceOf(ManifestInvalidException.class)
+                .hasMessageContaining("does not match");
     }
 
     @Test
@@ -77,7 +81,9 @@ class ManifestParserTest {
     void ociArtifactMayHaveNoLayersButDockerSchema2MayNot() {
         String noLayers = "{'schemaVersion':2,'config':{'mediaType':'application/vnd.example.config','digest':'"
                 + CONFIG + "','size':2},'layers':[]}";
-        assertThat(ManifestParser.parse(bytes(noLayers), MediaTypes.OCI_MANIFEST).blobs()).hasSize(1);
+        assertThat(ManifestParser.parse(bytes(noLayers), MediaTypes.OCI_MANIFEST)
+                        .blobs())
+                .hasSize(1);
         assertThatThrownBy(() -> ManifestParser.parse(bytes(noLayers), MediaTypes.DOCKER_MANIFEST))
                 .isInstanceOf(ManifestInvalidException.class);
     }
@@ -85,35 +91,59 @@ class ManifestParserTest {
     @Test
     void schema1IsRejected() {
         assertThatThrownBy(() -> ManifestParser.parse(bytes("{'schemaVersion':1,'fsLayers':[]}"), null))
-                .isInstanceOf(ManifestInvalidException.class).hasMessageContaining("schema1");
+                .isInstanceOf(ManifestInvalidException.class)
+                .hasMessageContaining("schema1");
         assertThatThrownBy(() -> ManifestParser.parse(bytes(image("", "")), MediaTypes.DOCKER_SCHEMA1_SIGNED))
-                .isInstanceOf(ManifestInvalidException.class).hasMessageContaining("schema1");
+                .isInstanceOf(ManifestInvalidException.class)
+                .hasMessageContaining("schema1");
     }
 
     @Test
     void malformedInputIsManifestInvalid() {
-        for (String body : new String[] {"", "not json", "[]", "{'schemaVersion':2}", "{'schemaVersion':'2'}",
-                "{'schemaVersion':2,'config':{'mediaType':'x','digest':'sha256:bad','size':1}}",
-                "{'schemaVersion':2,'config':{'mediaType':'x','digest':'" + CONFIG + "','size':-1}}"}) {
+        for (String body : new String[] {
+            "",
+            "not json",
+            "[]",
+            "{'schemaVersion':2}",
+            "{'schemaVersion':'2'}",
+            "{'schemaVersion':2,'config':{'mediaType':'x','digest':'sha256:bad','size':1}}",
+            "{'schemaVersion':2,'config':{'mediaType':'x','digest':'" + CONFIG + "','size':-1}}"
+        }) {
             assertThatThrownBy(() -> ManifestParser.parse(bytes(body), MediaTypes.OCI_MANIFEST))
-                    .as(body).isInstanceOf(ManifestInvalidException.class);
+                    .as(body)
+                    .isInstanceOf(ManifestInvalidException.class);
         }
     }
 
     /** Every number the parser reads, with each way a fuzzer writes it wrong. */
-    static final String[] BAD_NUMBERS = {"99999999999999999999", "-99999999999999999999", "9223372036854775808",
-            "-1", "1.5", "1e3", "2.0", "'2'", "'12'", "true", "null", "[]", "{}"};
+    static final String[] BAD_NUMBERS = {
+        "99999999999999999999",
+        "-99999999999999999999",
+        "9223372036854775808",
+        "-1",
+        "1.5",
+        "1e3",
+        "2.0",
+        "'2'",
+        "'12'",
+        "true",
+        "null",
+        "[]",
+        "{}"
+    };
 
     @Test
     void schemaVersionMustBeTheInteger2() {
         for (String bad : BAD_NUMBERS) {
             String body = image("", "").replace("'schemaVersion':2", "'schemaVersion':" + bad);
             assertThatThrownBy(() -> ManifestParser.parse(bytes(body), MediaTypes.OCI_MANIFEST))
-                    .as(bad).isInstanceOf(ManifestInvalidException.class)
+                    .as(bad)
+                    .isInstanceOf(ManifestInvalidException.class)
                     .hasMessageStartingWith("schemaVersion must be the integer 2, not ");
         }
         assertThatThrownBy(() -> ManifestParser.parse(bytes("{'config':{}}"), MediaTypes.OCI_MANIFEST))
-                .isInstanceOf(ManifestInvalidException.class).hasMessage("schemaVersion must be the integer 2");
+                .isInstanceOf(ManifestInvalidException.class)
+                .hasMessage("schemaVersion must be the integer 2");
     }
 
     @Test
@@ -121,19 +151,22 @@ class ManifestParserTest {
         String child = "{'mediaType':'" + MediaTypes.OCI_MANIFEST + "','digest':'" + CHILD + "','size':7}";
         String index = "{'schemaVersion':2,'mediaType':'" + MediaTypes.OCI_INDEX + "','manifests':[" + child + ","
                 + child.replace("'size':7", "'size':SIZE") + "]}";
-        String subject = image("", ",'subject':{'mediaType':'" + MediaTypes.OCI_MANIFEST + "','digest':'" + CHILD
-                + "','size':SIZE}");
+        String subject = image(
+                "", ",'subject':{'mediaType':'" + MediaTypes.OCI_MANIFEST + "','digest':'" + CHILD + "','size':SIZE}");
         String[][] cases = {
-                {image("", "").replace("'size':2", "'size':SIZE"), "config.size"},
-                {image("", "").replace("'size':3", "'size':SIZE"), "layers[0].size"},
-                {subject, "subject.size"},
-                {index, "manifests[1].size"}};
+            {image("", "").replace("'size':2", "'size':SIZE"), "config.size"},
+            {image("", "").replace("'size':3", "'size':SIZE"), "layers[0].size"},
+            {subject, "subject.size"},
+            {index, "manifests[1].size"}
+        };
         for (String[] c : cases) {
             for (String bad : BAD_NUMBERS) {
                 String body = c[0].replace("SIZE", bad);
-                String contentType = body.contains(MediaTypes.OCI_INDEX) ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
+                String contentType =
+                        body.contains(MediaTypes.OCI_INDEX) ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
                 assertThatThrownBy(() -> ManifestParser.parse(bytes(body), contentType))
-                        .as("%s = %s", c[1], bad).isInstanceOf(ManifestInvalidException.class)
+                        .as("%s = %s", c[1], bad)
+                        .isInstanceOf(ManifestInvalidException.class)
                         .hasMessageStartingWith(c[1] + " ");
             }
         }
@@ -141,7 +174,8 @@ class ManifestParserTest {
             String body = c[0].replace(",'size':SIZE", "");
             String contentType = body.contains(MediaTypes.OCI_INDEX) ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
             assertThatThrownBy(() -> ManifestParser.parse(bytes(body), contentType))
-                    .as("%s left out", c[1]).isInstanceOf(ManifestInvalidException.class)
+                    .as("%s left out", c[1])
+                    .isInstanceOf(ManifestInvalidException.class)
                     .hasMessage(c[1] + " is required");
         }
         String layer = image("", "").replace("'size':3", "'size':SIZE");
@@ -155,7 +189,10 @@ class ManifestParserTest {
                 .hasMessage("layers[0].size must be an integer, not \"12\"");
         // The largest size there is still parses.
         String largest = image("", "").replace("'size':3", "'size':" + Long.MAX_VALUE);
-        assertThat(ManifestParser.parse(bytes(largest), MediaTypes.OCI_MANIFEST).blobs().get(1).size())
+        assertThat(ManifestParser.parse(bytes(largest), MediaTypes.OCI_MANIFEST)
+                        .blobs()
+                        .get(1)
+                        .size())
                 .isEqualTo(Long.MAX_VALUE);
     }
 }

@@ -35,6 +35,7 @@ class NamesTest {
     void tagsAreAtMost128Characters() {
         assertThat(Names.isTag("a".repeat(128))).isTrue();
         assertThat(Names.isTag("a".repeat(129))).isFalse();
-        assertThat(Names.isRepository("a".repeat(Names.MAX_REPOSITORY_LENGTH + 1))).isFalse();
+        assertThat(Names.isRepository("a".repeat(Names.MAX_REPOSITORY_LENGTH + 1)))
+                .isFalse();
     }
 }

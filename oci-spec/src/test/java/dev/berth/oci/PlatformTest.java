@@ -26,11 +26,16 @@ class PlatformTest {
 
     @Test
     void matchingHonoursVariantsAndArm64Default() {
-        assertThat(Platform.parse("linux/amd64").accepts(Platform.of("linux", "amd64", null))).isTrue();
-        assertThat(Platform.parse("linux/amd64").accepts(Platform.of("windows", "amd64", null))).isFalse();
-        assertThat(Platform.parse("linux/arm/v7").accepts(Platform.of("linux", "arm", "v6"))).isFalse();
-        assertThat(Platform.parse("linux/arm64/v8").accepts(Platform.of("linux", "arm64", null))).isTrue();
-        assertThat(Platform.parse("linux/arm64").accepts(Platform.of("linux", "arm64", "v8"))).isTrue();
+        assertThat(Platform.parse("linux/amd64").accepts(Platform.of("linux", "amd64", null)))
+                .isTrue();
+        assertThat(Platform.parse("linux/amd64").accepts(Platform.of("windows", "amd64", null)))
+                .isFalse();
+        assertThat(Platform.parse("linux/arm/v7").accepts(Platform.of("linux", "arm", "v6")))
+                .isFalse();
+        assertThat(Platform.parse("linux/arm64/v8").accepts(Platform.of("linux", "arm64", null)))
+                .isTrue();
+        assertThat(Platform.parse("linux/arm64").accepts(Platform.of("linux", "arm64", "v8")))
+                .isTrue();
         assertThat(Platform.parse("linux/amd64").accepts(null)).isFalse();
     }
 }

@@ -35,7 +35,9 @@ final class TrainingRun implements ApplicationListener<ApplicationReadyEvent> {
 
     @Override
     public void onApplicationEvent(ApplicationReadyEvent event) {
-        int port = ((WebServerApplicationContext) event.getApplicationContext()).getWebServer().getPort();
+        int port = ((WebServerApplicationContext) event.getApplicationContext())
+                .getWebServer()
+                .getPort();
         try {
             exercise("http://127.0.0.1:" + port);
         } catch (IOException | RuntimeException e) {

@@ -26,9 +26,13 @@ import java.util.concurrent.atomic.LongAdder;
  * them; otherwise they answer "not available" ({@link Optional#empty()}), which both capability contracts
  * already allow.
  */
-public final class CheckedStorageDriver implements StorageDriver, LocalFileCapable, RedirectCapable, BatchDeleteCapable,
-        OrderedListCapable,
-        LeftoverSweepCapable {
+public final class CheckedStorageDriver
+        implements StorageDriver,
+                LocalFileCapable,
+                RedirectCapable,
+                BatchDeleteCapable,
+                OrderedListCapable,
+                LeftoverSweepCapable {
     private final StorageDriver delegate;
     private final Counters counters = new Counters();
 
@@ -56,7 +60,8 @@ public final class CheckedStorageDriver implements StorageDriver, LocalFileCapab
 
     @Override
     public byte[] getContent(String path) throws IOException {
-        byte[] content = call(StorageStats.Operation.GET_CONTENT, path, () -> delegate.getContent(StoragePaths.check(path)));
+        byte[] content =
+                call(StorageStats.Operation.GET_CONTENT, path, () -> delegate.getContent(StoragePaths.check(path)));
         counters.bytesRead.add(content.length);
         return content;
     }
@@ -72,13 +77,15 @@ public final class CheckedStorageDriver implements StorageDriver, LocalFileCapab
 
     @Override
     public InputStream reader(String path, long offset) throws IOException {
-        InputStream in = call(StorageStats.Operation.READER, path, () -> delegate.reader(StoragePaths.check(path), offset));
+        InputStream in =
+                call(StorageStats.Operation.READER, path, () -> delegate.reader(StoragePaths.check(path), offset));
         return new CountingInputStream(in, path);
     }
 
     @Override
     public FileWriter writer(String path, boolean append) throws IOException {
-        FileWriter writer = call(StorageStats.Operation.WRITER, path, () -> delegate.writer(StoragePaths.checkObject(path), append));
+        FileWriter writer = call(
+                StorageStats.Operation.WRITER, path, () -> delegate.writer(StoragePaths.checkObject(path), append));
         return new CountingWriter(writer, path);
     }
 
@@ -101,7 +108,8 @@ public final class CheckedStorageDriver implements StorageDriver, LocalFileCapab
                 return ordered.listAfter(path, after, limit);
             }
             return delegate.list(path).stream()
-                    .filter(child -> after == null || child.substring(child.lastIndexOf('/') + 1).compareTo(after) > 0)
+                    .filter(child -> after == null
+                            || child.substring(child.lastIndexOf('/') + 1).compareTo(after) > 0)
                     .limit(limit)
                     .toList();
         });
@@ -206,7 +214,10 @@ public final class CheckedStorageDriver implements StorageDriver, LocalFileCapab
         if (!(delegate instanceof RedirectCapable redirect)) {
             return Optional.empty();
         }
-        return call(StorageStats.Operation.REDIRECT_URL, path, () -> redirect.redirectUrl(StoragePaths.checkObject(path), validity));
+        return call(
+                StorageStats.Operation.REDIRECT_URL,
+                path,
+                () -> redirect.redirectUrl(StoragePaths.checkObject(path), validity));
     }
 
     @Override

@@ -90,6 +90,5 @@ public interface StorageDriver extends AutoCloseable {
     void walk(String path, WalkVisitor visitor) throws IOException;
 
     @Override
-    default void close() throws IOException {
-    }
+    default void close() throws IOException {}
 }

@@ -6,8 +6,7 @@ import java.util.regex.Pattern;
 public final class StoragePaths {
     private static final Pattern VALID = Pattern.compile("^(/[A-Za-z0-9._:@-]+)+$");
 
-    private StoragePaths() {
-    }
+    private StoragePaths() {}
 
     /** Returns {@code path} if it is absolute, clean and uses only safe characters; throws otherwise. */
     public static String check(String path) throws InvalidPathException {

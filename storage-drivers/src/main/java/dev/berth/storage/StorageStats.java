@@ -8,7 +8,17 @@ public interface StorageStats {
 
     /** The driver calls that are counted separately. */
     enum Operation {
-        GET_CONTENT, PUT_CONTENT, READER, WRITER, COMMIT, STAT, LIST, MOVE, DELETE, WALK, REDIRECT_URL
+        GET_CONTENT,
+        PUT_CONTENT,
+        READER,
+        WRITER,
+        COMMIT,
+        STAT,
+        LIST,
+        MOVE,
+        DELETE,
+        WALK,
+        REDIRECT_URL
     }
 
     /** Calls started, whatever their outcome. */

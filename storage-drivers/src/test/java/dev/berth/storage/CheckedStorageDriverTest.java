@@ -33,7 +33,9 @@ class CheckedStorageDriverTest {
                 .hasMessageEndingWith(": /a/b")
                 .hasCause(bug)
                 .satisfies(e -> assertThat(((StorageException) e).path()).isEqualTo("/a/b"));
-        assertThatThrownBy(() -> checked.move("/src", "/dst")).isExactlyInstanceOf(StorageException.class).hasCause(bug);
+        assertThatThrownBy(() -> checked.move("/src", "/dst"))
+                .isExactlyInstanceOf(StorageException.class)
+                .hasCause(bug);
         assertThat(checked.stats().errors(Operation.GET_CONTENT)).isEqualTo(1);
     }
 
@@ -49,7 +51,9 @@ class CheckedStorageDriverTest {
         CheckedStorageDriver checked = new CheckedStorageDriver(new Failing(notFound));
         assertThatThrownBy(() -> checked.stat("/x")).isSameAs(notFound);
         assertThat(checked.stats().calls(Operation.STAT)).isEqualTo(1);
-        assertThat(checked.stats().errors(Operation.STAT)).as("not found is an answer, not an error").isZero();
+        assertThat(checked.stats().errors(Operation.STAT))
+                .as("not found is an answer, not an error")
+                .isZero();
     }
 
     @Test
@@ -95,7 +99,8 @@ class CheckedStorageDriverTest {
     void capabilitiesAreForwardedWhenTheDriverHasThem() throws Exception {
         CheckedStorageDriver local = new CheckedStorageDriver(new FilesystemDriver(dir));
         local.putContent("/blob", new byte[] {1});
-        assertThat(local.localFile("/blob")).hasValueSatisfying(file -> assertThat(file).hasBinaryContent(new byte[] {1}));
+        assertThat(local.localFile("/blob"))
+                .hasValueSatisfying(file -> assertThat(file).hasBinaryContent(new byte[] {1}));
         assertThat(local.localFile("/../blob")).isEmpty();
         assertThat(local.redirectUrl("/blob", Duration.ofMinutes(5))).isEmpty();
 

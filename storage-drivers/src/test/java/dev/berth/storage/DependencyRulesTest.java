@@ -17,23 +17,29 @@ class DependencyRulesTest {
 
     @ArchTest
     static final ArchRule driversKnowNoOci = noClasses()
-            .that().resideInAPackage("dev.berth.storage..")
-            .should().dependOnClassesThat().resideInAnyPackage(
-                    "dev.berth.oci..", "dev.berth.registry..", "dev.berth.puller..", "dev.berth.unionfs..");
+            .that()
+            .resideInAPackage("dev.berth.storage..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("dev.berth.oci..", "dev.berth.registry..", "dev.berth.puller..", "dev.berth.unionfs..");
 
     @ArchTest
     static final ArchRule driversAreSpringFree = noClasses()
-            .that().resideInAPackage("dev.berth.storage..")
-            .should().dependOnClassesThat().resideInAPackage("org.springframework..");
+            .that()
+            .resideInAPackage("dev.berth.storage..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("org.springframework..");
 
     @ArchTest
     static final ArchRule spiNamesNoDriver = noClasses()
-            .that().resideInAPackage("dev.berth.storage")
-            .should().dependOnClassesThat().resideInAnyPackage(
-                    "dev.berth.storage.filesystem..", "dev.berth.storage.s3..");
+            .that()
+            .resideInAPackage("dev.berth.storage")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("dev.berth.storage.filesystem..", "dev.berth.storage.s3..");
 
     @ArchTest
-    static final ArchRule driversAreIndependent = slices()
-            .matching("dev.berth.storage.(*)..")
-            .should().notDependOnEachOther();
+    static final ArchRule driversAreIndependent =
+            slices().matching("dev.berth.storage.(*)..").should().notDependOnEachOther();
 }

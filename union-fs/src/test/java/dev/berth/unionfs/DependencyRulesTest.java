@@ -17,19 +17,30 @@ class DependencyRulesTest {
 
     @ArchTest
     static final ArchRule knowsNothingAboveIt = noClasses()
-            .that().resideInAPackage("dev.berth.unionfs..")
-            .should().dependOnClassesThat().resideInAnyPackage(
+            .that()
+            .resideInAPackage("dev.berth.unionfs..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
                     "dev.berth.registry..", "dev.berth.puller..", "dev.berth.storage..", "org.springframework..");
 
     @ArchTest
     static final ArchRule layers = layeredArchitecture()
             .consideringOnlyDependenciesInLayers()
-            .layer("bundle").definedBy("dev.berth.unionfs.bundle..")
-            .layer("mount").definedBy("dev.berth.unionfs.mount..")
-            .layer("tar").definedBy("dev.berth.unionfs.tar..")
-            .layer("sys").definedBy("dev.berth.unionfs.sys..")
-            .whereLayer("bundle").mayNotBeAccessedByAnyLayer()
-            .whereLayer("mount").mayOnlyBeAccessedByLayers("bundle")
-            .whereLayer("tar").mayNotBeAccessedByAnyLayer()
-            .whereLayer("sys").mayOnlyBeAccessedByLayers("bundle", "mount", "tar");
+            .layer("bundle")
+            .definedBy("dev.berth.unionfs.bundle..")
+            .layer("mount")
+            .definedBy("dev.berth.unionfs.mount..")
+            .layer("tar")
+            .definedBy("dev.berth.unionfs.tar..")
+            .layer("sys")
+            .definedBy("dev.berth.unionfs.sys..")
+            .whereLayer("bundle")
+            .mayNotBeAccessedByAnyLayer()
+            .whereLayer("mount")
+            .mayOnlyBeAccessedByLayers("bundle")
+            .whereLayer("tar")
+            .mayNotBeAccessedByAnyLayer()
+            .whereLayer("sys")
+            .mayOnlyBeAccessedByLayers("bundle", "mount", "tar");
 }

@@ -55,15 +55,38 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * @param snapshotter     unix socket of the in-process containerd snapshotter, or null for none
  * @param pullMissing     the snapshotter pulls layers CRI asks for that the store lacks
  */
-public record AgentConfig(Path root, List<ImageReference> images, Duration refreshInterval, int concurrency,
-                          int parallel, long diskBudget, String listenHost, int listenPort, String platform,
-                          boolean plainHttp, boolean insecure, Path caFile, Path snapshotter,
-                          boolean pullMissing) {
+public record AgentConfig(
+        Path root,
+        List<ImageReference> images,
+        Duration refreshInterval,
+        int concurrency,
+        int parallel,
+        long diskBudget,
+        String listenHost,
+        int listenPort,
+        String platform,
+        boolean plainHttp,
+        boolean insecure,
+        Path caFile,
+        Path snapshotter,
+        boolean pullMissing) {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]i?b?|b)?");
     /** Every top-level key, in the order the README documents them. */
-    static final List<String> KEYS = List.of("root", "images", "refreshInterval", "concurrency", "parallel",
-            "diskBudget", "listen", "platform", "plainHttp", "insecure", "caFile", "snapshotter");
+    static final List<String> KEYS = List.of(
+            "root",
+            "images",
+            "refreshInterval",
+            "concurrency",
+            "parallel",
+            "diskBudget",
+            "listen",
+            "platform",
+            "plainHttp",
+            "insecure",
+            "caFile",
+            "snapshotter");
+
     static final List<String> SNAPSHOTTER_KEYS = List.of("address", "enabled", "pullMissing");
 
     public AgentConfig {
@@ -91,17 +114,24 @@ public record AgentConfig(Path root, List<ImageReference> images, Duration refre
         if (!(imgs instanceof List<?> list) || list.isEmpty()) {
             throw new IllegalArgumentException("images: a non-empty list of references is required");
         }
-        List<ImageReference> refs = list.stream().map(o -> ImageReference.parse(String.valueOf(o))).toList();
+        List<ImageReference> refs =
+                list.stream().map(o -> ImageReference.parse(String.valueOf(o))).toList();
         String listen = str(m, "listen", "127.0.0.1:9095");
         int colon = listen.lastIndexOf(':');
-        return new AgentConfig(Path.of(str(m, "root", StoreLayout.DEFAULT_ROOT)), refs,
-                duration(str(m, "refreshInterval", "5m")), Integer.parseInt(str(m, "concurrency", "2")),
-                Integer.parseInt(str(m, "parallel", "6")), size(str(m, "diskBudget", "0")),
+        return new AgentConfig(
+                Path.of(str(m, "root", StoreLayout.DEFAULT_ROOT)),
+                refs,
+                duration(str(m, "refreshInterval", "5m")),
+                Integer.parseInt(str(m, "concurrency", "2")),
+                Integer.parseInt(str(m, "parallel", "6")),
+                size(str(m, "diskBudget", "0")),
                 colon < 0 ? "127.0.0.1" : listen.substring(0, colon),
                 Integer.parseInt(colon < 0 ? listen : listen.substring(colon + 1)),
                 m.get("platform") == null ? null : String.valueOf(m.get("platform")),
-                Boolean.parseBoolean(str(m, "plainHttp", "false")), Boolean.parseBoolean(str(m, "insecure", "false")),
-                m.get("caFile") == null ? null : Path.of(String.valueOf(m.get("caFile"))), snapshotter(m),
+                Boolean.parseBoolean(str(m, "plainHttp", "false")),
+                Boolean.parseBoolean(str(m, "insecure", "false")),
+                m.get("caFile") == null ? null : Path.of(String.valueOf(m.get("caFile"))),
+                snapshotter(m),
                 m.get("snapshotter") instanceof Map<?, ?> s && Boolean.parseBoolean(str(s, "pullMissing", "false")));
     }
 
@@ -129,7 +159,8 @@ public record AgentConfig(Path root, List<ImageReference> images, Duration refre
                 String closest = closest(k, known);
                 throw new IllegalArgumentException("unknown key '" + prefix + k + "'"
                         + (closest == null ? "" : " (did you mean '" + prefix + closest + "'?)")
-                        + "; valid keys" + (prefix.isEmpty() ? "" : " under " + prefix.substring(0, prefix.length() - 1))
+                        + "; valid keys"
+                        + (prefix.isEmpty() ? "" : " under " + prefix.substring(0, prefix.length() - 1))
                         + ": " + String.join(", ", known));
             }
         }
@@ -159,8 +190,8 @@ public record AgentConfig(Path root, List<ImageReference> images, Duration refre
             row[0] = i;
             for (int j = 1; j <= b.length(); j++) {
                 int above = row[j];
-                row[j] = Math.min(Math.min(row[j] + 1, row[j - 1] + 1),
-                        diagonal + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+                row[j] = Math.min(
+                        Math.min(row[j] + 1, row[j - 1] + 1), diagonal + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
                 diagonal = above;
             }
         }

@@ -24,14 +24,16 @@ final class AgentMetrics {
         help.put("berth_agent_images_configured", "Images the agent keeps pulled.");
         help.put("berth_agent_last_refresh_timestamp_seconds", "When the last refresh round finished.");
         help.put("berth_agent_image_present", "1 when the configured image is in the store with all its layers.");
-        help.put("berth_agent_image_last_pull_timestamp_seconds",
+        help.put(
+                "berth_agent_image_last_pull_timestamp_seconds",
                 "When the configured image was last pulled successfully (0: not since the agent started).");
         help.put("berth_agent_image_pull_failures_total", "Failed pulls of the configured image.");
         gauge("berth_agent_last_refresh_timestamp_seconds", lastRefreshSeconds::get);
     }
 
     void inc(String name, String labels, long by) {
-        counters.computeIfAbsent(name + (labels == null ? "" : "{" + labels + "}"), k -> new LongAdder()).add(by);
+        counters.computeIfAbsent(name + (labels == null ? "" : "{" + labels + "}"), k -> new LongAdder())
+                .add(by);
     }
 
     void gauge(String name, LongSupplier value) {
@@ -50,13 +52,15 @@ final class AgentMetrics {
     String render() {
         StringBuilder b = new StringBuilder();
         Map<String, Map<String, Long>> byName = new TreeMap<>();
-        counters.forEach((k, v) -> byName.computeIfAbsent(base(k), x -> new TreeMap<>()).put(k, v.sum()));
+        counters.forEach(
+                (k, v) -> byName.computeIfAbsent(base(k), x -> new TreeMap<>()).put(k, v.sum()));
         for (var e : byName.entrySet()) {
             header(b, e.getKey(), "counter");
             e.getValue().forEach((k, v) -> b.append(k).append(' ').append(v).append('\n'));
         }
         Map<String, Map<String, LongSupplier>> gaugesByName = new TreeMap<>();
-        gauges.forEach((k, v) -> gaugesByName.computeIfAbsent(base(k), x -> new TreeMap<>()).put(k, v));
+        gauges.forEach((k, v) ->
+                gaugesByName.computeIfAbsent(base(k), x -> new TreeMap<>()).put(k, v));
         for (var e : gaugesByName.entrySet()) {
             header(b, e.getKey(), "gauge");
             e.getValue().forEach((k, v) -> {
@@ -73,7 +77,11 @@ final class AgentMetrics {
     }
 
     private void header(StringBuilder b, String name, String type) {
-        b.append("# HELP ").append(name).append(' ').append(help.getOrDefault(name, name)).append('\n');
+        b.append("# HELP ")
+                .append(name)
+                .append(' ')
+                .append(help.getOrDefault(name, name))
+                .append('\n');
         b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
     }
 

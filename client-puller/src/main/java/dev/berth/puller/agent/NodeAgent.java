@@ -69,6 +69,7 @@ public final class NodeAgent implements AutoCloseable {
     private final Map<String, Failure> failures = new ConcurrentHashMap<>();
     /** Images being pulled now, and those asked for again while being pulled. */
     private final Set<String> running = ConcurrentHashMap.newKeySet();
+
     private final Set<String> again = ConcurrentHashMap.newKeySet();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
@@ -77,17 +78,22 @@ public final class NodeAgent implements AutoCloseable {
     /** When each configured image was last pulled successfully (by this agent). */
     private final Map<String, Instant> lastSuccess = new ConcurrentHashMap<>();
 
-    private record Failure(int count, Instant notBefore, String message) {
-    }
+    private record Failure(int count, Instant notBefore, String message) {}
 
     private NodeAgent(AgentConfig config) throws IOException {
         this.config = config;
         this.store = Store.open(config.root());
-        TransportOptions transport = TransportOptions.defaults().withPlainHttp(config.plainHttp())
-                .withInsecure(config.insecure()).withCaFile(config.caFile());
-        Platform platform = config.platform() == null ? ImageResolver.hostPlatform() : Platform.parse(config.platform());
-        this.puller = new Puller(store, new Registries(transport, DockerConfigCredentials.load()),
-                LayerUnpacker.unionFs(), PullOptions.defaults().withPlatform(platform).withParallel(config.parallel()));
+        TransportOptions transport = TransportOptions.defaults()
+                .withPlainHttp(config.plainHttp())
+                .withInsecure(config.insecure())
+                .withCaFile(config.caFile());
+        Platform platform =
+                config.platform() == null ? ImageResolver.hostPlatform() : Platform.parse(config.platform());
+        this.puller = new Puller(
+                store,
+                new Registries(transport, DockerConfigCredentials.load()),
+                LayerUnpacker.unionFs(),
+                PullOptions.defaults().withPlatform(platform).withParallel(config.parallel()));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("agent-scheduler"));
         this.pullers = Executors.newFixedThreadPool(config.concurrency(), daemon("agent-pull"));
         this.http = HttpServer.create(new InetSocketAddress(config.listenHost(), config.listenPort()), 16);
@@ -100,8 +106,11 @@ public final class NodeAgent implements AutoCloseable {
         for (ImageReference ref : config.images()) {
             String image = AgentMetrics.label("image", ref.toString());
             metrics.gauge("berth_agent_image_present{" + image + "}", () -> present(ref) ? 1 : 0);
-            metrics.gauge("berth_agent_image_last_pull_timestamp_seconds{" + image + "}",
-                    () -> lastSuccess.getOrDefault(ref.toString(), Instant.EPOCH).getEpochSecond());
+            metrics.gauge(
+                    "berth_agent_image_last_pull_timestamp_seconds{" + image + "}",
+                    () -> lastSuccess
+                            .getOrDefault(ref.toString(), Instant.EPOCH)
+                            .getEpochSecond());
             metrics.inc("berth_agent_image_pull_failures_total", image, 0);
         }
         metrics.gauge("berth_agent_store_bytes", () -> {
@@ -117,14 +126,15 @@ public final class NodeAgent implements AutoCloseable {
     public static NodeAgent start(AgentConfig config) throws IOException {
         NodeAgent agent = new NodeAgent(config);
         if (config.snapshotter() != null) {
-            MissingLayers missing = config.pullMissing() ? MissingLayers.pulling(agent.store, agent.puller)
-                    : MissingLayers.NONE;
+            MissingLayers missing =
+                    config.pullMissing() ? MissingLayers.pulling(agent.store, agent.puller) : MissingLayers.NONE;
             agent.snapshotter = SnapshotterServer.start(agent.store, config.snapshotter(), missing);
         }
         agent.http.start();
-        agent.scheduler.scheduleWithFixedDelay(agent::refreshAll, 0, config.refreshInterval().toMillis(),
-                TimeUnit.MILLISECONDS);
-        LOG.info(() -> "berth agent on port " + agent.port() + ", keeping " + config.images().size() + " images");
+        agent.scheduler.scheduleWithFixedDelay(
+                agent::refreshAll, 0, config.refreshInterval().toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info(() -> "berth agent on port " + agent.port() + ", keeping "
+                + config.images().size() + " images");
         return agent;
     }
 
@@ -186,8 +196,8 @@ public final class NodeAgent implements AutoCloseable {
             failures.remove(key);
             lastSuccess.put(key, Instant.now());
             if (r.layersFetched() > 0) {
-                LOG.info(() -> "pulled " + key + " " + r.image().manifestDigest() + ": " + r.layersFetched()
-                        + " layers");
+                LOG.info(() ->
+                        "pulled " + key + " " + r.image().manifestDigest() + ": " + r.layersFetched() + " layers");
             }
         } catch (Exception e) {
             metrics.inc("berth_agent_pulls_total", "result=\"failure\"", 1);
@@ -242,25 +252,37 @@ public final class NodeAgent implements AutoCloseable {
 
     /** Ready once every configured image is in the store with all its layers; 503 names the missing ones. */
     private void ready(HttpExchange ex) throws IOException {
-        List<String> missing = config.images().stream().filter(ref -> !present(ref)).map(Object::toString).toList();
+        List<String> missing = config.images().stream()
+                .filter(ref -> !present(ref))
+                .map(Object::toString)
+                .toList();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("ready", missing.isEmpty());
         body.put("missing", missing);
-        respond(ex, missing.isEmpty() ? 200 : 503, "application/json", OciJson.mapper().writeValueAsBytes(body));
+        respond(
+                ex,
+                missing.isEmpty() ? 200 : 503,
+                "application/json",
+                OciJson.mapper().writeValueAsBytes(body));
     }
 
     /** The image has a record and its top layer (so every layer below it) is committed. */
     private boolean present(ImageReference ref) {
         try {
-            return store.images().get(ref.toString())
-                    .map(r -> r.layers().isEmpty() || store.layers().exists(r.topChainId())).orElse(false);
+            return store.images()
+                    .get(ref.toString())
+                    .map(r -> r.layers().isEmpty() || store.layers().exists(r.topChainId()))
+                    .orElse(false);
         } catch (IOException e) {
             return false;
         }
     }
 
     private void metrics(HttpExchange ex) throws IOException {
-        respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
+        respond(
+                ex,
+                200,
+                "text/plain; version=0.0.4; charset=utf-8",
                 metrics.render().getBytes(StandardCharsets.UTF_8));
     }
 
@@ -282,10 +304,14 @@ public final class NodeAgent implements AutoCloseable {
         Set<ImageReference> matched = new HashSet<>();
         for (JsonNode event : envelope.path("events")) {
             EventMatch m = match(event);
-            metrics.inc("berth_agent_events_total", m.images().isEmpty() ? "outcome=\"ignored\"" : "outcome=\"matched\"", 1);
+            metrics.inc(
+                    "berth_agent_events_total",
+                    m.images().isEmpty() ? "outcome=\"ignored\"" : "outcome=\"matched\"",
+                    1);
             if (m.images().isEmpty()) {
                 LOG.info(() -> "ignored registry event " + event.path("id").asString("") + " ("
-                        + event.path("action").asString("?") + " " + event.path("target").path("repository").asString("?")
+                        + event.path("action").asString("?") + " "
+                        + event.path("target").path("repository").asString("?")
                         + "): " + m.reason());
             }
             matched.addAll(m.images());
@@ -306,8 +332,7 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     /** The configured images an event concerns, or none and why. */
-    private record EventMatch(List<ImageReference> images, String reason) {
-    }
+    private record EventMatch(List<ImageReference> images, String reason) {}
 
     /**
      * Matches a push to configured images by repository and tag or digest. The registry's host is not compared:
@@ -324,27 +349,38 @@ public final class NodeAgent implements AutoCloseable {
         String repo = target.path("repository").asString("");
         String tag = target.path("tag").asString("");
         String digest = target.path("digest").asString("");
-        List<ImageReference> sameRepo = config.images().stream().filter(ref -> ref.repository().equals(repo)).toList();
+        List<ImageReference> sameRepo = config.images().stream()
+                .filter(ref -> ref.repository().equals(repo))
+                .toList();
         if (sameRepo.isEmpty()) {
             return new EventMatch(List.of(), "repository '" + repo + "' is not configured");
         }
-        List<ImageReference> hits = sameRepo.stream().filter(ref -> ref.digest() != null
-                ? ref.digest().toString().equals(digest) : !tag.isEmpty() && tag.equals(ref.tag())).toList();
+        List<ImageReference> hits = sameRepo.stream()
+                .filter(ref -> ref.digest() != null
+                        ? ref.digest().toString().equals(digest)
+                        : !tag.isEmpty() && tag.equals(ref.tag()))
+                .toList();
         if (hits.isEmpty()) {
-            return new EventMatch(List.of(), (tag.isEmpty() ? "digest " + digest : "tag '" + tag + "'")
-                    + " is not configured for " + repo);
+            return new EventMatch(
+                    List.of(),
+                    (tag.isEmpty() ? "digest " + digest : "tag '" + tag + "'") + " is not configured for " + repo);
         }
-        List<ImageReference> stale = hits.stream().filter(ref -> !alreadyAt(ref, digest)).toList();
+        List<ImageReference> stale =
+                hits.stream().filter(ref -> !alreadyAt(ref, digest)).toList();
         return stale.isEmpty() ? new EventMatch(List.of(), "already pulled at " + digest) : new EventMatch(stale, "");
     }
 
     /** The image's record has this manifest (or index) digest and its layers are in the store. */
     private boolean alreadyAt(ImageReference ref, String digest) {
         try {
-            return !digest.isEmpty() && present(ref) && store.images().get(ref.toString())
-                    .map(r -> r.manifestDigest().toString().equals(digest)
-                            || (r.indexDigest() != null && r.indexDigest().toString().equals(digest)))
-                    .orElse(false);
+            return !digest.isEmpty()
+                    && present(ref)
+                    && store.images()
+                            .get(ref.toString())
+                            .map(r -> r.manifestDigest().toString().equals(digest)
+                                    || (r.indexDigest() != null
+                                            && r.indexDigest().toString().equals(digest)))
+                            .orElse(false);
         } catch (IOException e) {
             return false;
         }

@@ -27,6 +27,7 @@ import javax.net.ssl.SSLException;
 record Failure(Code code, String message, Map<String, Object> extra) {
     /** Exit status of a failed command; usage errors exit {@link #USAGE_EXIT}. */
     static final int EXIT = 1;
+
     static final int USAGE_EXIT = 2;
 
     /** The stable codes of JSON errors; README lists them. */
@@ -115,7 +116,9 @@ record Failure(Code code, String message, Map<String, Object> extra) {
         if (t instanceof FileAlreadyExistsException) {
             return Code.EXISTS;
         }
-        if (t instanceof NoSuchFileException n && n.getReason() != null && n.getReason().startsWith("not mounted")) {
+        if (t instanceof NoSuchFileException n
+                && n.getReason() != null
+                && n.getReason().startsWith("not mounted")) {
             return Code.NOT_MOUNTED;
         }
         return Code.FAILED;

@@ -15,8 +15,7 @@ import java.util.Map;
  * SIZE, every column as wide as its widest cell (so a long reference or a digest never shifts the others).
  */
 final class ImageTable {
-    private ImageTable() {
-    }
+    private ImageTable() {}
 
     /** One image as a row: the JSON of {@code images --json}, and the source of the table's cells. */
     static Map<String, Object> row(ImageRecord r, long size) {
@@ -51,8 +50,12 @@ final class ImageTable {
             String id = ((String) row.get("id"));
             id = id.substring(id.indexOf(':') + 1, Math.min(id.length(), id.indexOf(':') + 13));
             String created = (String) row.get("created");
-            table.add(List.of((String) row.get("repository"), (String) row.get("tag"), id,
-                    (String) row.get("platform"), created == null ? "N/A" : ago(Instant.parse(created), now),
+            table.add(List.of(
+                    (String) row.get("repository"),
+                    (String) row.get("tag"),
+                    id,
+                    (String) row.get("platform"),
+                    created == null ? "N/A" : ago(Instant.parse(created), now),
                     humanSize((Long) row.get("size"))));
         }
         return align(table);
@@ -122,7 +125,13 @@ final class ImageTable {
             v /= 1000;
             u++;
         }
-        return u == 0 ? bytes + "B" : (v >= 100 ? String.format(java.util.Locale.ROOT, "%.0f", v) : v >= 10 ? String.format(java.util.Locale.ROOT, "%.1f", v)
-                : String.format(java.util.Locale.ROOT, "%.2f", v)) + units[u];
+        return u == 0
+                ? bytes + "B"
+                : (v >= 100
+                                ? String.format(java.util.Locale.ROOT, "%.0f", v)
+                                : v >= 10
+                                        ? String.format(java.util.Locale.ROOT, "%.1f", v)
+                                        : String.format(java.util.Locale.ROOT, "%.2f", v))
+                        + units[u];
     }
 }

@@ -11,8 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Consumer;
 
 /**
  * Shows a pull: one progress bar per layer, redrawn in place, and a total line with the overall speed and the
@@ -36,7 +36,7 @@ final class ProgressRenderer implements PullListener {
     private long started;
 
     ProgressRenderer(PrintWriter out, boolean json) {
-        this(out, json, image -> { });
+        this(out, json, image -> {});
     }
 
     /** @param onResolved also told of the resolved image (the pull command warns of a foreign platform there) */
@@ -55,8 +55,17 @@ final class ProgressRenderer implements PullListener {
         lastJson = new long[layers.size()];
         java.util.Arrays.fill(state, "waiting");
         if (json) {
-            emit("resolved", kv("reference", image.reference().toString(), "digest",
-                    image.manifestDigest().toString(), "platform", image.platform().toString(), "layers", layers.size()));
+            emit(
+                    "resolved",
+                    kv(
+                            "reference",
+                            image.reference().toString(),
+                            "digest",
+                            image.manifestDigest().toString(),
+                            "platform",
+                            image.platform().toString(),
+                            "layers",
+                            layers.size()));
         } else {
             out.println(image.reference() + ": " + image.manifestDigest() + " (" + image.platform() + ")");
             out.flush();
@@ -89,8 +98,12 @@ final class ProgressRenderer implements PullListener {
                 }
                 lastJson[index] = now;
             }
-            emit("layer-progress", fields(index, layers.get(index), kv("bytes", total,
-                    "size", layers.get(index).size())));
+            emit(
+                    "layer-progress",
+                    fields(
+                            index,
+                            layers.get(index),
+                            kv("bytes", total, "size", layers.get(index).size())));
         } else {
             redraw(false);
         }
@@ -98,14 +111,22 @@ final class ProgressRenderer implements PullListener {
 
     @Override
     public void layerResuming(int index, long position, int attempt, Exception cause) {
-        update(index, "resuming at " + position, "layer-resume", layers.get(index),
+        update(
+                index,
+                "resuming at " + position,
+                "layer-resume",
+                layers.get(index),
                 kv("position", position, "attempt", attempt, "error", String.valueOf(cause.getMessage())));
     }
 
     @Override
     public void layerRetrying(int index, int attempt, Exception cause) {
         done.set(index, 0);
-        update(index, "retrying", "layer-retry", layers.get(index),
+        update(
+                index,
+                "retrying",
+                "layer-retry",
+                layers.get(index),
                 kv("attempt", attempt, "error", String.valueOf(cause.getMessage())));
     }
 
@@ -122,13 +143,30 @@ final class ProgressRenderer implements PullListener {
     @Override
     public synchronized void pulled(PullResult r) {
         if (json) {
-            emit("pulled", kv("reference", r.image().reference(), "digest", r.image().manifestDigest().toString(),
-                    "layersFetched", r.layersFetched(), "layersPresent", r.layersPresent(),
-                    "bytes", r.bytesFetched(), "millis", r.duration().toMillis()));
+            emit(
+                    "pulled",
+                    kv(
+                            "reference",
+                            r.image().reference(),
+                            "digest",
+                            r.image().manifestDigest().toString(),
+                            "layersFetched",
+                            r.layersFetched(),
+                            "layersPresent",
+                            r.layersPresent(),
+                            "bytes",
+                            r.bytesFetched(),
+                            "millis",
+                            r.duration().toMillis()));
         } else {
             redraw(true);
-            out.printf("pulled %s: %d layers fetched, %d present, %.1f MiB in %.1f s%n", r.image().reference(),
-                    r.layersFetched(), r.layersPresent(), r.bytesFetched() / 1048576.0, r.duration().toMillis() / 1000.0);
+            out.printf(
+                    "pulled %s: %d layers fetched, %d present, %.1f MiB in %.1f s%n",
+                    r.image().reference(),
+                    r.layersFetched(),
+                    r.layersPresent(),
+                    r.bytesFetched() / 1048576.0,
+                    r.duration().toMillis() / 1000.0);
             out.flush();
         }
     }
@@ -164,10 +202,15 @@ final class ProgressRenderer implements PullListener {
                 frac = 1.0;
             }
             int filled = (int) Math.round(frac * 30);
-            b.append("\033[2K").append(d.digest().hex(), 0, 12).append(" [")
-                    .append("=".repeat(filled)).append(" ".repeat(30 - filled)).append("] ")
+            b.append("\033[2K")
+                    .append(d.digest().hex(), 0, 12)
+                    .append(" [")
+                    .append("=".repeat(filled))
+                    .append(" ".repeat(30 - filled))
+                    .append("] ")
                     .append(String.format("%6.1f/%-6.1f MiB ", got / 1048576.0, d.size() / 1048576.0))
-                    .append(state[i]).append('\n');
+                    .append(state[i])
+                    .append('\n');
         }
         b.append("\033[2K").append(totalLine(now)).append('\n');
         drawnLines = layers.size() + 1;
@@ -195,9 +238,16 @@ final class ProgressRenderer implements PullListener {
     static String totalLine(long got, long size, long elapsedNanos) {
         double seconds = elapsedNanos / 1e9;
         double speed = seconds > 0 ? got / seconds : 0;
-        String eta = got >= size ? "done" : speed <= 0 ? "ETA --" : "ETA " + duration((long) Math.ceil((size - got) / speed));
-        return String.format(Locale.ROOT, "total %.1f/%.1f MiB  %.1f MiB/s  %s", got / 1048576.0, size / 1048576.0,
-                speed / 1048576.0, eta);
+        String eta = got >= size
+                ? "done"
+                : speed <= 0 ? "ETA --" : "ETA " + duration((long) Math.ceil((size - got) / speed));
+        return String.format(
+                Locale.ROOT,
+                "total %.1f/%.1f MiB  %.1f MiB/s  %s",
+                got / 1048576.0,
+                size / 1048576.0,
+                speed / 1048576.0,
+                eta);
     }
 
     private static String duration(long seconds) {

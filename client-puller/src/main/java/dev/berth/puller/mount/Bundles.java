@@ -25,7 +25,8 @@ public final class Bundles {
     }
 
     public Path create(String reference, Path dir) throws IOException {
-        ImageRecord image = store.images().get(reference)
+        ImageRecord image = store.images()
+                .get(reference)
                 .orElseThrow(() -> new NoSuchFileException(reference, null, "no such image (pull it first)"));
         return create(image, dir, ImageProcess.Overrides.NONE);
     }
@@ -34,11 +35,16 @@ public final class Bundles {
     public Path create(ImageRecord image, Path dir, ImageProcess.Overrides overrides) throws IOException {
         Path bundle = dir.toAbsolutePath().normalize();
         Path rootfs = bundle.resolve(BundleWriter.ROOTFS);
-        if (Files.exists(bundle.resolve(BundleWriter.CONFIG)) || store.mount(rootfs).isPresent()) {
+        if (Files.exists(bundle.resolve(BundleWriter.CONFIG))
+                || store.mount(rootfs).isPresent()) {
             String of = store.mount(rootfs).map(m -> " of " + m.reference()).orElse("");
-            throw new FileAlreadyExistsException(bundle.toString(), null, "already holds a bundle" + of
-                    + ": tear it down with `berth-pull unmount " + bundle + "` (after `runc delete` of its container), "
-                    + "or choose another DIR");
+            throw new FileAlreadyExistsException(
+                    bundle.toString(),
+                    null,
+                    "already holds a bundle" + of
+                            + ": tear it down with `berth-pull unmount " + bundle
+                            + "` (after `runc delete` of its container), "
+                            + "or choose another DIR");
         }
         Files.createDirectories(bundle);
         mounts.mount(image, rootfs, true);
@@ -54,7 +60,8 @@ public final class Bundles {
 
     /** Whether {@code dir} is a bundle made here: its rootfs is a mount berth recorded. */
     public boolean isBundle(Path dir) throws IOException {
-        return store.mount(dir.toAbsolutePath().normalize().resolve(BundleWriter.ROOTFS)).isPresent();
+        return store.mount(dir.toAbsolutePath().normalize().resolve(BundleWriter.ROOTFS))
+                .isPresent();
     }
 
     /** Unmounts the bundle's rootfs and removes config.json, deleting its writable layer. */

@@ -52,7 +52,8 @@ public final class ImageMounts {
     }
 
     public MountRecord mount(String reference, Path target, boolean writable) throws IOException {
-        ImageRecord image = store.images().get(reference)
+        ImageRecord image = store.images()
+                .get(reference)
                 .orElseThrow(() -> new NoSuchFileException(reference, null, "no such image (pull it first)"));
         return mount(image, target, writable);
     }
@@ -65,8 +66,13 @@ public final class ImageMounts {
         Path t = target.toAbsolutePath().normalize();
         Files.createDirectories(t);
         if (mounter.isMountPoint(t)) {
-            throw new FileAlreadyExistsException(t.toString(), null, "already a mount point"
-                    + store.mount(t).map(m -> " (of " + m.reference() + ": unmount it first)").orElse(""));
+            throw new FileAlreadyExistsException(
+                    t.toString(),
+                    null,
+                    "already a mount point"
+                            + store.mount(t)
+                                    .map(m -> " (of " + m.reference() + ": unmount it first)")
+                                    .orElse(""));
         }
         MountRecord record = new MountRecord(t.toString(), image.reference(), image.chainIds(), writable);
         try (StoreLock.Held held = store.lock()) {
@@ -106,8 +112,8 @@ public final class ImageMounts {
         if (mounter.isMountPoint(t)) {
             mounter.unmount(t);
         } else if (store.mount(t).isEmpty() && !(discard && kept != null)) {
-            throw new NoSuchFileException(t.toString(), null, "not mounted by berth (`berth-pull mounts` lists "
-                    + "what is)");
+            throw new NoSuchFileException(
+                    t.toString(), null, "not mounted by berth (`berth-pull mounts` lists " + "what is)");
         }
         if (discard) {
             store.removeMount(t);
@@ -118,13 +124,13 @@ public final class ImageMounts {
 
     /** The writable layer of a mount at {@code target}, active or left by an unmount, or null. */
     public Path keptUpper(Path target) {
-        Path upper = store.layout().mountDir(target.toAbsolutePath().normalize()).resolve("upper");
+        Path upper =
+                store.layout().mountDir(target.toAbsolutePath().normalize()).resolve("upper");
         return Files.isDirectory(upper) ? upper : null;
     }
 
     /** A mount berth made, and whether it is still mounted (a manual umount leaves the record behind). */
-    public record Active(MountRecord record, boolean mounted, Path upper) {
-    }
+    public record Active(MountRecord record, boolean mounted, Path upper) {}
 
     /** Every mount record, with whether its target is still a mount point. */
     public List<Active> list() throws IOException {
@@ -145,7 +151,8 @@ public final class ImageMounts {
      */
     public List<MountRecord> forgetStale() throws IOException {
         List<MountRecord> forgotten = new java.util.ArrayList<>();
-        // Under the store lock, so a mount being made (recorded, then mounted, under the lock) is never taken for stale.
+        // Under the store lock, so a mount being made (recorded, then mounted, under the lock) is never taken for
+        // stale.
         try (StoreLock.Held held = store.lock()) {
             for (MountRecord m : store.mounts()) {
                 Path t = Path.of(m.target());

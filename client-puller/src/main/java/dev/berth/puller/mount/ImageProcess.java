@@ -18,8 +18,7 @@ import java.util.Optional;
  * are written for; the rest of the runtime config is {@link dev.berth.unionfs.bundle.BundleWriter}'s.
  */
 public final class ImageProcess {
-    private ImageProcess() {
-    }
+    private ImageProcess() {}
 
     /**
      * @param image  the image config
@@ -48,9 +47,11 @@ public final class ImageProcess {
     public static ProcessSpec of(ImageConfig image, Path rootfs, String hostname, Overrides overrides)
             throws IOException {
         ImageConfig.Execution exec = image.config();
-        List<String> entrypoint = overrides.entrypoint() != null ? overrides.entrypoint()
+        List<String> entrypoint = overrides.entrypoint() != null
+                ? overrides.entrypoint()
                 : exec == null || exec.entrypoint() == null ? List.of() : exec.entrypoint();
-        List<String> cmd = overrides.cmd() != null && !overrides.cmd().isEmpty() ? overrides.cmd()
+        List<String> cmd = overrides.cmd() != null && !overrides.cmd().isEmpty()
+                ? overrides.cmd()
                 : overrides.entrypoint() != null || exec == null || exec.cmd() == null ? List.of() : exec.cmd();
         List<String> args = new ArrayList<>(entrypoint);
         args.addAll(cmd);
@@ -67,17 +68,19 @@ public final class ImageProcess {
         if (env.stream().noneMatch(e -> e.startsWith("PATH="))) {
             env.add(0, ProcessSpec.DEFAULT_PATH);
         }
-        String cwd = overrides.cwd() != null && !overrides.cwd().isEmpty() ? overrides.cwd()
+        String cwd = overrides.cwd() != null && !overrides.cwd().isEmpty()
+                ? overrides.cwd()
                 : exec == null || exec.workingDir() == null || exec.workingDir().isEmpty() ? "/" : exec.workingDir();
         if (!cwd.startsWith("/")) {
             throw new IOException("working directory " + cwd + " must be an absolute path");
         }
-        String user = overrides.user() != null && !overrides.user().isEmpty() ? overrides.user()
+        String user = overrides.user() != null && !overrides.user().isEmpty()
+                ? overrides.user()
                 : exec == null ? null : exec.user();
         int[] ids = resolveUser(user, rootfs);
         try {
-            return new ProcessSpec(args, env, cwd, ids[0], ids[1], false, hostname,
-                    ProcessSpec.CONTAINER_ENGINE_CAPABILITIES);
+            return new ProcessSpec(
+                    args, env, cwd, ids[0], ids[1], false, hostname, ProcessSpec.CONTAINER_ENGINE_CAPABILITIES);
         } catch (IllegalArgumentException e) {
             throw new IOException("the image config cannot be run: " + e.getMessage(), e);
         }
@@ -99,7 +102,9 @@ public final class ImageProcess {
         int gid;
         if (userPart.matches("\\d+")) {
             uid = id(userPart, spec);
-            gid = lookup(rootfs.resolve("etc/passwd"), 2, userPart).map(f -> f[3]).map(Integer::parseUnsignedInt)
+            gid = lookup(rootfs.resolve("etc/passwd"), 2, userPart)
+                    .map(f -> f[3])
+                    .map(Integer::parseUnsignedInt)
                     .orElse(0);
         } else {
             String[] entry = lookup(rootfs.resolve("etc/passwd"), 0, userPart)

@@ -15,8 +15,7 @@ final class Decompression {
     /** Inflater input buffer: large reads mean fewer JNI calls and fewer trips through the verifying stream. */
     static final int GZIP_BUFFER = 256 * 1024;
 
-    private Decompression() {
-    }
+    private Decompression() {}
 
     static InputStream wrap(InputStream compressed, String mediaType) throws IOException {
         PushbackInputStream in = new PushbackInputStream(compressed, 4);
@@ -25,8 +24,11 @@ final class Decompression {
         String kind = MediaTypes.layerCompression(mediaType);
         if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
             kind = "gzip";
-        } else if (magic.length == 4 && (magic[0] & 0xff) == 0x28 && (magic[1] & 0xff) == 0xb5
-                && (magic[2] & 0xff) == 0x2f && (magic[3] & 0xff) == 0xfd) {
+        } else if (magic.length == 4
+                && (magic[0] & 0xff) == 0x28
+                && (magic[1] & 0xff) == 0xb5
+                && (magic[2] & 0xff) == 0x2f
+                && (magic[3] & 0xff) == 0xfd) {
             kind = "zstd";
         } else if (magic.length > 0) {
             kind = "none";

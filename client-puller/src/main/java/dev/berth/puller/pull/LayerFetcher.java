@@ -56,14 +56,21 @@ final class LayerFetcher {
      *                arrives is appended to it
      * @param bytes   counts compressed bytes as they arrive from the network
      */
-    void fetch(int index, Descriptor layer, Digest diffId, Path diffDir, Path partial, PullListener listener,
-               AtomicLong bytes) throws IOException {
+    void fetch(
+            int index,
+            Descriptor layer,
+            Digest diffId,
+            Path diffDir,
+            Path partial,
+            PullListener listener,
+            AtomicLong bytes)
+            throws IOException {
         long kept = keptPrefix(partial, layer.size());
         if (kept > 0) {
             listener.layerProgress(index, kept);
         }
-        ResumingBlobStream body = new ResumingBlobStream(client, repository, layer.digest(), layer.size(), kept,
-                backoff, new ResumingBlobStream.Listener() {
+        ResumingBlobStream body = new ResumingBlobStream(
+                client, repository, layer.digest(), layer.size(), kept, backoff, new ResumingBlobStream.Listener() {
                     @Override
                     public void bytesRead(long n) {
                         bytes.addAndGet(n);
@@ -75,8 +82,9 @@ final class LayerFetcher {
                         listener.layerResuming(index, position, attempt, cause);
                     }
                 });
-        try (body; FileChannel keep = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             InputStream before = Files.newInputStream(partial)) {
+        try (body;
+                FileChannel keep = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                InputStream before = Files.newInputStream(partial)) {
             keep.position(kept);
             // The kept file holds exactly `kept` bytes until the network part is read, so `before` ends there.
             InputStream whole = new SequenceInputStream(before, new Tee(body, keep));
@@ -99,8 +107,10 @@ final class LayerFetcher {
             }
             Digest actualDiffId = diff.digest();
             if (!actualDiffId.equals(diffId)) {
-                throw new DigestMismatchException(diffId, "uncompressed layer has DiffID " + actualDiffId
-                        + " but the config's rootfs.diff_ids says " + diffId);
+                throw new DigestMismatchException(
+                        diffId,
+                        "uncompressed layer has DiffID " + actualDiffId + " but the config's rootfs.diff_ids says "
+                                + diffId);
             }
         }
     }
@@ -155,7 +165,8 @@ final class LayerFetcher {
      * a digest mismatch, report that (it names the blob and what is wrong), with the first error attached.
      */
     private static IOException explain(IOException failure, VerifyingInputStream verified) {
-        if (failure instanceof DigestMismatchException || failure instanceof BlobUnavailableException
+        if (failure instanceof DigestMismatchException
+                || failure instanceof BlobUnavailableException
                 || failure instanceof java.io.InterruptedIOException) {
             return failure;
         }

@@ -9,37 +9,27 @@ import dev.berth.puller.registry.ResolvedImage;
  * layers are called from different threads.
  */
 public interface PullListener {
-    PullListener NONE = new PullListener() {
-    };
+    PullListener NONE = new PullListener() {};
 
-    default void resolved(ResolvedImage image) {
-    }
+    default void resolved(ResolvedImage image) {}
 
     /** The layer is already in the store (under its ChainID): nothing is downloaded. */
-    default void layerPresent(int index, Descriptor layer, Digest chainId) {
-    }
+    default void layerPresent(int index, Descriptor layer, Digest chainId) {}
 
-    default void layerStarted(int index, Descriptor layer) {
-    }
+    default void layerStarted(int index, Descriptor layer) {}
 
     /** {@code bytes} more compressed bytes of the layer arrived. */
-    default void layerProgress(int index, long bytes) {
-    }
+    default void layerProgress(int index, long bytes) {}
 
     /** The connection broke; the download continues from {@code position}. */
-    default void layerResuming(int index, long position, int attempt, Exception cause) {
-    }
+    default void layerResuming(int index, long position, int attempt, Exception cause) {}
 
     /** The layer failed in a way resuming cannot fix; it starts again from scratch. */
-    default void layerRetrying(int index, int attempt, Exception cause) {
-    }
+    default void layerRetrying(int index, int attempt, Exception cause) {}
 
-    default void layerDone(int index, Descriptor layer, Digest chainId) {
-    }
+    default void layerDone(int index, Descriptor layer, Digest chainId) {}
 
-    default void layerFailed(int index, Descriptor layer, Exception cause) {
-    }
+    default void layerFailed(int index, Descriptor layer, Exception cause) {}
 
-    default void pulled(PullResult result) {
-    }
+    default void pulled(PullResult result) {}
 }

@@ -10,6 +10,5 @@ import java.time.Duration;
  * @param bytesFetched   compressed bytes downloaded (including bytes re-read after a restart)
  * @param duration       wall-clock time
  */
-public record PullResult(ImageRecord image, int layersFetched, int layersPresent, long bytesFetched,
-                         Duration duration) {
-}
+public record PullResult(
+        ImageRecord image, int layersFetched, int layersPresent, long bytesFetched, Duration duration) {}

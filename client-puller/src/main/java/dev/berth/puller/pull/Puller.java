@@ -29,11 +29,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -86,8 +86,16 @@ public final class Puller {
                 }
                 int index = i;
                 pending.add(pool.submit(() -> {
-                    Fetched f = fetchOnce(fetcher, index, layers.get(index), diffIds.get(index),
-                            chainIds.get(index), listener, bytes, ingests, locks);
+                    Fetched f = fetchOnce(
+                            fetcher,
+                            index,
+                            layers.get(index),
+                            diffIds.get(index),
+                            chainIds.get(index),
+                            listener,
+                            bytes,
+                            ingests,
+                            locks);
                     if (f.ingest() == null) {
                         present.incrementAndGet();
                     }
@@ -105,12 +113,22 @@ public final class Puller {
             locks.forEach(LayerStore.DownloadLock::close);
         }
 
-        ImageRecord record = new ImageRecord(ref.toString(), image.manifestDigest(), image.indexDigest(),
-                image.manifestType(), image.platform().toString(), image.manifest().config().digest(),
-                OciJson.mapper().readTree(image.configBytes()), layerRecords(layers, diffIds, chainIds),
+        ImageRecord record = new ImageRecord(
+                ref.toString(),
+                image.manifestDigest(),
+                image.indexDigest(),
+                image.manifestType(),
+                image.platform().toString(),
+                image.manifest().config().digest(),
+                OciJson.mapper().readTree(image.configBytes()),
+                layerRecords(layers, diffIds, chainIds),
                 System.currentTimeMillis());
         store.images().put(record);
-        PullResult result = new PullResult(record, layers.size() - present.get(), present.get(), bytes.get(),
+        PullResult result = new PullResult(
+                record,
+                layers.size() - present.get(),
+                present.get(),
+                bytes.get(),
                 Duration.ofNanos(System.nanoTime() - start));
         listener.pulled(result);
         return result;
@@ -120,8 +138,13 @@ public final class Puller {
      * Commits layer i once it and every layer below it are ready, so a visible layer always has its parent. On
      * the first failure the remaining downloads are cancelled and every uncommitted ingest is deleted.
      */
-    private void commitInOrder(ImageReference ref, List<Descriptor> layers, List<Digest> diffIds,
-                               List<Digest> chainIds, List<Future<Fetched>> pending, PullListener listener)
+    private void commitInOrder(
+            ImageReference ref,
+            List<Descriptor> layers,
+            List<Digest> diffIds,
+            List<Digest> chainIds,
+            List<Future<Fetched>> pending,
+            PullListener listener)
             throws IOException {
         int i = 0;
         try {
@@ -137,8 +160,14 @@ public final class Puller {
                 }
                 Descriptor d = layers.get(i);
                 try {
-                    LayerInfo info = new LayerInfo(chainIds.get(i), diffIds.get(i), i == 0 ? null : chainIds.get(i - 1),
-                            d.digest(), d.mediaType(), d.size(), FsUtil.treeSize(ingest.diffDir()),
+                    LayerInfo info = new LayerInfo(
+                            chainIds.get(i),
+                            diffIds.get(i),
+                            i == 0 ? null : chainIds.get(i - 1),
+                            d.digest(),
+                            d.mediaType(),
+                            d.size(),
+                            FsUtil.treeSize(ingest.diffDir()),
                             System.currentTimeMillis());
                     store.layers().commit(ingest, info);
                     Files.deleteIfExists(store.layers().partialBlob(chainIds.get(i)));
@@ -151,23 +180,33 @@ public final class Puller {
         } catch (LayerFailure e) {
             Throwable cause = e.getCause();
             int failed = e.index;
-            listener.layerFailed(failed, layers.get(failed), cause instanceof Exception ex ? ex : new IOException(cause));
-            throw new PullException(ref + ": layer " + (failed + 1) + "/" + layers.size() + " ("
-                    + layers.get(failed).digest() + ") failed and was discarded: " + cause.getMessage(), cause);
+            listener.layerFailed(
+                    failed, layers.get(failed), cause instanceof Exception ex ? ex : new IOException(cause));
+            throw new PullException(
+                    ref + ": layer " + (failed + 1) + "/" + layers.size() + " ("
+                            + layers.get(failed).digest() + ") failed and was discarded: " + cause.getMessage(),
+                    cause);
         }
     }
 
     /** A layer this pull downloaded (its ingest, and the lock held until its commit), or null: someone else did. */
-    private record Fetched(LayerIngest ingest, LayerStore.DownloadLock lock) {
-    }
+    private record Fetched(LayerIngest ingest, LayerStore.DownloadLock lock) {}
 
     /**
      * Takes the layer's download lock, then downloads and applies it unless another pull committed it while
      * this one waited. The lock stays held (in the result) until the layer is committed.
      */
-    private Fetched fetchOnce(LayerFetcher fetcher, int index, Descriptor layer, Digest diffId, Digest chainId,
-                              PullListener listener, AtomicLong bytes, Set<LayerIngest> ingests,
-                              Set<LayerStore.DownloadLock> locks) throws IOException {
+    private Fetched fetchOnce(
+            LayerFetcher fetcher,
+            int index,
+            Descriptor layer,
+            Digest diffId,
+            Digest chainId,
+            PullListener listener,
+            AtomicLong bytes,
+            Set<LayerIngest> ingests,
+            Set<LayerStore.DownloadLock> locks)
+            throws IOException {
         LayerStore.DownloadLock lock = store.layers().lockDownload(chainId);
         locks.add(lock);
         try {
@@ -177,17 +216,24 @@ public final class Puller {
                 listener.layerPresent(index, layer, chainId);
                 return new Fetched(null, lock);
             }
-            return new Fetched(fetchWithRetries(fetcher, index, layer, diffId, chainId, listener, bytes, ingests),
-                    lock);
+            return new Fetched(
+                    fetchWithRetries(fetcher, index, layer, diffId, chainId, listener, bytes, ingests), lock);
         } catch (IOException | RuntimeException e) {
             lock.close();
             throw e;
         }
     }
 
-    private LayerIngest fetchWithRetries(LayerFetcher fetcher, int index, Descriptor layer, Digest diffId,
-                                         Digest chainId, PullListener listener, AtomicLong bytes,
-                                         Set<LayerIngest> ingests) throws IOException {
+    private LayerIngest fetchWithRetries(
+            LayerFetcher fetcher,
+            int index,
+            Descriptor layer,
+            Digest diffId,
+            Digest chainId,
+            PullListener listener,
+            AtomicLong bytes,
+            Set<LayerIngest> ingests)
+            throws IOException {
         listener.layerStarted(index, layer);
         Path partial = store.layers().partialBlob(chainId);
         boolean restartedFromZero = false;
@@ -309,8 +355,8 @@ public final class Puller {
         }
     }
 
-    private static List<ImageRecord.Layer> layerRecords(List<Descriptor> layers, List<Digest> diffIds,
-                                                        List<Digest> chainIds) {
+    private static List<ImageRecord.Layer> layerRecords(
+            List<Descriptor> layers, List<Digest> diffIds, List<Digest> chainIds) {
         List<ImageRecord.Layer> out = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
             Descriptor d = layers.get(i);

@@ -21,6 +21,7 @@ final class BlobPuller implements RegistryEndpoint<BlobResponse> {
      * another thread would wait for the very read it should end.)
      */
     static final Duration STALL = Duration.ofSeconds(Long.getLong("berth.pull.stallSeconds", 30));
+
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
     private final String repository;
@@ -62,7 +63,9 @@ final class BlobPuller implements RegistryEndpoint<BlobResponse> {
 
     @Override
     public BlobResponse handle(HttpTransport.Response response) throws IOException {
-        long length = response.firstHeader("Content-Length").map(BlobPuller::parseLength).orElse(-1L);
+        long length = response.firstHeader("Content-Length")
+                .map(BlobPuller::parseLength)
+                .orElse(-1L);
         if (response.status() == 200) {
             return new BlobResponse(response.body(), 0, length);
         }

@@ -10,5 +10,4 @@ import java.io.InputStream;
  * @param offset        position of the body's first byte in the blob
  * @param contentLength bytes in this body, or -1 when not announced
  */
-public record BlobResponse(InputStream body, long offset, long contentLength) {
-}
+public record BlobResponse(InputStream body, long offset, long contentLength) {}

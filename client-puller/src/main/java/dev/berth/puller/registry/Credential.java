@@ -23,8 +23,8 @@ public record Credential(String username, String password, String identityToken)
 
     /** The value of an {@code Authorization: Basic} header. */
     public String basicHeader() {
-        return "Basic " + Base64.getEncoder()
-                .encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+        return "Basic "
+                + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

@@ -58,7 +58,8 @@ interface HttpTransport {
     record Response(int status, Map<String, List<String>> headers, InputStream body) implements Closeable {
         public Response {
             TreeMap<String, List<String>> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-            headers.forEach((k, v) -> copy.computeIfAbsent(k, x -> new java.util.ArrayList<>()).addAll(v));
+            headers.forEach((k, v) ->
+                    copy.computeIfAbsent(k, x -> new java.util.ArrayList<>()).addAll(v));
             copy.replaceAll((k, v) -> List.copyOf(v));
             headers = Collections.unmodifiableMap(copy);
         }

@@ -42,8 +42,7 @@ import javax.net.ssl.SSLSocketFactory;
  */
 final class HttpUrlConnectionTransport implements HttpTransport {
     /** Never supplies credentials: the JDK must hand every 401 and its challenges back to RegistryClient. */
-    private static final Authenticator NO_AUTHENTICATION = new Authenticator() {
-    };
+    private static final Authenticator NO_AUTHENTICATION = new Authenticator() {};
     /** --insecure: no host name check either (one instance, so that the JDK's keep-alive cache can match). */
     private static final HostnameVerifier ANY_HOST = (host, session) -> true;
 

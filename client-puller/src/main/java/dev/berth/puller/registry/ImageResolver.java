@@ -63,20 +63,28 @@ public final class ImageResolver {
         byte[] configBytes = client.pullSmallBlob(ref.repository(), configDesc.digest(), MAX_CONFIG_BYTES);
         Digest actual = Digest.compute(configDesc.digest().algorithm(), configBytes);
         if (!actual.equals(configDesc.digest()) || configBytes.length != configDesc.size()) {
-            throw new DigestMismatchException(configDesc.digest(), "config has digest " + actual + " and "
-                    + configBytes.length + " bytes");
+            throw new DigestMismatchException(
+                    configDesc.digest(), "config has digest " + actual + " and " + configBytes.length + " bytes");
         }
         ImageConfig config = OciJson.mapper().readValue(configBytes, ImageConfig.class);
         int layers = parsed.imageManifest().layersOrEmpty().size();
-        int diffIds = config.rootfs() == null || config.rootfs().diffIds() == null ? -1
+        int diffIds = config.rootfs() == null || config.rootfs().diffIds() == null
+                ? -1
                 : config.rootfs().diffIds().size();
         if (diffIds != layers) {
-            throw new IOException(ref + ": manifest has " + layers + " layers but the config lists " + diffIds
-                    + " diff_ids");
+            throw new IOException(
+                    ref + ": manifest has " + layers + " layers but the config lists " + diffIds + " diff_ids");
         }
         Platform actualPlatform = fullPlatform(config, listed);
-        return new ResolvedImage(ref, indexDigest, chosen.digest(), parsed.mediaType(), parsed.imageManifest(),
-                configBytes, config, actualPlatform);
+        return new ResolvedImage(
+                ref,
+                indexDigest,
+                chosen.digest(),
+                parsed.mediaType(),
+                parsed.imageManifest(),
+                configBytes,
+                config,
+                actualPlatform);
     }
 
     /**
@@ -85,8 +93,10 @@ public final class ImageResolver {
      */
     static Platform fullPlatform(ImageConfig config, Platform listed) {
         String variant = config.variant();
-        if ((variant == null || variant.isEmpty()) && listed != null
-                && config.architecture() != null && config.architecture().equals(listed.architecture())) {
+        if ((variant == null || variant.isEmpty())
+                && listed != null
+                && config.architecture() != null
+                && config.architecture().equals(listed.architecture())) {
             variant = listed.variant();
         }
         if ((variant == null || variant.isEmpty()) && "arm64".equals(config.architecture())) {
@@ -95,8 +105,7 @@ public final class ImageResolver {
         return Platform.of(config.os(), config.architecture(), variant);
     }
 
-    private static Descriptor select(ParsedManifest index, Platform platform, ImageReference ref)
-            throws IOException {
+    private static Descriptor select(ParsedManifest index, Platform platform, ImageReference ref) throws IOException {
         StringBuilder seen = new StringBuilder();
         for (Descriptor d : index.children()) {
             if (d.platform() != null) {

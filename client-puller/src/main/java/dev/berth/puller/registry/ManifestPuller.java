@@ -13,8 +13,13 @@ import java.util.Map;
 final class ManifestPuller implements RegistryEndpoint<ManifestResponse> {
     /** Manifests are small; anything bigger is refused rather than buffered. */
     static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-    private static final String ACCEPT = String.join(", ", MediaTypes.OCI_INDEX, MediaTypes.OCI_MANIFEST,
-            MediaTypes.DOCKER_MANIFEST_LIST, MediaTypes.DOCKER_MANIFEST);
+
+    private static final String ACCEPT = String.join(
+            ", ",
+            MediaTypes.OCI_INDEX,
+            MediaTypes.OCI_MANIFEST,
+            MediaTypes.DOCKER_MANIFEST_LIST,
+            MediaTypes.DOCKER_MANIFEST);
 
     private final String repository;
     private final String reference;
@@ -63,7 +68,8 @@ final class ManifestPuller implements RegistryEndpoint<ManifestResponse> {
         } else {
             digest = Digest.sha256(body);
         }
-        String type = ManifestParser.baseType(response.firstHeader("Content-Type").orElse(null));
+        String type =
+                ManifestParser.baseType(response.firstHeader("Content-Type").orElse(null));
         return new ManifestResponse(body, type, digest);
     }
 

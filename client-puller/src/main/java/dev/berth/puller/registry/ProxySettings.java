@@ -38,8 +38,8 @@ public record ProxySettings(URI http, URI https, List<String> noProxy) {
                 }
             }
         }
-        return new ProxySettings(proxyUri(env, "http_proxy", "HTTP_PROXY"), proxyUri(env, "https_proxy", "HTTPS_PROXY"),
-                no);
+        return new ProxySettings(
+                proxyUri(env, "http_proxy", "HTTP_PROXY"), proxyUri(env, "https_proxy", "HTTPS_PROXY"), no);
     }
 
     /** The proxy to use for {@code uri}: {@link Proxy#NO_PROXY} when none applies. */
@@ -134,7 +134,8 @@ public record ProxySettings(URI http, URI https, List<String> noProxy) {
         static boolean contains(String cidr, String host) {
             try {
                 int slash = cidr.indexOf('/');
-                byte[] net = java.net.InetAddress.getByName(cidr.substring(0, slash)).getAddress();
+                byte[] net =
+                        java.net.InetAddress.getByName(cidr.substring(0, slash)).getAddress();
                 int bits = Integer.parseInt(cidr.substring(slash + 1));
                 if (!isLiteral(host)) {
                     return false;

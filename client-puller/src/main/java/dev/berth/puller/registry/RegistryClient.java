@@ -40,6 +40,7 @@ public final class RegistryClient {
     private final HttpTransport http;
     /** Authorization header per repository scope; a missing entry means "try anonymously first". */
     private final Map<String, String> authorizations = new ConcurrentHashMap<>();
+
     private volatile RequestObserver observer = RequestObserver.NONE;
 
     private RegistryClient(String host, TransportOptions options, Optional<Credential> credential, HttpTransport http) {
@@ -128,8 +129,8 @@ public final class RegistryClient {
             }
             endpoint.addHeaders(headers);
             observer.requestSent(endpoint.describe(), current);
-            HttpTransport.Response r = http.send(HttpTransport.Request.get(current, headers,
-                    endpoint.readTimeout(options.readTimeout())));
+            HttpTransport.Response r =
+                    http.send(HttpTransport.Request.get(current, headers, endpoint.readTimeout(options.readTimeout())));
             int status = r.status();
             if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
                 Optional<String> location = r.firstHeader("Location");
@@ -174,13 +175,15 @@ public final class RegistryClient {
         }
         for (AuthChallenge c : challenges) {
             if (c.isBasic()) {
-                Credential cred = credential.filter(Credential::hasPassword).orElseThrow(() ->
-                        new RegistryException(host + " requires a user name and password", 401, null));
+                Credential cred = credential
+                        .filter(Credential::hasPassword)
+                        .orElseThrow(
+                                () -> new RegistryException(host + " requires a user name and password", 401, null));
                 return cred.basicHeader();
             }
         }
-        throw new RegistryException(host + " sent 401 without a challenge Berth understands ("
-                + challenges + ")", 401, null);
+        throw new RegistryException(
+                host + " sent 401 without a challenge Berth understands (" + challenges + ")", 401, null);
     }
 
     /**
@@ -207,12 +210,12 @@ public final class RegistryClient {
             String form = "grant_type=refresh_token&client_id=berth&refresh_token="
                     + enc(credential.get().identityToken()) + "&" + query;
             headers.put("Content-Type", "application/x-www-form-urlencoded");
-            request = new HttpTransport.Request("POST", realm, headers, form.getBytes(StandardCharsets.UTF_8),
-                    options.readTimeout());
+            request = new HttpTransport.Request(
+                    "POST", realm, headers, form.getBytes(StandardCharsets.UTF_8), options.readTimeout());
         } else {
             credential.filter(Credential::hasPassword).ifPresent(cr -> headers.put("Authorization", cr.basicHeader()));
-            request = HttpTransport.Request.get(URI.create(realm + (realm.getQuery() == null ? "?" : "&") + query),
-                    headers, options.readTimeout());
+            request = HttpTransport.Request.get(
+                    URI.create(realm + (realm.getQuery() == null ? "?" : "&") + query), headers, options.readTimeout());
         }
         HttpTransport.Response r = http.send(request);
         if (r.status() != 200) {
@@ -253,7 +256,8 @@ public final class RegistryClient {
     }
 
     private static boolean sameOrigin(URI a, URI b) {
-        return Objects.equals(a.getScheme(), b.getScheme()) && Objects.equals(a.getHost(), b.getHost())
+        return Objects.equals(a.getScheme(), b.getScheme())
+                && Objects.equals(a.getHost(), b.getHost())
                 && a.getPort() == b.getPort();
     }
 
@@ -264,7 +268,7 @@ public final class RegistryClient {
     /** Callback for every request sent, including redirect hops. */
     @FunctionalInterface
     public interface RequestObserver {
-        RequestObserver NONE = (what, uri) -> { };
+        RequestObserver NONE = (what, uri) -> {};
 
         void requestSent(String description, URI uri);
     }

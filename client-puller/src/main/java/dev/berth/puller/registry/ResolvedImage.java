@@ -19,7 +19,12 @@ import dev.berth.oci.Platform;
  * @param config         the parsed config
  * @param platform       the platform of the chosen manifest
  */
-public record ResolvedImage(ImageReference reference, Digest indexDigest, Digest manifestDigest,
-                            String manifestType, ImageManifest manifest, byte[] configBytes, ImageConfig config,
-                            Platform platform) {
-}
+public record ResolvedImage(
+        ImageReference reference,
+        Digest indexDigest,
+        Digest manifestDigest,
+        String manifestType,
+        ImageManifest manifest,
+        byte[] configBytes,
+        ImageConfig config,
+        Platform platform) {}

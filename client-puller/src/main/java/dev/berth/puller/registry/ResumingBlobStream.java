@@ -29,8 +29,13 @@ public final class ResumingBlobStream extends InputStream {
     /**
      * @param expectedSize the blob's size from its descriptor, or -1; a body that ends early is resumed
      */
-    public ResumingBlobStream(RegistryClient client, String repository, Digest digest, long expectedSize,
-                              Backoff backoff, Listener listener) {
+    public ResumingBlobStream(
+            RegistryClient client,
+            String repository,
+            Digest digest,
+            long expectedSize,
+            Backoff backoff,
+            Listener listener) {
         this(client, repository, digest, expectedSize, 0, backoff, listener);
     }
 
@@ -38,8 +43,14 @@ public final class ResumingBlobStream extends InputStream {
      * @param startAt the first byte to deliver: the caller already has the bytes before it (a download kept
      *                from an earlier run), so the first request already asks with {@code Range}
      */
-    public ResumingBlobStream(RegistryClient client, String repository, Digest digest, long expectedSize,
-                              long startAt, Backoff backoff, Listener listener) {
+    public ResumingBlobStream(
+            RegistryClient client,
+            String repository,
+            Digest digest,
+            long expectedSize,
+            long startAt,
+            Backoff backoff,
+            Listener listener) {
         this.position = startAt;
         this.client = client;
         this.repository = repository;
@@ -104,8 +115,10 @@ public final class ResumingBlobStream extends InputStream {
     private void retryAfter(IOException cause) throws IOException {
         closeCurrent();
         if (++failuresWithoutProgress > backoff.maxAttempts()) {
-            throw new BlobUnavailableException("giving up on blob " + digest + " at byte " + position + " after "
-                    + backoff.maxAttempts() + " retries: " + cause.getMessage(), cause);
+            throw new BlobUnavailableException(
+                    "giving up on blob " + digest + " at byte " + position + " after " + backoff.maxAttempts()
+                            + " retries: " + cause.getMessage(),
+                    cause);
         }
         listener.resuming(position, failuresWithoutProgress, cause);
         backoff.sleep(failuresWithoutProgress);
@@ -153,13 +166,10 @@ public final class ResumingBlobStream extends InputStream {
 
     /** Progress and resumption events, for progress bars and metrics. */
     public interface Listener {
-        Listener NONE = new Listener() {
-        };
+        Listener NONE = new Listener() {};
 
-        default void bytesRead(long n) {
-        }
+        default void bytesRead(long n) {}
 
-        default void resuming(long position, int attempt, IOException cause) {
-        }
+        default void resuming(long position, int attempt, IOException cause) {}
     }
 }

@@ -19,8 +19,7 @@ import javax.net.ssl.X509TrustManager;
 
 /** Builds the SSL context: the system trust store, plus an optional CA file, or nothing checked at all. */
 final class TlsSupport {
-    private TlsSupport() {
-    }
+    private TlsSupport() {}
 
     static SSLContext context(TransportOptions options) throws IOException {
         try {
@@ -141,12 +140,10 @@ final class TlsSupport {
     /** --insecure: the user accepted that anyone on the path can serve the content (digests still hold). */
     private static final class TrustAll implements X509TrustManager {
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
         @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
 
         @Override
         public X509Certificate[] getAcceptedIssuers() {

@@ -15,8 +15,13 @@ import java.time.Duration;
  *                       ({@code berth.pull.stallSeconds}, 30 s) for both, after which the body is resumed
  * @param proxies        HTTP(S) proxies; {@link #defaults()} reads them from the environment
  */
-public record TransportOptions(boolean plainHttp, boolean insecure, Path caFile, Duration connectTimeout,
-                               Duration readTimeout, ProxySettings proxies) {
+public record TransportOptions(
+        boolean plainHttp,
+        boolean insecure,
+        Path caFile,
+        Duration connectTimeout,
+        Duration readTimeout,
+        ProxySettings proxies) {
 
     public TransportOptions {
         proxies = proxies == null ? ProxySettings.NONE : proxies;
@@ -24,7 +29,12 @@ public record TransportOptions(boolean plainHttp, boolean insecure, Path caFile,
 
     /** HTTPS, verified, with the proxies of this process's environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY). */
     public static TransportOptions defaults() {
-        return new TransportOptions(false, false, null, Duration.ofSeconds(15), Duration.ofSeconds(60),
+        return new TransportOptions(
+                false,
+                false,
+                null,
+                Duration.ofSeconds(15),
+                Duration.ofSeconds(60),
                 ProxySettings.fromEnvironment(System.getenv()));
     }
 

@@ -12,12 +12,13 @@ import io.grpc.ServerInterceptor;
  * it on some paths only; {@link Snapshotter#namespace} says what decides then).
  */
 final class NamespaceInterceptor implements ServerInterceptor {
-    static final Metadata.Key<String> HEADER = Metadata.Key.of("containerd-namespace", Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<String> HEADER =
+            Metadata.Key.of("containerd-namespace", Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<String> NAMESPACE = Context.key("containerd-namespace");
 
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                      ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         String ns = headers.get(HEADER);
         Context context = Context.current().withValue(NAMESPACE, ns == null || ns.isEmpty() ? null : ns);
         return Contexts.interceptCall(context, call, headers, next);

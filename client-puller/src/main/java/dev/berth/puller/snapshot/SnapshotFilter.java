@@ -14,8 +14,7 @@ import java.util.regex.Pattern;
  * in {@code labels."containerd.io/snapshot.ref"}). A list of filters matches when any of them does.
  */
 final class SnapshotFilter {
-    private SnapshotFilter() {
-    }
+    private SnapshotFilter() {}
 
     static Predicate<SnapshotRecord> anyOf(List<String> filters) throws SnapshotException {
         if (filters.isEmpty()) {

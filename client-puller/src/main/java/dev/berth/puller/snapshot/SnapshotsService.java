@@ -70,7 +70,9 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
             out.onError(status(e).withDescription(e.getMessage()).asRuntimeException());
         } catch (Exception e) {
             LOG.log(Level.WARNING, "snapshot call failed", e);
-            out.onError(Status.INTERNAL.withDescription(String.valueOf(e.getMessage())).asRuntimeException());
+            out.onError(Status.INTERNAL
+                    .withDescription(String.valueOf(e.getMessage()))
+                    .asRuntimeException());
         }
         return null;
     }
@@ -86,20 +88,30 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
 
     @Override
     public void prepare(PrepareSnapshotRequest req, StreamObserver<PrepareSnapshotResponse> out) {
-        answer(out, ns -> PrepareSnapshotResponse.newBuilder().addAllMounts(mounts(
-                snapshotter.prepare(ns, req.getKey(), req.getParent(), req.getLabelsMap()))).build());
+        answer(
+                out,
+                ns -> PrepareSnapshotResponse.newBuilder()
+                        .addAllMounts(
+                                mounts(snapshotter.prepare(ns, req.getKey(), req.getParent(), req.getLabelsMap())))
+                        .build());
     }
 
     @Override
     public void view(ViewSnapshotRequest req, StreamObserver<ViewSnapshotResponse> out) {
-        answer(out, ns -> ViewSnapshotResponse.newBuilder().addAllMounts(mounts(
-                snapshotter.view(ns, req.getKey(), req.getParent(), req.getLabelsMap()))).build());
+        answer(
+                out,
+                ns -> ViewSnapshotResponse.newBuilder()
+                        .addAllMounts(mounts(snapshotter.view(ns, req.getKey(), req.getParent(), req.getLabelsMap())))
+                        .build());
     }
 
     @Override
     public void mounts(MountsRequest req, StreamObserver<MountsResponse> out) {
-        answer(out, ns -> MountsResponse.newBuilder().addAllMounts(mounts(snapshotter.mounts(ns, req.getKey())))
-                .build());
+        answer(
+                out,
+                ns -> MountsResponse.newBuilder()
+                        .addAllMounts(mounts(snapshotter.mounts(ns, req.getKey())))
+                        .build());
     }
 
     @Override
@@ -120,14 +132,24 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
 
     @Override
     public void stat(StatSnapshotRequest req, StreamObserver<StatSnapshotResponse> out) {
-        answer(out, ns -> StatSnapshotResponse.newBuilder().setInfo(info(snapshotter.stat(ns, req.getKey())))
-                .build());
+        answer(
+                out,
+                ns -> StatSnapshotResponse.newBuilder()
+                        .setInfo(info(snapshotter.stat(ns, req.getKey())))
+                        .build());
     }
 
     @Override
     public void update(UpdateSnapshotRequest req, StreamObserver<UpdateSnapshotResponse> out) {
-        answer(out, ns -> UpdateSnapshotResponse.newBuilder().setInfo(info(snapshotter.update(ns,
-                req.getInfo().getName(), req.getInfo().getLabelsMap(), req.getUpdateMask().getPathsList()))).build());
+        answer(
+                out,
+                ns -> UpdateSnapshotResponse.newBuilder()
+                        .setInfo(info(snapshotter.update(
+                                ns,
+                                req.getInfo().getName(),
+                                req.getInfo().getLabelsMap(),
+                                req.getUpdateMask().getPathsList())))
+                        .build());
     }
 
     @Override
@@ -160,7 +182,10 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
     public void usage(UsageRequest req, StreamObserver<UsageResponse> out) {
         answer(out, ns -> {
             Snapshotter.Usage u = snapshotter.usage(ns, req.getKey());
-            return UsageResponse.newBuilder().setSize(u.size()).setInodes(u.inodes()).build();
+            return UsageResponse.newBuilder()
+                    .setSize(u.size())
+                    .setInodes(u.inodes())
+                    .build();
         });
     }
 
@@ -176,16 +201,27 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
     }
 
     private static List<Mount> mounts(List<SnapshotMount> mounts) {
-        return mounts.stream().map(m -> Mount.newBuilder().setType(m.type()).setSource(m.source())
-                .addAllOptions(m.options()).build()).toList();
+        return mounts.stream()
+                .map(m -> Mount.newBuilder()
+                        .setType(m.type())
+                        .setSource(m.source())
+                        .addAllOptions(m.options())
+                        .build())
+                .toList();
     }
 
     private static Info info(SnapshotRecord r) {
-        Info.Builder b = Info.newBuilder().setName(r.key()).setKind(switch (r.kind()) {
-            case VIEW -> Kind.VIEW;
-            case ACTIVE -> Kind.ACTIVE;
-            case COMMITTED -> Kind.COMMITTED;
-        }).setCreatedAt(time(r.created())).setUpdatedAt(time(r.updated())).putAllLabels(r.labels());
+        Info.Builder b = Info.newBuilder()
+                .setName(r.key())
+                .setKind(
+                        switch (r.kind()) {
+                            case VIEW -> Kind.VIEW;
+                            case ACTIVE -> Kind.ACTIVE;
+                            case COMMITTED -> Kind.COMMITTED;
+                        })
+                .setCreatedAt(time(r.created()))
+                .setUpdatedAt(time(r.updated()))
+                .putAllLabels(r.labels());
         if (r.parent() != null) {
             b.setParent(r.parent());
         }
@@ -193,7 +229,9 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
     }
 
     private static Timestamp time(long millis) {
-        return Timestamp.newBuilder().setSeconds(Math.floorDiv(millis, 1000))
-                .setNanos((int) Math.floorMod(millis, 1000) * 1_000_000).build();
+        return Timestamp.newBuilder()
+                .setSeconds(Math.floorDiv(millis, 1000))
+                .setNanos((int) Math.floorMod(millis, 1000) * 1_000_000)
+                .build();
     }
 }

@@ -64,6 +64,7 @@ public final class Snapshotter {
     private static final MountPlanner PLANNER = new MountPlanner().withPageSize(Integer.MAX_VALUE);
     /** MountSpec wants a target; containerd chooses the real one. */
     private static final Path ANYWHERE = Path.of("/");
+
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Snapshotter.class.getName());
 
     private final Store store;
@@ -93,14 +94,14 @@ public final class Snapshotter {
             Optional<Digest> remote = ref == null ? Optional.empty() : heldLayer(ref, p);
             long now = System.currentTimeMillis();
             if (remote.isPresent()) {
-                records.put(new SnapshotRecord(ns, key, Kind.COMMITTED, blankToNull(parent), labels, now, now, null,
-                        remote.get()));
+                records.put(new SnapshotRecord(
+                        ns, key, Kind.COMMITTED, blankToNull(parent), labels, now, now, null, remote.get()));
                 store.layers().touch(remote.get());
                 throw new SnapshotException(Code.ALREADY_EXISTS, "target snapshot " + ref + " is in berth's store");
             }
             String dir = records.createDir(true);
-            SnapshotRecord r = new SnapshotRecord(ns, key, Kind.ACTIVE, blankToNull(parent), labels, now, now, dir,
-                    null);
+            SnapshotRecord r =
+                    new SnapshotRecord(ns, key, Kind.ACTIVE, blankToNull(parent), labels, now, now, dir, null);
             records.put(r);
             return mounts(r);
         }
@@ -115,8 +116,7 @@ public final class Snapshotter {
             SnapshotRecord p = parentOf(ns, parent);
             long now = System.currentTimeMillis();
             String dir = p == null ? records.createDir(false) : null;
-            SnapshotRecord r = new SnapshotRecord(ns, key, Kind.VIEW, blankToNull(parent), labels, now, now, dir,
-                    null);
+            SnapshotRecord r = new SnapshotRecord(ns, key, Kind.VIEW, blankToNull(parent), labels, now, now, dir, null);
             records.put(r);
             return mounts(r);
         }
@@ -139,7 +139,9 @@ public final class Snapshotter {
                 throw new SnapshotException(Code.FAILED_PRECONDITION, key + " is not an active snapshot");
             }
             requireAbsent(ns, name);
-            SnapshotRecord p = active.parent() == null ? null : records.get(ns, active.parent()).orElse(null);
+            SnapshotRecord p = active.parent() == null
+                    ? null
+                    : records.get(ns, active.parent()).orElse(null);
             Optional<Digest> chainId = chainIdOf(name);
             long now = System.currentTimeMillis();
             SnapshotRecord committed;
@@ -147,14 +149,21 @@ public final class Snapshotter {
                 Path fs = records.fsDir(active.dir());
                 Digest parentLayer = p == null ? null : p.layer();
                 // A base layer's ChainID is its DiffID; above that the DiffID is not in the name.
-                LayerInfo info = new LayerInfo(chainId.get(), parentLayer == null ? chainId.get() : null,
-                        parentLayer, null, null, 0, FsUtil.treeSize(fs), now);
+                LayerInfo info = new LayerInfo(
+                        chainId.get(),
+                        parentLayer == null ? chainId.get() : null,
+                        parentLayer,
+                        null,
+                        null,
+                        0,
+                        FsUtil.treeSize(fs),
+                        now);
                 store.layers().adopt(fs, info);
-                committed = new SnapshotRecord(ns, name, Kind.COMMITTED, active.parent(), labels, now, now, null,
-                        chainId.get());
+                committed = new SnapshotRecord(
+                        ns, name, Kind.COMMITTED, active.parent(), labels, now, now, null, chainId.get());
             } else {
-                committed = new SnapshotRecord(ns, name, Kind.COMMITTED, active.parent(), labels, now, now,
-                        active.dir(), null);
+                committed = new SnapshotRecord(
+                        ns, name, Kind.COMMITTED, active.parent(), labels, now, now, active.dir(), null);
             }
             records.put(committed);
             records.delete(ns, key);
@@ -177,7 +186,8 @@ public final class Snapshotter {
             }
             records.delete(ns, key);
             // A crash inside a commit can leave the active and the committed record naming one directory.
-            if (r.dir() != null && records.listAll().stream().noneMatch(o -> r.dir().equals(o.dir()))) {
+            if (r.dir() != null
+                    && records.listAll().stream().noneMatch(o -> r.dir().equals(o.dir()))) {
                 records.deleteDir(r.dir());
             }
             if (r.layer() != null) {
@@ -237,8 +247,8 @@ public final class Snapshotter {
     public Usage usage(String caller, String key) throws SnapshotException, IOException {
         String ns = namespace(caller, key);
         SnapshotRecord r = require(ns, key);
-        Path dir = r.layer() != null ? store.layout().diffDir(r.layer())
-                : r.dir() != null ? records.fsDir(r.dir()) : null;
+        Path dir =
+                r.layer() != null ? store.layout().diffDir(r.layer()) : r.dir() != null ? records.fsDir(r.dir()) : null;
         return dir == null ? new Usage(0, 0) : Usage.of(dir);
     }
 
@@ -273,16 +283,18 @@ public final class Snapshotter {
 
     private List<SnapshotMount> mounts(SnapshotRecord r) throws SnapshotException, IOException {
         MountSpec spec = switch (r.kind()) {
-            case ACTIVE -> PLANNER.writable(parentDirs(r), records.fsDir(r.dir()), records.workDir(r.dir()),
-                    ANYWHERE);
-            case VIEW -> PLANNER.readOnly(r.dir() != null ? List.of(records.fsDir(r.dir())) : parentDirs(r),
-                    ANYWHERE);
-            case COMMITTED -> throw new SnapshotException(Code.FAILED_PRECONDITION,
-                    r.key() + " is committed: only active snapshots and views have mounts");
+            case ACTIVE -> PLANNER.writable(parentDirs(r), records.fsDir(r.dir()), records.workDir(r.dir()), ANYWHERE);
+            case VIEW -> PLANNER.readOnly(r.dir() != null ? List.of(records.fsDir(r.dir())) : parentDirs(r), ANYWHERE);
+            case COMMITTED ->
+                throw new SnapshotException(
+                        Code.FAILED_PRECONDITION,
+                        r.key() + " is committed: only active snapshots and views have mounts");
         };
         if (spec.type().equals(MountSpec.BIND)) {
             // A single layer's lower dir is its short link: hand containerd the directory itself.
-            return List.of(new SnapshotMount("bind", Path.of(spec.source()).toRealPath().toString(),
+            return List.of(new SnapshotMount(
+                    "bind",
+                    Path.of(spec.source()).toRealPath().toString(),
                     List.of(spec.readOnly() ? "ro" : "rw", "rbind")));
         }
         List<String> options = new ArrayList<>(spec.options());
@@ -294,8 +306,9 @@ public final class Snapshotter {
         List<Path> out = new ArrayList<>();
         String parent = r.parent();
         while (parent != null) {
-            SnapshotRecord p = records.get(r.namespace(), parent).orElseThrow(() -> new SnapshotException(
-                    Code.FAILED_PRECONDITION, "parent " + r.parent() + " of " + r.key() + " is gone"));
+            SnapshotRecord p = records.get(r.namespace(), parent)
+                    .orElseThrow(() -> new SnapshotException(
+                            Code.FAILED_PRECONDITION, "parent " + r.parent() + " of " + r.key() + " is gone"));
             if (p.layer() != null) {
                 out.addAll(store.layers().lowerDirs(p.layer()));
                 break;
@@ -310,7 +323,10 @@ public final class Snapshotter {
     private void fetchMissing(Map<String, String> labels) throws IOException {
         String ref = labels.get(REF_LABEL);
         String image = labels.get(CRI_IMAGE_LABEL);
-        if (missing == MissingLayers.NONE || ref == null || image == null || !Digest.isValid(ref)
+        if (missing == MissingLayers.NONE
+                || ref == null
+                || image == null
+                || !Digest.isValid(ref)
                 || store.layers().exists(Digest.parse(ref))) {
             return;
         }
@@ -345,8 +361,9 @@ public final class Snapshotter {
         if (parent == null || parent.isEmpty()) {
             return null;
         }
-        SnapshotRecord p = records.get(ns, parent).orElseThrow(
-                () -> new SnapshotException(Code.NOT_FOUND, "parent snapshot " + parent + " does not exist"));
+        SnapshotRecord p = records.get(ns, parent)
+                .orElseThrow(
+                        () -> new SnapshotException(Code.NOT_FOUND, "parent snapshot " + parent + " does not exist"));
         if (p.kind() != Kind.COMMITTED) {
             throw new SnapshotException(Code.FAILED_PRECONDITION, "parent " + parent + " is not committed");
         }

@@ -32,8 +32,8 @@ public final class SnapshotterServer implements AutoCloseable {
     private final ExecutorService calls;
     private final Path socket;
 
-    private SnapshotterServer(Server server, EventLoopGroup boss, EventLoopGroup workers, ExecutorService calls,
-                              Path socket) {
+    private SnapshotterServer(
+            Server server, EventLoopGroup boss, EventLoopGroup workers, ExecutorService calls, Path socket) {
         this.server = server;
         this.boss = boss;
         this.workers = workers;
@@ -77,7 +77,8 @@ public final class SnapshotterServer implements AutoCloseable {
             calls.shutdownNow();
             throw e;
         }
-        LOG.info(() -> "berth snapshotter on " + path + " for store " + store.layout().root());
+        LOG.info(() ->
+                "berth snapshotter on " + path + " for store " + store.layout().root());
         return new SnapshotterServer(server, boss, workers, calls, path);
     }
 

@@ -11,14 +11,14 @@ import java.util.List;
  * an applied layer directory.
  */
 public final class ChainIds {
-    private ChainIds() {
-    }
+    private ChainIds() {}
 
     public static List<Digest> of(List<Digest> diffIds) {
         List<Digest> out = new ArrayList<>(diffIds.size());
         Digest previous = null;
         for (Digest diffId : diffIds) {
-            previous = previous == null ? diffId
+            previous = previous == null
+                    ? diffId
                     : Digest.sha256((previous + " " + diffId).getBytes(StandardCharsets.UTF_8));
             out.add(previous);
         }

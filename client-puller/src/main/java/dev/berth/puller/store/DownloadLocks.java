@@ -40,8 +40,8 @@ final class DownloadLocks {
         FileChannel channel = null;
         try {
             Files.createDirectories(layout.downloadsDir());
-            channel = FileChannel.open(layout.downloadLock(chainId), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
+            channel =
+                    FileChannel.open(layout.downloadLock(chainId), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             return new Held(chainId, channel, channel.lock(), s);
         } catch (IOException | RuntimeException e) {
             if (channel != null) {
@@ -62,8 +62,8 @@ final class DownloadLocks {
         }
         FileChannel channel = null;
         try {
-            channel = FileChannel.open(layout.downloadLock(chainId), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
+            channel =
+                    FileChannel.open(layout.downloadLock(chainId), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = channel.tryLock();
             if (lock == null) {
                 channel.close();

@@ -17,16 +17,15 @@ public final class FsUtil {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] SHORT_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".toCharArray();
 
-    private FsUtil() {
-    }
+    private FsUtil() {}
 
     /** Writes via a temp file in the same directory, fsyncs and renames, so readers see old or new, never half. */
     public static void writeAtomically(Path file, byte[] content) throws IOException {
         Files.createDirectories(file.getParent());
         Path tmp = file.resolveSibling(".tmp-" + randomName(12) + "-" + file.getFileName());
         try {
-            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE_NEW,
-                    java.nio.file.StandardOpenOption.WRITE)) {
+            try (var ch = java.nio.channels.FileChannel.open(
+                    tmp, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
                 var buf = java.nio.ByteBuffer.wrap(content);
                 while (buf.hasRemaining()) {
                     ch.write(buf);

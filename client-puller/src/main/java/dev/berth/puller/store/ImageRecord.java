@@ -22,9 +22,16 @@ import tools.jackson.databind.JsonNode;
  * @param pulledAt       epoch millis
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record ImageRecord(String reference, Digest manifestDigest, Digest indexDigest, String mediaType,
-                          String platform, Digest configDigest, JsonNode config, List<Layer> layers,
-                          long pulledAt) {
+public record ImageRecord(
+        String reference,
+        Digest manifestDigest,
+        Digest indexDigest,
+        String mediaType,
+        String platform,
+        Digest configDigest,
+        JsonNode config,
+        List<Layer> layers,
+        long pulledAt) {
 
     /** The top layer's ChainID: the whole image's filesystem, or null for an image without layers. */
     public Digest topChainId() {
@@ -41,6 +48,5 @@ public record ImageRecord(String reference, Digest manifestDigest, Digest indexD
 
     /** One layer of the image. */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Layer(Digest digest, String mediaType, long size, Digest diffId, Digest chainId) {
-    }
+    public record Layer(Digest digest, String mediaType, long size, Digest diffId, Digest chainId) {}
 }

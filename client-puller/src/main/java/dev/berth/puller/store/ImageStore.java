@@ -26,7 +26,8 @@ public final class ImageStore {
 
     public void put(ImageRecord record) throws IOException {
         try (StoreLock.Held held = lock.acquire()) {
-            FsUtil.writeAtomically(layout.imageRecord(record.reference(), record.platform()),
+            FsUtil.writeAtomically(
+                    layout.imageRecord(record.reference(), record.platform()),
                     OciJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
             // A record of this platform in the older, per-reference place is replaced by this one.
             Path legacy = layout.imageRecord(record.reference());
@@ -43,7 +44,9 @@ public final class ImageStore {
 
     /** The record of one platform of {@code reference}. */
     public Optional<ImageRecord> get(String reference, String platform) throws IOException {
-        return all(reference).stream().filter(r -> r.platform().equals(platform)).findFirst();
+        return all(reference).stream()
+                .filter(r -> r.platform().equals(platform))
+                .findFirst();
     }
 
     /** Every platform's record of {@code reference}. */

@@ -16,6 +16,12 @@ import dev.berth.oci.Digest;
  * @param created   when it was committed (epoch millis)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record LayerInfo(Digest chainId, Digest diffId, Digest parent, Digest blob, String mediaType,
-                        long blobSize, long diskSize, long created) {
-}
+public record LayerInfo(
+        Digest chainId,
+        Digest diffId,
+        Digest parent,
+        Digest blob,
+        String mediaType,
+        long blobSize,
+        long diskSize,
+        long created) {}

@@ -33,8 +33,8 @@ public final class LayerIngest implements AutoCloseable {
 
     static LayerIngest create(Path dir) throws IOException {
         Files.createDirectories(dir.resolve("diff"));
-        FileChannel ch = FileChannel.open(dir.resolve(LOCK_NAME), StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE);
+        FileChannel ch =
+                FileChannel.open(dir.resolve(LOCK_NAME), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         LIVE.add(dir);
         return new LayerIngest(dir, ch, ch.lock());
     }

@@ -98,8 +98,8 @@ public final class LayerStore {
 
     public Optional<LayerInfo> info(Digest chainId) throws IOException {
         try {
-            return Optional.of(OciJson.mapper().readValue(Files.readAllBytes(layout.layerMeta(chainId)),
-                    LayerInfo.class));
+            return Optional.of(
+                    OciJson.mapper().readValue(Files.readAllBytes(layout.layerMeta(chainId)), LayerInfo.class));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
@@ -175,8 +175,8 @@ public final class LayerStore {
         String lower = "";
         if (info.parent() != null) {
             if (!exists(info.parent())) {
-                throw new IllegalStateException("parent layer " + info.parent() + " of " + info.chainId()
-                        + " is not committed");
+                throw new IllegalStateException(
+                        "parent layer " + info.parent() + " of " + info.chainId() + " is not committed");
             }
             String parentLink = readLink(info.parent());
             String parentLower = readLower(info.parent());
@@ -210,7 +210,8 @@ public final class LayerStore {
 
     /** The layer's short link name (the {@code link} file). */
     public String readLink(Digest chainId) throws IOException {
-        return Files.readString(layout.linkFile(chainId), StandardCharsets.UTF_8).trim();
+        return Files.readString(layout.linkFile(chainId), StandardCharsets.UTF_8)
+                .trim();
     }
 
     private String readLower(Digest chainId) throws IOException {
@@ -281,8 +282,8 @@ public final class LayerStore {
         int removed = 0;
         try (StoreLock.Held held = lock.acquire()) {
             if (Files.isDirectory(layout.layersDir())) {
-                try (DirectoryStream<Path> dirs = Files.newDirectoryStream(layout.layersDir(),
-                        StoreLayout.TMP_PREFIX + "*")) {
+                try (DirectoryStream<Path> dirs =
+                        Files.newDirectoryStream(layout.layersDir(), StoreLayout.TMP_PREFIX + "*")) {
                     for (Path d : dirs) {
                         if (!isLive(d)) {
                             FsUtil.deleteTree(d);

@@ -14,5 +14,4 @@ import java.util.List;
  * @param writable  whether an upper directory was stacked on top
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record MountRecord(String target, String reference, List<Digest> chainIds, boolean writable) {
-}
+public record MountRecord(String target, String reference, List<Digest> chainIds, boolean writable) {}

@@ -19,8 +19,16 @@ import java.util.Map;
  * @param layer     ChainID of the layer in {@code layers/} that holds it (a committed snapshot), or null
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record SnapshotRecord(String namespace, String key, Kind kind, String parent, Map<String, String> labels,
-                             long created, long updated, String dir, Digest layer) {
+public record SnapshotRecord(
+        String namespace,
+        String key,
+        Kind kind,
+        String parent,
+        Map<String, String> labels,
+        long created,
+        long updated,
+        String dir,
+        Digest layer) {
 
     public SnapshotRecord {
         labels = labels == null ? Map.of() : Map.copyOf(labels);

@@ -32,7 +32,9 @@ public final class SnapshotStore {
     }
 
     public static boolean validNamespace(String namespace) {
-        return namespace != null && namespace.length() <= 76 && NAMESPACE.matcher(namespace).matches();
+        return namespace != null
+                && namespace.length() <= 76
+                && NAMESPACE.matcher(namespace).matches();
     }
 
     public Optional<SnapshotRecord> get(String namespace, String key) throws IOException {
@@ -41,7 +43,8 @@ public final class SnapshotStore {
 
     public void put(SnapshotRecord record) throws IOException {
         try (StoreLock.Held held = lock.acquire()) {
-            FsUtil.writeAtomically(layout.snapshotRecord(checked(record.namespace()), record.key()),
+            FsUtil.writeAtomically(
+                    layout.snapshotRecord(checked(record.namespace()), record.key()),
                     OciJson.mapper().writeValueAsBytes(record));
         }
     }

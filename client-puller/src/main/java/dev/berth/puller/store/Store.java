@@ -76,7 +76,8 @@ public final class Store {
     /** Records a mount so its layers stay. */
     public void putMount(Path target, MountRecord record) throws IOException {
         try (StoreLock.Held held = lock.acquire()) {
-            FsUtil.writeAtomically(layout.mountDir(target).resolve("mount.json"),
+            FsUtil.writeAtomically(
+                    layout.mountDir(target).resolve("mount.json"),
                     OciJson.mapper().writeValueAsBytes(record));
         }
     }
@@ -158,7 +159,8 @@ public final class Store {
      */
     public boolean removeIfUnused(Digest chainId) throws IOException {
         try (StoreLock.Held held = lock.acquire()) {
-            if (!layers.exists(chainId) || referencedLayers().contains(chainId)
+            if (!layers.exists(chainId)
+                    || referencedLayers().contains(chainId)
                     || layers.list().stream().anyMatch(l -> chainId.equals(l.parent()))) {
                 return false;
             }
@@ -233,7 +235,8 @@ public final class Store {
                     children.computeIfAbsent(l.parent(), k -> new ArrayList<>()).add(l);
                 }
             }
-            List<LayerInfo> candidates = new ArrayList<>(all.stream().filter(l -> !keep.contains(l.chainId())).toList());
+            List<LayerInfo> candidates = new ArrayList<>(
+                    all.stream().filter(l -> !keep.contains(l.chainId())).toList());
             candidates.sort(Comparator.comparing(l -> layers.lastUsed(l.chainId())));
             Set<Digest> gone = new HashSet<>();
             for (LayerInfo victim : candidates) {
@@ -253,9 +256,12 @@ public final class Store {
                 Map<Digest, List<String>> imagesByLayer = new HashMap<>();
                 for (ImageRecord r : images.list()) {
                     // The record goes with the lowest of its layers evicted here (the one it is logged with).
-                    Optional<Digest> lowest = r.chainIds().stream().filter(ids::contains).findFirst();
+                    Optional<Digest> lowest =
+                            r.chainIds().stream().filter(ids::contains).findFirst();
                     if (lowest.isPresent()) {
-                        imagesByLayer.computeIfAbsent(lowest.get(), k -> new ArrayList<>()).add(r.reference());
+                        imagesByLayer
+                                .computeIfAbsent(lowest.get(), k -> new ArrayList<>())
+                                .add(r.reference());
                         images.remove(r.reference());
                     }
                 }
@@ -264,8 +270,8 @@ public final class Store {
                     if (gone.add(l.chainId())) {
                         layers.remove(l.chainId());
                         total -= l.diskSize();
-                        evicted.add(new Eviction(l, Eviction.Reason.OVER_BUDGET,
-                                imagesByLayer.getOrDefault(l.chainId(), List.of())));
+                        evicted.add(new Eviction(
+                                l, Eviction.Reason.OVER_BUDGET, imagesByLayer.getOrDefault(l.chainId(), List.of())));
                     }
                 }
             }

@@ -130,7 +130,9 @@ public final class StoreLayout {
 
     /** Where older versions kept the one record of a reference, whatever its platform. */
     public Path imageRecord(String reference) {
-        return imagesDir().resolve(Digest.sha256(reference.getBytes(StandardCharsets.UTF_8)).hex() + ".json");
+        return imagesDir()
+                .resolve(Digest.sha256(reference.getBytes(StandardCharsets.UTF_8))
+                                .hex() + ".json");
     }
 
     /** The record of one platform of a reference. */
@@ -166,6 +168,7 @@ public final class StoreLayout {
 
     public Path mountDir(Path target) {
         String key = target.toAbsolutePath().normalize().toString();
-        return mountsDir().resolve(Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).hex());
+        return mountsDir()
+                .resolve(Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).hex());
     }
 }

@@ -35,7 +35,8 @@ class AgentConfigTest {
     @Test
     void snakeCaseKeyIsRejectedWithTheFileAndTheKeyItMeant() throws IOException {
         Path f = write("refresh_interval: 5s\n");
-        assertThatThrownBy(() -> AgentConfig.load(f)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> AgentConfig.load(f))
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining(f.toString())
                 .hasMessageContaining("unknown key 'refresh_interval'")
                 .hasMessageContaining("did you mean 'refreshInterval'?");
@@ -44,14 +45,16 @@ class AgentConfigTest {
     @Test
     void wrongCaseKeyIsRejected() throws IOException {
         Path f = write("diskbudget: 1MiB\n");
-        assertThatThrownBy(() -> AgentConfig.load(f)).hasMessageContaining("unknown key 'diskbudget'")
+        assertThatThrownBy(() -> AgentConfig.load(f))
+                .hasMessageContaining("unknown key 'diskbudget'")
                 .hasMessageContaining("did you mean 'diskBudget'?");
     }
 
     @Test
     void unknownKeyWithoutANeighbourListsTheValidOnes() throws IOException {
         Path f = write("colour: blue\n");
-        assertThatThrownBy(() -> AgentConfig.load(f)).hasMessageContaining("unknown key 'colour'")
+        assertThatThrownBy(() -> AgentConfig.load(f))
+                .hasMessageContaining("unknown key 'colour'")
                 .hasMessageNotContaining("did you mean")
                 .hasMessageContaining("valid keys: root, images, refreshInterval");
     }

@@ -66,8 +66,11 @@ class NodeAgentTest {
         Path root = work.resolve("root");
         // An unlisted image already on the node: its own layer is fair game for eviction.
         Store store = Store.open(root);
-        new Puller(store, new Registries(TransportOptions.defaults().withPlainHttp(true), CredentialStore.anonymous()),
-                LayerUnpacker.unionFs(), PullOptions.defaults().withPlatform(TestImages.AMD64))
+        new Puller(
+                        store,
+                        new Registries(TransportOptions.defaults().withPlainHttp(true), CredentialStore.anonymous()),
+                        LayerUnpacker.unionFs(),
+                        PullOptions.defaults().withPlatform(TestImages.AMD64))
                 .pull(ImageReference.parse(registry.host() + "/agent/other:big"), PullListener.NONE);
         assertThat(store.layers().list()).hasSize(2);
 
@@ -84,19 +87,23 @@ class NodeAgentTest {
                 platform: linux/amd64
                 plainHttp: true
                 """.formatted(root, ref));
-        try (LogCapture log = new LogCapture(); NodeAgent agent = NodeAgent.start(AgentConfig.load(cfg))) {
+        try (LogCapture log = new LogCapture();
+                NodeAgent agent = NodeAgent.start(AgentConfig.load(cfg))) {
             String base = "http://127.0.0.1:" + agent.port();
-            await(() -> images(agent).stream().anyMatch(r -> r.reference().equals(ref)
-                    && get(base + "/metrics").contains("berth_agent_layers_evicted_total 1")));
+            await(() -> images(agent).stream()
+                    .anyMatch(r -> r.reference().equals(ref)
+                            && get(base + "/metrics").contains("berth_agent_layers_evicted_total 1")));
             var first = agent.store().images().get(ref).orElseThrow();
             assertThat(first.layers()).hasSize(1);
 
-            HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build(),
+            HttpResponse<String> health = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/healthz")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(health.body()).contains("\"pulled\":true");
             String metrics = get(base + "/metrics");
-            assertThat(metrics).contains("# TYPE berth_agent_pulls_total counter")
+            assertThat(metrics)
+                    .contains("# TYPE berth_agent_pulls_total counter")
                     .contains("berth_agent_pulls_total{result=\"success\"} 1")
                     .contains("berth_agent_images_configured 1")
                     .contains("berth_agent_image_present{image=\"" + ref + "\"} 1")
@@ -105,12 +112,16 @@ class NodeAgentTest {
                     .doesNotContain("berth_agent_image_last_pull_timestamp_seconds{image=\"" + ref + "\"} 0\n");
             assertThat(status(base + "/readyz")).isEqualTo(200);
             // The eviction says what went, why and what it freed; the unlisted image's record went with it.
-            assertThat(log.lines()).anySatisfy(line -> assertThat(line).startsWith("evicted layer ")
-                    .contains("freeing ").contains("least recently used while the store was over its disk budget")
-                    .contains("removed image records " + registry.host() + "/agent/other:big"));
+            assertThat(log.lines())
+                    .anySatisfy(line -> assertThat(line)
+                            .startsWith("evicted layer ")
+                            .contains("freeing ")
+                            .contains("least recently used while the store was over its disk budget")
+                            .contains("removed image records " + registry.host() + "/agent/other:big"));
             // The budget evicted the unlisted image's own layer (and its record), never the listed base.
             assertThat(agent.store().images().list()).hasSize(1);
-            assertThat(agent.store().layers().list()).extracting(l -> l.chainId())
+            assertThat(agent.store().layers().list())
+                    .extracting(l -> l.chainId())
                     .containsExactly(first.topChainId());
 
             // The tag moves; the registry tells the agent, naming itself by another host than the config does
@@ -123,18 +134,27 @@ class NodeAgentTest {
                       {"action":"push","target":{"mediaType":"application/vnd.oci.image.manifest.v1+json",
                         "repository":"agent/img","tag":"moving","digest":"sha256:11"},"request":{"host":"%1$s"}}
                     ]}""".formatted("localhost:" + registry.port());
-            HttpResponse<String> posted = http.send(HttpRequest.newBuilder(URI.create(base + "/events"))
-                    .header("Content-Type", "application/vnd.docker.distribution.events.v1+json")
-                    .POST(HttpRequest.BodyPublishers.ofString(envelope)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> posted = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/events"))
+                            .header("Content-Type", "application/vnd.docker.distribution.events.v1+json")
+                            .POST(HttpRequest.BodyPublishers.ofString(envelope))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(posted.statusCode()).isEqualTo(202);
             assertThat(posted.body()).isEqualTo("{\"matched\":1}");
-            await(() -> images(agent).stream().anyMatch(r -> r.reference().equals(ref) && r.layers().size() == 3));
-            assertThat(get(base + "/metrics")).contains("berth_agent_pulls_total{result=\"success\"} 2")
+            await(() -> images(agent).stream()
+                    .anyMatch(r -> r.reference().equals(ref) && r.layers().size() == 3));
+            assertThat(get(base + "/metrics"))
+                    .contains("berth_agent_pulls_total{result=\"success\"} 2")
                     .contains("berth_agent_events_total{outcome=\"matched\"} 1");
-            assertThat(log.lines()).anySatisfy(line -> assertThat(line).startsWith("ignored registry event")
-                    .endsWith("action 'pull' is not a push"));
-            assertThat(log.lines()).anySatisfy(line -> assertThat(line).startsWith("ignored registry event")
-                    .endsWith("tag 'other' is not configured for agent/img"));
+            assertThat(log.lines())
+                    .anySatisfy(line -> assertThat(line)
+                            .startsWith("ignored registry event")
+                            .endsWith("action 'pull' is not a push"));
+            assertThat(log.lines())
+                    .anySatisfy(line -> assertThat(line)
+                            .startsWith("ignored registry event")
+                            .endsWith("tag 'other' is not configured for agent/img"));
         }
 
         // A restarted agent finds everything in the store: nothing to download.
@@ -164,8 +184,8 @@ class NodeAgentTest {
             // Whichever pull gets the shared base layer first is held inside it until the other pull is past its
             // own "already stored?" check and downloading its other layer.
             CountDownLatch release = new CountDownLatch(1);
-            proxy.addRule(r -> r.isBlobGet() && r.path().endsWith(baseBlob)
-                    ? new TestProxy.Action.HoldAfter(100, release) : null);
+            proxy.addRule(r ->
+                    r.isBlobGet() && r.path().endsWith(baseBlob) ? new TestProxy.Action.HoldAfter(100, release) : null);
             Path cfg = work.resolve("agent-shared.yml");
             Files.writeString(cfg, """
                     root: %s
@@ -180,13 +200,16 @@ class NodeAgentTest {
                     """.formatted(work.resolve("root-shared"), proxy.host()));
             try (NodeAgent agent = NodeAgent.start(AgentConfig.load(cfg))) {
                 String base = "http://127.0.0.1:" + agent.port();
-                await(() -> proxy.requests().stream().anyMatch(r -> r.isBlobGet() && r.path().endsWith(bigBlob)));
+                await(() -> proxy.requests().stream()
+                        .anyMatch(r -> r.isBlobGet() && r.path().endsWith(bigBlob)));
                 release.countDown();
                 await(() -> get(base + "/readyz").equals("{\"ready\":true,\"missing\":[]}"));
             } finally {
                 release.countDown();
             }
-            assertThat(proxy.requests()).filteredOn(r -> r.isBlobGet() && r.path().endsWith(baseBlob)).hasSize(1);
+            assertThat(proxy.requests())
+                    .filteredOn(r -> r.isBlobGet() && r.path().endsWith(baseBlob))
+                    .hasSize(1);
         }
     }
 
@@ -207,13 +230,14 @@ class NodeAgentTest {
                 """.formatted(work.resolve("root-missing"), present, missing));
         try (NodeAgent agent = NodeAgent.start(AgentConfig.load(cfg))) {
             String base = "http://127.0.0.1:" + agent.port();
-            await(() -> get(base + "/metrics").contains("berth_agent_image_pull_failures_total{image=\"" + missing
-                    + "\"} 1") && get(base + "/metrics").contains("berth_agent_image_present{image=\"" + present
-                    + "\"} 1"));
+            await(() -> get(base + "/metrics")
+                            .contains("berth_agent_image_pull_failures_total{image=\"" + missing + "\"} 1")
+                    && get(base + "/metrics").contains("berth_agent_image_present{image=\"" + present + "\"} 1"));
             assertThat(status(base + "/healthz")).isEqualTo(200);
             assertThat(status(base + "/readyz")).isEqualTo(503);
             assertThat(get(base + "/readyz")).isEqualTo("{\"ready\":false,\"missing\":[\"" + missing + "\"]}");
-            assertThat(get(base + "/metrics")).contains("berth_agent_image_present{image=\"" + missing + "\"} 0")
+            assertThat(get(base + "/metrics"))
+                    .contains("berth_agent_image_present{image=\"" + missing + "\"} 0")
                     .contains("berth_agent_image_last_pull_timestamp_seconds{image=\"" + missing + "\"} 0");
         }
     }
@@ -242,8 +266,7 @@ class NodeAgentTest {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
         public void close() {
@@ -253,7 +276,8 @@ class NodeAgentTest {
 
     private String get(String url) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
+                    .body();
         } catch (IOException e) {
             return "";
         } catch (InterruptedException e) {
@@ -280,23 +304,28 @@ class NodeAgentTest {
                   address: %s
                 """.formatted(root, ref, socket));
         try (NodeAgent agent = NodeAgent.start(AgentConfig.load(cfg));
-             UnixChannels channels = new UnixChannels(socket)) {
+                UnixChannels channels = new UnixChannels(socket)) {
             await(() -> !images(agent).isEmpty());
             // The base layer the agent pulled is a remote snapshot for containerd: nothing to fetch or apply.
             Digest layer = images(agent).get(0).chainIds().get(0);
             SnapshotsBlockingStub snapshots = SnapshotsGrpc.newBlockingStub(channels.channel());
             assertThatThrownBy(() -> snapshots.prepare(PrepareSnapshotRequest.newBuilder()
-                    .setKey("k8s.io/1/extract " + layer).putLabels("containerd.io/snapshot.ref", layer.toString())
-                    .build()))
-                    .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
-            assertThat(agent.store().snapshots().list("k8s.io")).singleElement()
+                            .setKey("k8s.io/1/extract " + layer)
+                            .putLabels("containerd.io/snapshot.ref", layer.toString())
+                            .build()))
+                    .satisfies(
+                            e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
+            assertThat(agent.store().snapshots().list("k8s.io"))
+                    .singleElement()
                     .satisfies(r -> assertThat(r.layer()).isEqualTo(layer));
         }
         assertThat(socket).doesNotExist();
     }
 
     private static void await(BooleanSupplier condition) {
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
                 .until(condition::getAsBoolean);
     }
 }

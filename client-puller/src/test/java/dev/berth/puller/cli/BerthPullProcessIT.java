@@ -44,8 +44,7 @@ class BerthPullProcessIT {
         FsUtil.deleteTree(work);
     }
 
-    private record Result(int exit, String out, String err) {
-    }
+    private record Result(int exit, String out, String err) {}
 
     private static Result berthPull(Map<String, String> env, String... args) throws IOException, InterruptedException {
         String jar = System.getProperty("berth.pull.jar");
@@ -55,7 +54,9 @@ class BerthPullProcessIT {
         List<String> cmd = new ArrayList<>(List.of("java", "-Xmx128m", "-jar", jar));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().keySet().removeIf(k -> k.toLowerCase(java.util.Locale.ROOT).endsWith("_proxy"));
+        pb.environment()
+                .keySet()
+                .removeIf(k -> k.toLowerCase(java.util.Locale.ROOT).endsWith("_proxy"));
         pb.environment().putAll(env);
         Path out = Files.createTempFile(work, "out", ".txt");
         Path err = Files.createTempFile(work, "err", ".txt");
@@ -64,7 +65,9 @@ class BerthPullProcessIT {
             p.destroyForcibly();
             throw new IOException("berth-pull did not finish: " + cmd);
         }
-        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        return new Result(
+                p.exitValue(),
+                Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(err, StandardCharsets.UTF_8));
     }
 
@@ -73,17 +76,34 @@ class BerthPullProcessIT {
         String ref = registry.host() + "/proc/img:base";
         try (ForwardProxy proxy = new ForwardProxy()) {
             // Not a terminal: JSON lines on stdout, no --plain-http needed on loopback.
-            Result r = berthPull(Map.of("HTTP_PROXY", proxy.url(), "HTTPS_PROXY", proxy.url()), "pull", ref, "--root",
-                    work.resolve("root1").toString(), "--plain-http");
+            Result r = berthPull(
+                    Map.of("HTTP_PROXY", proxy.url(), "HTTPS_PROXY", proxy.url()),
+                    "pull",
+                    ref,
+                    "--root",
+                    work.resolve("root1").toString(),
+                    "--plain-http");
             assertThat(r.exit()).as("stderr: %s stdout: %s", r.err(), r.out()).isZero();
-            assertThat(r.out().lines().map(l -> OciJson.mapper().readTree(l).get("event").asString()).toList())
-                    .contains("resolved").last().isEqualTo("pulled");
+            assertThat(r.out()
+                            .lines()
+                            .map(l -> OciJson.mapper().readTree(l).get("event").asString())
+                            .toList())
+                    .contains("resolved")
+                    .last()
+                    .isEqualTo("pulled");
             assertThat(proxy.requests()).anySatisfy(l -> assertThat(l).startsWith("GET http://" + registry.host()));
             int seen = proxy.requests().size();
 
-            Result bypass = berthPull(Map.of("HTTP_PROXY", proxy.url(), "NO_PROXY", "127.0.0.1"), "pull", ref,
-                    "--root", work.resolve("root2").toString(), "--plain-http");
-            assertThat(bypass.exit()).as("stderr: %s stdout: %s", bypass.err(), bypass.out()).isZero();
+            Result bypass = berthPull(
+                    Map.of("HTTP_PROXY", proxy.url(), "NO_PROXY", "127.0.0.1"),
+                    "pull",
+                    ref,
+                    "--root",
+                    work.resolve("root2").toString(),
+                    "--plain-http");
+            assertThat(bypass.exit())
+                    .as("stderr: %s stdout: %s", bypass.err(), bypass.out())
+                    .isZero();
             assertThat(proxy.requests()).hasSize(seen);
         }
     }
@@ -92,16 +112,26 @@ class BerthPullProcessIT {
     void exitStatusesAndJsonErrors() throws Exception {
         Result usage = berthPull(Map.of(), "images", "--bogus", "--json");
         assertThat(usage.exit()).isEqualTo(2);
-        assertThat(OciJson.mapper().readTree(usage.err().strip()).get("code").asString()).isEqualTo("USAGE");
+        assertThat(OciJson.mapper().readTree(usage.err().strip()).get("code").asString())
+                .isEqualTo("USAGE");
 
-        Result missing = berthPull(Map.of(), "images", "--root", work.resolve("none/x").toString(), "--json");
+        Result missing =
+                berthPull(Map.of(), "images", "--root", work.resolve("none/x").toString(), "--json");
         assertThat(missing.exit()).isEqualTo(1);
-        assertThat(OciJson.mapper().readTree(missing.err().strip()).get("code").asString()).isEqualTo("NO_STORE");
+        assertThat(OciJson.mapper().readTree(missing.err().strip()).get("code").asString())
+                .isEqualTo("NO_STORE");
         assertThat(work.resolve("none")).doesNotExist();
 
         // A registry on loopback: HTTPS is tried, its plain-HTTP answer switches to HTTP.
-        Result pulled = berthPull(Map.of(), "pull", registry.host() + "/proc/img:base", "--root",
-                work.resolve("root3").toString(), "--json");
-        assertThat(pulled.exit()).as("stderr: %s stdout: %s", pulled.err(), pulled.out()).isZero();
+        Result pulled = berthPull(
+                Map.of(),
+                "pull",
+                registry.host() + "/proc/img:base",
+                "--root",
+                work.resolve("root3").toString(),
+                "--json");
+        assertThat(pulled.exit())
+                .as("stderr: %s stdout: %s", pulled.err(), pulled.out())
+                .isZero();
     }
 }

@@ -9,8 +9,7 @@ import tools.jackson.databind.JsonNode;
 
 /** Runs berth-pull's command line in this JVM, capturing stdout, stderr and the exit status. */
 final class Cli {
-    private Cli() {
-    }
+    private Cli() {}
 
     record Run(int exit, String out, String err) {
         JsonNode json() {

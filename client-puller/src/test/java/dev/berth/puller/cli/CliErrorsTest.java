@@ -53,10 +53,14 @@ class CliErrorsTest {
         int port = TestRegistry.freePort();
         Cli.Run r = Cli.run("pull", "127.0.0.1:" + port + "/x/y:1", "--root", root("refused"));
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).startsWith("error: ").contains("cannot connect to 127.0.0.1:" + port)
-                .contains("connection refused").contains("is a registry running there");
+        assertThat(r.err())
+                .startsWith("error: ")
+                .contains("cannot connect to 127.0.0.1:" + port)
+                .contains("connection refused")
+                .contains("is a registry running there");
 
-        JsonNode json = Cli.run("pull", "127.0.0.1:" + port + "/x/y:1", "--root", root("refused"), "--json").jsonError();
+        JsonNode json = Cli.run("pull", "127.0.0.1:" + port + "/x/y:1", "--root", root("refused"), "--json")
+                .jsonError();
         assertThat(json.get("code").asString()).isEqualTo("REGISTRY_UNREACHABLE");
         assertThat(json.get("error").asString()).contains("127.0.0.1:" + port);
     }
@@ -67,7 +71,8 @@ class CliErrorsTest {
         assertThat(r.exit()).isEqualTo(1);
         JsonNode json = r.jsonError();
         assertThat(json.get("code").asString()).isEqualTo("UNKNOWN_HOST");
-        assertThat(json.get("error").asString()).contains("cannot resolve host name nosuchhost.invalid")
+        assertThat(json.get("error").asString())
+                .contains("cannot resolve host name nosuchhost.invalid")
                 .contains("check the name");
     }
 
@@ -87,11 +92,18 @@ class CliErrorsTest {
         String host = "[::ffff:127.0.0.1]:" + registry.port();
         Cli.Run r = Cli.run("pull", host + "/err/img:base", "--root", root("plain"));
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).contains("registry " + host + " answered in plain HTTP").contains("add --plain-http")
+        assertThat(r.err())
+                .contains("registry " + host + " answered in plain HTTP")
+                .contains("add --plain-http")
                 .doesNotContain("Unsupported or unrecognized");
-        assertThat(Cli.run("pull", host + "/err/img:base", "--root", root("plain"), "--json").jsonError()
-                .get("code").asString()).isEqualTo("PLAIN_HTTP");
-        assertThat(Cli.run("pull", host + "/err/img:base", "--root", root("plain"), "--plain-http").exit()).isZero();
+        assertThat(Cli.run("pull", host + "/err/img:base", "--root", root("plain"), "--json")
+                        .jsonError()
+                        .get("code")
+                        .asString())
+                .isEqualTo("PLAIN_HTTP");
+        assertThat(Cli.run("pull", host + "/err/img:base", "--root", root("plain"), "--plain-http")
+                        .exit())
+                .isZero();
     }
 
     @Test
@@ -109,21 +121,34 @@ class CliErrorsTest {
         Cli.Run r = Cli.run("pull", registry.host() + "/err/img:base", "--root", "/proc/foo");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).contains("cannot create the store at /proc/foo").contains("choose another --root");
-        assertThat(Cli.run("pull", registry.host() + "/err/img:base", "--root", "/proc/foo", "--json").jsonError()
-                .get("code").asString()).isEqualTo("STORE");
+        assertThat(Cli.run("pull", registry.host() + "/err/img:base", "--root", "/proc/foo", "--json")
+                        .jsonError()
+                        .get("code")
+                        .asString())
+                .isEqualTo("STORE");
     }
 
     @Test
     void readingCommandsRefuseAMissingRootAndCreateNothing() {
         Path missing = work.resolve("nonexistent/x");
-        for (String[] args : new String[][] {{"images"}, {"inspect", "busybox"}, {"rm", "busybox"}, {"prune"},
-                {"mounts"}, {"unmount", "/mnt/x"}, {"mount", "busybox", "/mnt/x"}, {"bundle", "busybox", "/tmp/b"}}) {
+        for (String[] args : new String[][] {
+            {"images"},
+            {"inspect", "busybox"},
+            {"rm", "busybox"},
+            {"prune"},
+            {"mounts"},
+            {"unmount", "/mnt/x"},
+            {"mount", "busybox", "/mnt/x"},
+            {"bundle", "busybox", "/tmp/b"}
+        }) {
             String[] full = concat(args, "--root", missing.toString(), "--json");
             Cli.Run r = Cli.run(full);
             assertThat(r.exit()).as(String.join(" ", args)).isEqualTo(1);
             JsonNode json = r.jsonError();
             assertThat(json.get("code").asString()).isEqualTo("NO_STORE");
-            assertThat(json.get("error").asString()).contains(missing.toString()).contains("check --root");
+            assertThat(json.get("error").asString())
+                    .contains(missing.toString())
+                    .contains("check --root");
         }
         assertThat(missing.getParent()).doesNotExist();
     }
@@ -132,9 +157,14 @@ class CliErrorsTest {
     void missingAgentConfigNamesTheFile() {
         Cli.Run r = Cli.run("agent", "--config", "agent/nonexist.yml");
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).contains("agent configuration agent/nonexist.yml").contains("no such file")
+        assertThat(r.err())
+                .contains("agent configuration agent/nonexist.yml")
+                .contains("no such file")
                 .contains("--config");
-        assertThat(Cli.run("agent", "--config", "agent/nonexist.yml", "--json").jsonError().get("code").asString())
+        assertThat(Cli.run("agent", "--config", "agent/nonexist.yml", "--json")
+                        .jsonError()
+                        .get("code")
+                        .asString())
                 .isEqualTo("CONFIG");
     }
 
@@ -142,12 +172,16 @@ class CliErrorsTest {
     void agentPortInUseNamesTheAddress() throws IOException {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Path config = work.resolve("agent.yml");
-            Files.writeString(config, "root: " + work.resolve("agent-root") + "\nimages: [" + registry.host()
-                    + "/err/img:base]\nplainHttp: true\nlisten: 127.0.0.1:" + taken.getLocalPort() + "\n");
+            Files.writeString(
+                    config,
+                    "root: " + work.resolve("agent-root") + "\nimages: [" + registry.host()
+                            + "/err/img:base]\nplainHttp: true\nlisten: 127.0.0.1:" + taken.getLocalPort() + "\n");
             Cli.Run r = Cli.run("agent", "--config", config.toString());
             assertThat(r.exit()).isEqualTo(1);
-            assertThat(r.err()).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort())
-                    .contains("already in use").contains("choose another listen address");
+            assertThat(r.err())
+                    .contains("cannot listen on 127.0.0.1:" + taken.getLocalPort())
+                    .contains("already in use")
+                    .contains("choose another listen address");
         }
     }
 

@@ -80,8 +80,22 @@ class CliMountsAndBundlesTest {
     void bundleArgumentsEnvUserAndCwdReplaceWhatTheImageSays() throws IOException {
         Path dir = work.resolve("bundle-args");
         mounted.add(dir.resolve("rootfs"));
-        Cli.Run made = Cli.run("bundle", busybox, dir.toString(), "--root", root, "--env", "GREETING=hi",
-                "--user", "1000:1001", "--cwd", "/tmp", "--json", "--", "/bin/sh", "-c",
+        Cli.Run made = Cli.run(
+                "bundle",
+                busybox,
+                dir.toString(),
+                "--root",
+                root,
+                "--env",
+                "GREETING=hi",
+                "--user",
+                "1000:1001",
+                "--cwd",
+                "/tmp",
+                "--json",
+                "--",
+                "/bin/sh",
+                "-c",
                 "echo \"$GREETING from $(id -u):$(id -g) in $PWD\"");
         assertThat(made.exit()).as(made.err()).isZero();
         assertThat(made.json().get("bundle").asString()).isEqualTo(dir.toString());
@@ -93,10 +107,12 @@ class CliMountsAndBundlesTest {
         // A second bundle into the same DIR says what to do instead.
         Cli.Run again = Cli.run("bundle", busybox, dir.toString(), "--root", root);
         assertThat(again.exit()).isEqualTo(1);
-        assertThat(again.err()).contains("already holds a bundle of " + busybox)
-                .contains("berth-pull unmount " + dir);
-        assertThat(Cli.run("bundle", busybox, dir.toString(), "--root", root, "--json").jsonError()
-                .get("code").asString()).isEqualTo("EXISTS");
+        assertThat(again.err()).contains("already holds a bundle of " + busybox).contains("berth-pull unmount " + dir);
+        assertThat(Cli.run("bundle", busybox, dir.toString(), "--root", root, "--json")
+                        .jsonError()
+                        .get("code")
+                        .asString())
+                .isEqualTo("EXISTS");
 
         // unmount DIR tears it down, keeping the writable layer unless --discard.
         Cli.Run down = Cli.run("unmount", dir.toString(), "--root", root, "--discard", "--json");
@@ -122,14 +138,18 @@ class CliMountsAndBundlesTest {
         Proc.Result r = runc(dir, "nocmd");
         assertThat(r.output()).contains("no cmd needed");
         assertThat(r.exit()).isZero();
-        assertThat(Cli.run("unmount", dir.toString(), "--root", root, "--discard").exit()).isZero();
+        assertThat(Cli.run("unmount", dir.toString(), "--root", root, "--discard")
+                        .exit())
+                .isZero();
     }
 
     @Test
     void unmountKeepsTheWritableLayerUnlessDiscardAndSaysWhere() throws IOException {
         Path target = work.resolve("mnt-rw");
         mounted.add(target);
-        assertThat(Cli.run("mount", busybox, target.toString(), "--root", root, "--writable").exit()).isZero();
+        assertThat(Cli.run("mount", busybox, target.toString(), "--root", root, "--writable")
+                        .exit())
+                .isZero();
         Files.writeString(target.resolve("etc/note"), "keep me\n");
 
         JsonNode listed = Cli.run("mounts", "--root", root, "--json").json();
@@ -138,7 +158,9 @@ class CliMountsAndBundlesTest {
             assertThat(m.get("state").asString()).isEqualTo("mounted");
             assertThat(m.get("writable").asBoolean()).isTrue();
         });
-        assertThat(Cli.run("mounts", "--root", root).out()).contains("TARGET").contains(target.toString())
+        assertThat(Cli.run("mounts", "--root", root).out())
+                .contains("TARGET")
+                .contains(target.toString())
                 .contains("mounted");
 
         Cli.Run down = Cli.run("unmount", target.toString(), "--root", root);
@@ -149,7 +171,9 @@ class CliMountsAndBundlesTest {
         assertThat(Cli.run("mounts", "--root", root).out()).doesNotContain(target.toString());
 
         // Mounting the same TARGET writable again continues with it.
-        assertThat(Cli.run("mount", busybox, target.toString(), "--root", root, "--writable").exit()).isZero();
+        assertThat(Cli.run("mount", busybox, target.toString(), "--root", root, "--writable")
+                        .exit())
+                .isZero();
         assertThat(target.resolve("etc/note")).hasContent("keep me");
         Cli.Run discard = Cli.run("unmount", target.toString(), "--root", root, "--discard", "--json");
         assertThat(discard.exit()).as(discard.err()).isZero();
@@ -166,9 +190,14 @@ class CliMountsAndBundlesTest {
         Cli.Run m = Cli.run("mount", base, target.toString(), "--root", root, "--json");
         assertThat(m.exit()).as(m.err()).isZero();
         assertThat(m.json().get("target").asString()).isEqualTo(target.toString());
-        assertThat(Cli.run("rm", base, "--root", root, "--json").json().get("removed")).hasSize(1);
+        assertThat(Cli.run("rm", base, "--root", root, "--json").json().get("removed"))
+                .hasSize(1);
         // The mount pins the layer while mounted.
-        assertThat(Cli.run("prune", "--root", root, "--json").json().get("layers").asInt()).isZero();
+        assertThat(Cli.run("prune", "--root", root, "--json")
+                        .json()
+                        .get("layers")
+                        .asInt())
+                .isZero();
 
         Proc.check(List.of("umount", target.toString()));
         JsonNode gone = Cli.run("mounts", "--root", root, "--json").json();
@@ -180,8 +209,8 @@ class CliMountsAndBundlesTest {
         Cli.Run prune = Cli.run("prune", "--root", root);
         assertThat(prune.exit()).as(prune.err()).isZero();
         assertThat(prune.out()).contains("forgot mount " + target).contains("pruned 1 layers");
-        assertThat(Cli.run("mounts", "--root", root, "--json").json()).noneSatisfy(x ->
-                assertThat(x.get("target").asString()).isEqualTo(target.toString()));
+        assertThat(Cli.run("mounts", "--root", root, "--json").json())
+                .noneSatisfy(x -> assertThat(x.get("target").asString()).isEqualTo(target.toString()));
     }
 
     @Test

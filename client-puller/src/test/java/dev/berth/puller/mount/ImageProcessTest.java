@@ -17,14 +17,20 @@ class ImageProcessTest {
     Path rootfs;
 
     private static ImageConfig config(String execution) {
-        return OciJson.mapper().readValue("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":" + execution
-                + ",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}", ImageConfig.class);
+        return OciJson.mapper()
+                .readValue(
+                        "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":" + execution
+                                + ",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}",
+                        ImageConfig.class);
     }
 
     @Test
     void entrypointThenCmdWithDefaultPathAndEngineCapabilities() throws IOException {
-        ProcessSpec p = ImageProcess.of(config("{\"Entrypoint\":[\"/bin/sh\",\"-c\"],\"Cmd\":[\"echo hi\"],"
-                + "\"Env\":[\"A=1\"],\"WorkingDir\":\"/srv\"}"), rootfs, "h");
+        ProcessSpec p = ImageProcess.of(
+                config("{\"Entrypoint\":[\"/bin/sh\",\"-c\"],\"Cmd\":[\"echo hi\"],"
+                        + "\"Env\":[\"A=1\"],\"WorkingDir\":\"/srv\"}"),
+                rootfs,
+                "h");
         assertThat(p.args()).containsExactly("/bin/sh", "-c", "echo hi");
         assertThat(p.env()).containsExactly(ProcessSpec.DEFAULT_PATH, "A=1");
         assertThat(p.cwd()).isEqualTo("/srv");
@@ -38,7 +44,9 @@ class ImageProcessTest {
         Files.createDirectories(rootfs.resolve("etc"));
         Files.writeString(rootfs.resolve("etc/passwd"), "root:x:0:0::/root:/bin/sh\napp:x:1000:1001::/app:/bin/sh\n");
         Files.writeString(rootfs.resolve("etc/group"), "root:x:0:\nstaff:x:50:\n");
-        assertThat(ImageProcess.of(config("{\"Cmd\":[\"x\"],\"User\":\"app\"}"), rootfs, "h").gid()).isEqualTo(1001);
+        assertThat(ImageProcess.of(config("{\"Cmd\":[\"x\"],\"User\":\"app\"}"), rootfs, "h")
+                        .gid())
+                .isEqualTo(1001);
         ProcessSpec p = ImageProcess.of(config("{\"Cmd\":[\"x\"],\"User\":\"1000:staff\"}"), rootfs, "h");
         assertThat(p.uid()).isEqualTo(1000);
         assertThat(p.gid()).isEqualTo(50);
@@ -48,6 +56,7 @@ class ImageProcessTest {
 
     @Test
     void nothingToRunIsAnError() {
-        assertThatThrownBy(() -> ImageProcess.of(config("{}"), rootfs, "h")).hasMessageContaining("neither Entrypoint nor Cmd");
+        assertThatThrownBy(() -> ImageProcess.of(config("{}"), rootfs, "h"))
+                .hasMessageContaining("neither Entrypoint nor Cmd");
     }
 }

@@ -55,9 +55,11 @@ class MountTest {
         images = TestImages.build(work.resolve("layout"));
         images.pushAll(registry, "test/img");
         store = Store.open(work.resolve("root"));
-        puller = new Puller(store, new Registries(TransportOptions.defaults().withPlainHttp(true),
-                CredentialStore.anonymous()), LayerUnpacker.unionFs(), PullOptions.defaults()
-                .withPlatform(TestImages.AMD64));
+        puller = new Puller(
+                store,
+                new Registries(TransportOptions.defaults().withPlainHttp(true), CredentialStore.anonymous()),
+                LayerUnpacker.unionFs(),
+                PullOptions.defaults().withPlatform(TestImages.AMD64));
         mounts = new ImageMounts(store, Mounter.linux());
     }
 
@@ -112,7 +114,8 @@ class MountTest {
         assertThat(ours.get("/home/user/notes").uid()).isEqualTo(1000);
         assertThat(ours.get("/bin/tool").link()).isEqualTo("../usr/bin/app");
         assertThat(ours).containsKeys("/opt/gone/c", "/etc/motd", "/usr/bin/app-alias");
-        assertThat(Files.isSameFile(target.resolve("usr/bin/app"), target.resolve("usr/bin/app-alias"))).isTrue();
+        assertThat(Files.isSameFile(target.resolve("usr/bin/app"), target.resolve("usr/bin/app-alias")))
+                .isTrue();
     }
 
     @Test
@@ -137,7 +140,8 @@ class MountTest {
         mounts.mount(ref, target, true);
         Files.writeString(target.resolve("etc/arch"), "changed\n");
         Files.writeString(target.resolve("etc/new"), "new\n");
-        Path lower = store.layout().diffDir(store.images().get(ref).orElseThrow().topChainId());
+        Path lower =
+                store.layout().diffDir(store.images().get(ref).orElseThrow().topChainId());
         assertThat(lower.resolve("etc/arch")).hasContent("amd64");
         assertThat(lower.resolve("etc/new")).doesNotExist();
         assertThat(store.layout().mountDir(target).resolve("upper/etc/new")).hasContent("new");

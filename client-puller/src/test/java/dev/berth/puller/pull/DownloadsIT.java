@@ -56,7 +56,10 @@ class DownloadsIT {
             byte[] random = new byte[LAYER_BYTES];
             new Random(i).nextBytes(random);
             // Uncompressed: nothing to spend the test's CPU on but the transfer.
-            layers.add(OciLayout.Layer.plain(new LayerBuilder().dir("data").file("data/" + i, random, 0644, 0, 0).tar()));
+            layers.add(OciLayout.Layer.plain(new LayerBuilder()
+                    .dir("data")
+                    .file("data/" + i, random, 0644, 0, 0)
+                    .tar()));
         }
         layout.tag("big", layout.image(layers, TestImages.AMD64, null, null));
         registry.push(layout.dir(), "big", "dl/big:1");
@@ -107,8 +110,10 @@ class DownloadsIT {
         // The registry served each layer blob once, in full.
         for (OciLayout.Layer l : layers) {
             Digest d = Digest.sha256(l.blob());
-            assertThat(since(logged)).filteredOn(s -> s.isBlob(d) && s.method().equals("GET"))
-                    .singleElement().satisfies(s -> {
+            assertThat(since(logged))
+                    .filteredOn(s -> s.isBlob(d) && s.method().equals("GET"))
+                    .singleElement()
+                    .satisfies(s -> {
                         assertThat(s.status()).isEqualTo(200);
                         assertThat(s.bytes()).isEqualTo(l.blob().length);
                     });
@@ -119,7 +124,8 @@ class DownloadsIT {
     @Test
     void aPullKilledMidLayerResumesFromItsOffset() throws Exception {
         Path root = work.resolve("resume-root");
-        List<Digest> chainIds = ChainIds.of(layers.stream().map(OciLayout.Layer::diffId).toList());
+        List<Digest> chainIds =
+                ChainIds.of(layers.stream().map(OciLayout.Layer::diffId).toList());
         // Never opened: the held requests stay open (and out of the registry's log) until the proxy closes.
         CountDownLatch never = new CountDownLatch(1);
         proxy.clearRequests();
@@ -142,7 +148,9 @@ class DownloadsIT {
         long secondRun = 0;
         for (OciLayout.Layer l : layers) {
             Digest d = Digest.sha256(l.blob());
-            List<TestRegistry.Served> gets = since(logged).stream().filter(s -> s.isBlob(d) && s.method().equals("GET")).toList();
+            List<TestRegistry.Served> gets = since(logged).stream()
+                    .filter(s -> s.isBlob(d) && s.method().equals("GET"))
+                    .toList();
             assertThat(gets).singleElement().satisfies(s -> {
                 assertThat(s.status()).isEqualTo(206);
                 assertThat(s.bytes()).isEqualTo(l.blob().length - KEPT);
@@ -175,8 +183,12 @@ class DownloadsIT {
         HttpClient http = HttpClient.newHttpClient();
         await(() -> {
             try {
-                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                return http.send(
+                                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz"))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.discarding())
+                                .statusCode()
+                        == 200;
             } catch (IOException notYet) {
                 return false;
             }
@@ -192,7 +204,9 @@ class DownloadsIT {
     }
 
     private static boolean isLayer(TestProxy.Request r) {
-        return r.isBlobGet() && layers.stream().anyMatch(l -> r.path().endsWith(Digest.sha256(l.blob()).toString()));
+        return r.isBlobGet()
+                && layers.stream()
+                        .anyMatch(l -> r.path().endsWith(Digest.sha256(l.blob()).toString()));
     }
 
     private static long layerGets() {
@@ -200,8 +214,8 @@ class DownloadsIT {
     }
 
     private static Process pull(Path root, String name) throws IOException {
-        return berthPull(name, List.of("pull", "--root", root.toString(), "--plain-http", "--platform", "linux/amd64",
-                ref));
+        return berthPull(
+                name, List.of("pull", "--root", root.toString(), "--plain-http", "--platform", "linux/amd64", ref));
     }
 
     private static Process berthPull(String name, List<String> args) throws IOException {
@@ -211,8 +225,10 @@ class DownloadsIT {
         }
         List<String> cmd = new ArrayList<>(List.of("java", "-Xmx256m", "-jar", jar));
         cmd.addAll(args);
-        return new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(work.resolve(name + ".log").toFile()).start();
+        return new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve(name + ".log").toFile())
+                .start();
     }
 
     private static String output(String name) {
@@ -227,12 +243,14 @@ class DownloadsIT {
     private static long openLockFiles(long pid, Path root) {
         try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
             return fds.map(fd -> {
-                try {
-                    return Files.readSymbolicLink(fd).toString();
-                } catch (IOException gone) {
-                    return "";
-                }
-            }).filter(t -> t.startsWith(root.resolve("downloads").toString()) && t.endsWith(".lock")).count();
+                        try {
+                            return Files.readSymbolicLink(fd).toString();
+                        } catch (IOException gone) {
+                            return "";
+                        }
+                    })
+                    .filter(t -> t.startsWith(root.resolve("downloads").toString()) && t.endsWith(".lock"))
+                    .count();
         } catch (IOException e) {
             return 0;
         }
@@ -247,7 +265,9 @@ class DownloadsIT {
     }
 
     private static void await(java.util.concurrent.Callable<Boolean> condition) {
-        Awaitility.await().atMost(java.time.Duration.ofSeconds(90)).pollInterval(java.time.Duration.ofMillis(100))
+        Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(90))
+                .pollInterval(java.time.Duration.ofMillis(100))
                 .until(condition);
     }
 }

@@ -48,7 +48,8 @@ class KeptDownloadTest {
         images = TestImages.build(work.resolve("layout"));
         registry.push(images.layout.dir(), "big", "kept/img:big");
         proxy = new TestProxy(registry.host());
-        bigChainId = ChainIds.of(List.of(images.baseLayer.diffId(), images.bigLayer.diffId())).get(1);
+        bigChainId = ChainIds.of(List.of(images.baseLayer.diffId(), images.bigLayer.diffId()))
+                .get(1);
     }
 
     @AfterAll
@@ -73,8 +74,10 @@ class KeptDownloadTest {
     }
 
     private PullResult pull() throws IOException {
-        Puller puller = new Puller(store, new Registries(TransportOptions.defaults().withPlainHttp(true),
-                CredentialStore.anonymous()), LayerUnpacker.unionFs(),
+        Puller puller = new Puller(
+                store,
+                new Registries(TransportOptions.defaults().withPlainHttp(true), CredentialStore.anonymous()),
+                LayerUnpacker.unionFs(),
                 PullOptions.defaults().withPlatform(TestImages.AMD64).withBackoff(Backoff.fast(4)));
         return puller.pull(ImageReference.parse(proxy.host() + "/kept/img:big"), PullListener.NONE);
     }
@@ -87,13 +90,16 @@ class KeptDownloadTest {
 
     /** The Range headers of the requests for the big layer, in order ("" for none). */
     private List<String> bigLayerRanges() {
-        return proxy.requests().stream().filter(r -> r.isBlobGet() && r.path().endsWith(blobPath))
-                .map(r -> r.header("Range") == null ? "" : r.header("Range")).toList();
+        return proxy.requests().stream()
+                .filter(r -> r.isBlobGet() && r.path().endsWith(blobPath))
+                .map(r -> r.header("Range") == null ? "" : r.header("Range"))
+                .toList();
     }
 
     private void assertPulledCorrectly(PullResult r) throws IOException {
         assertThat(r.image().topChainId()).isEqualTo(bigChainId);
-        assertThat(store.layout().diffDir(bigChainId).resolve("data/random.bin")).hasSize(3 * 1024 * 1024);
+        assertThat(store.layout().diffDir(bigChainId).resolve("data/random.bin"))
+                .hasSize(3 * 1024 * 1024);
         assertThat(store.layers().partialBlob(bigChainId)).doesNotExist();
     }
 

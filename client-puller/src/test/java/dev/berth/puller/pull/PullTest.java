@@ -77,9 +77,12 @@ class PullTest {
     }
 
     private Puller puller() {
-        Registries registries = new Registries(TransportOptions.defaults().withPlainHttp(true),
-                CredentialStore.anonymous());
-        return new Puller(store, registries, LayerUnpacker.unionFs(),
+        Registries registries =
+                new Registries(TransportOptions.defaults().withPlainHttp(true), CredentialStore.anonymous());
+        return new Puller(
+                store,
+                registries,
+                LayerUnpacker.unionFs(),
                 PullOptions.defaults().withPlatform(TestImages.AMD64).withBackoff(Backoff.fast(4)));
     }
 
@@ -91,8 +94,8 @@ class PullTest {
     void storesLayersInOverlay2Layout() throws IOException {
         PullResult r = puller().pull(ref("app"), PullListener.NONE);
 
-        List<Digest> chain = ChainIds.of(List.of(images.baseLayer.diffId(), images.changeLayer.diffId(),
-                images.zstdLayer.diffId()));
+        List<Digest> chain =
+                ChainIds.of(List.of(images.baseLayer.diffId(), images.changeLayer.diffId(), images.zstdLayer.diffId()));
         assertThat(r.image().chainIds()).isEqualTo(chain);
         assertThat(r.layersFetched()).isEqualTo(3);
         StoreLayout layout = store.layout();
@@ -104,7 +107,8 @@ class PullTest {
             links[i] = Files.readString(dir.resolve("link"));
             assertThat(links[i]).matches("[A-Z2-7]{26}");
             Path shortLink = root.resolve("l").resolve(links[i]);
-            assertThat(Files.readSymbolicLink(shortLink)).isEqualTo(Path.of("../layers/" + chain.get(i).hex() + "/diff"));
+            assertThat(Files.readSymbolicLink(shortLink))
+                    .isEqualTo(Path.of("../layers/" + chain.get(i).hex() + "/diff"));
             assertThat(shortLink.toRealPath()).isEqualTo(dir.resolve("diff").toRealPath());
         }
         assertThat(layout.lowerFile(chain.get(0))).doesNotExist();
@@ -142,8 +146,11 @@ class PullTest {
         proxy.clearRequests();
         PullResult again = p.pull(ref("app"), PullListener.NONE);
         assertThat(again.layersFetched()).isZero();
-        assertThat(proxy.requests().stream().filter(r -> r.isBlobGet() && !r.path().endsWith(
-                again.image().configDigest().toString()))).isEmpty();
+        assertThat(proxy.requests().stream()
+                        .filter(r -> r.isBlobGet()
+                                && !r.path()
+                                        .endsWith(again.image().configDigest().toString())))
+                .isEmpty();
         // One directory per distinct layer.
         assertThat(store.layers().list()).hasSize(3);
     }
@@ -153,11 +160,13 @@ class PullTest {
         AtomicBoolean cut = new AtomicBoolean();
         String path = "/blobs/" + Digest.sha256(images.bigLayer.blob());
         proxy.addRule(req -> req.path().endsWith(path) && cut.compareAndSet(false, true)
-                ? new TestProxy.Action.CutAfter(1_000_000) : null);
+                ? new TestProxy.Action.CutAfter(1_000_000)
+                : null);
 
         PullResult r = puller().pull(ref("big"), PullListener.NONE);
 
-        List<TestProxy.Request> gets = proxy.requests().stream().filter(q -> q.path().endsWith(path)).toList();
+        List<TestProxy.Request> gets =
+                proxy.requests().stream().filter(q -> q.path().endsWith(path)).toList();
         assertThat(gets).hasSize(2);
         assertThat(gets.get(0).header("range")).isNull();
         // Resumed where the client's bytes ended: at most where the proxy cut (a reset may drop some in flight).
@@ -173,11 +182,13 @@ class PullTest {
         AtomicBoolean stalled = new AtomicBoolean();
         String path = "/blobs/" + Digest.sha256(images.bigLayer.blob());
         proxy.addRule(req -> req.path().endsWith(path) && stalled.compareAndSet(false, true)
-                ? new TestProxy.Action.StallAfter(500_000, 20_000) : null);
+                ? new TestProxy.Action.StallAfter(500_000, 20_000)
+                : null);
 
         PullResult r = puller().pull(ref("big"), PullListener.NONE);
 
-        List<TestProxy.Request> gets = proxy.requests().stream().filter(q -> q.path().endsWith(path)).toList();
+        List<TestProxy.Request> gets =
+                proxy.requests().stream().filter(q -> q.path().endsWith(path)).toList();
         assertThat(gets).hasSize(2);
         assertThat(gets.get(1).header("range")).isEqualTo("bytes=500000-"); // all sent bytes arrived
         assertThat(r.layersFetched()).isEqualTo(2);
@@ -198,7 +209,8 @@ class PullTest {
         assertThat(store.layout().layerDir(chain.get(1))).doesNotExist();
         assertThat(store.images().list()).isEmpty();
         // Corrupt content is not retried: one GET only.
-        assertThat(proxy.requests().stream().filter(q -> q.path().endsWith(path))).hasSize(1);
+        assertThat(proxy.requests().stream().filter(q -> q.path().endsWith(path)))
+                .hasSize(1);
     }
 
     @Test
@@ -211,20 +223,26 @@ class PullTest {
 
     @Test
     void selectsThePlatformFromAnIndex() throws IOException {
-        Registries registries = new Registries(TransportOptions.defaults().withPlainHttp(true),
-                CredentialStore.anonymous());
+        Registries registries =
+                new Registries(TransportOptions.defaults().withPlainHttp(true), CredentialStore.anonymous());
         for (var platform : List.of(TestImages.AMD64, TestImages.ARM64)) {
-            Puller p = new Puller(store, registries, LayerUnpacker.unionFs(),
+            Puller p = new Puller(
+                    store,
+                    registries,
+                    LayerUnpacker.unionFs(),
                     PullOptions.defaults().withPlatform(platform));
             PullResult r = p.pull(ref("multi"), PullListener.NONE);
             // In full, with the variant: arm64 without one means arm64/v8.
-            assertThat(r.image().platform()).isEqualTo(platform.equals(TestImages.ARM64) ? "linux/arm64/v8"
-                    : platform.toString());
+            assertThat(r.image().platform())
+                    .isEqualTo(platform.equals(TestImages.ARM64) ? "linux/arm64/v8" : platform.toString());
             assertThat(r.image().indexDigest()).isNotNull();
             assertThat(store.layout().diffDir(r.image().topChainId()).resolve("etc/arch"))
                     .hasContent(platform.architecture());
         }
-        Puller p = new Puller(store, registries, LayerUnpacker.unionFs(),
+        Puller p = new Puller(
+                store,
+                registries,
+                LayerUnpacker.unionFs(),
                 PullOptions.defaults().withPlatform(dev.berth.oci.Platform.parse("linux/s390x")));
         assertThatThrownBy(() -> p.pull(ref("multi"), PullListener.NONE))
                 .hasMessageContaining("no manifest for platform linux/s390x");
@@ -240,7 +258,8 @@ class PullTest {
         Store reopened = Store.open(root);
 
         assertThat(root.resolve("layers/.tmp-crashed")).doesNotExist();
-        assertThat(Files.exists(root.resolve("l/DANGLINGDANGLINGDANGLING00"), LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(Files.exists(root.resolve("l/DANGLINGDANGLINGDANGLING00"), LinkOption.NOFOLLOW_LINKS))
+                .isFalse();
         assertThat(reopened.layers().list()).isEmpty();
     }
 
@@ -267,6 +286,8 @@ class PullTest {
 
     private long layerGets(dev.berth.puller.testing.OciLayout.Layer layer) {
         String suffix = "/blobs/" + Digest.sha256(layer.blob());
-        return proxy.requests().stream().filter(r -> r.isBlobGet() && r.path().endsWith(suffix)).count();
+        return proxy.requests().stream()
+                .filter(r -> r.isBlobGet() && r.path().endsWith(suffix))
+                .count();
     }
 }

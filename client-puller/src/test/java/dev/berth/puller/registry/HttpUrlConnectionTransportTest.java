@@ -87,10 +87,15 @@ class HttpUrlConnectionTransportTest {
                 case "/fixed" -> respond(out, 200, Map.of(), "fixed body");
                 case "/chunked" -> {
                     out.write(("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            + "5\r\nchunk\r\n3\r\ned!\r\n0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                                    + "5\r\nchunk\r\n3\r\ned!\r\n0\r\n\r\n")
+                            .getBytes(StandardCharsets.ISO_8859_1));
                 }
-                default -> respond(out, 404, Map.of("Content-Type", "application/json"),
-                        "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"no\"}]}");
+                default ->
+                    respond(
+                            out,
+                            404,
+                            Map.of("Content-Type", "application/json"),
+                            "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"no\"}]}");
             }
         });
         HttpUrlConnectionTransport t = transport();
@@ -162,11 +167,12 @@ class HttpUrlConnectionTransportTest {
             HttpUrlConnectionTransport t = transport();
             for (String method : List.of("GET", "POST")) {
                 byte[] body = method.equals("POST") ? "grant_type=x".getBytes(StandardCharsets.UTF_8) : null;
-                try (HttpTransport.Response r = t.send(new HttpTransport.Request(method, server.uri("/v2/"),
-                        Map.of("Authorization", "Bearer stale"), body, null))) {
+                try (HttpTransport.Response r = t.send(new HttpTransport.Request(
+                        method, server.uri("/v2/"), Map.of("Authorization", "Bearer stale"), body, null))) {
                     assertThat(r.status()).isEqualTo(401);
                     assertThat(r.allHeaders("WWW-Authenticate")).containsExactly(bearer, basic);
-                    assertThat(new String(r.body().readAllBytes(), StandardCharsets.UTF_8)).contains("UNAUTHORIZED");
+                    assertThat(new String(r.body().readAllBytes(), StandardCharsets.UTF_8))
+                            .contains("UNAUTHORIZED");
                 }
             }
         } finally {
@@ -174,8 +180,10 @@ class HttpUrlConnectionTransportTest {
         }
         assertThat(asked).hasValue(0);
         assertThat(server.requests).hasSize(2);
-        assertThat(server.requests).allSatisfy(q -> assertThat(q.header("authorization")).isEqualTo("Bearer stale"));
-        assertThat(new String(server.requests.get(1).body(), StandardCharsets.UTF_8)).isEqualTo("grant_type=x");
+        assertThat(server.requests)
+                .allSatisfy(q -> assertThat(q.header("authorization")).isEqualTo("Bearer stale"));
+        assertThat(new String(server.requests.get(1).body(), StandardCharsets.UTF_8))
+                .isEqualTo("grant_type=x");
     }
 
     @Test
@@ -219,7 +227,8 @@ class HttpUrlConnectionTransportTest {
                     .isNotInstanceOf(InterruptedIOException.class);
             try (HttpTransport.Response r = get(t, "/slow-body", Duration.ofMillis(300))) {
                 assertThat(r.body().readNBytes(1000)).hasSize(1000);
-                assertThatThrownBy(() -> r.body().read()).isInstanceOf(TransportTimeoutException.class)
+                assertThatThrownBy(() -> r.body().read())
+                        .isInstanceOf(TransportTimeoutException.class)
                         .hasMessageContaining("stalled");
             }
         } finally {
@@ -245,18 +254,22 @@ class HttpUrlConnectionTransportTest {
     void clientFollowsRedirectsItselfAndKeepsCredentialsAtHome() throws IOException {
         byte[] blob = "a small blob".getBytes(StandardCharsets.UTF_8);
         Digest digest = Digest.sha256(blob);
-        try (RawServer storage = new RawServer((req, out) -> respond(out, 200, Map.of(), new String(blob,
-                StandardCharsets.UTF_8)))) {
+        try (RawServer storage =
+                new RawServer((req, out) -> respond(out, 200, Map.of(), new String(blob, StandardCharsets.UTF_8)))) {
             server = new RawServer((req, out) -> {
                 if (req.header("authorization") == null) {
                     respond(out, 401, Map.of("WWW-Authenticate", "Basic realm=\"reg\""), "");
                 } else {
-                    respond(out, 307, Map.of("Location", storage.uri("/bucket/blob?sig=1").toString()), "");
+                    respond(
+                            out,
+                            307,
+                            Map.of("Location", storage.uri("/bucket/blob?sig=1").toString()),
+                            "");
                 }
             });
             CredentialStore creds = host -> Optional.of(Credential.basic("alice", "pw"));
-            RegistryClient client = RegistryClient.create(server.host(), TransportOptions.defaults()
-                    .withPlainHttp(true), creds);
+            RegistryClient client = RegistryClient.create(
+                    server.host(), TransportOptions.defaults().withPlainHttp(true), creds);
             List<URI> sent = new CopyOnWriteArrayList<>();
             client.setObserver((what, uri) -> sent.add(uri));
 
@@ -282,7 +295,8 @@ class HttpUrlConnectionTransportTest {
                 Path pem = keyStore.resolveSibling(keyStore.getFileName() + ".pem");
                 TransportOptions withCa = TransportOptions.defaults().withCaFile(pem);
                 if (keyStore == good) {
-                    assertThat(status(new HttpUrlConnectionTransport(withCa), uri)).isEqualTo(200);
+                    assertThat(status(new HttpUrlConnectionTransport(withCa), uri))
+                            .isEqualTo(200);
                 } else {
                     assertThatThrownBy(() -> status(new HttpUrlConnectionTransport(withCa), uri))
                             .isInstanceOf(IOException.class);
@@ -290,8 +304,11 @@ class HttpUrlConnectionTransportTest {
                 // Neither certificate is trusted by the system store.
                 assertThatThrownBy(() -> status(new HttpUrlConnectionTransport(TransportOptions.defaults()), uri))
                         .isInstanceOf(IOException.class);
-                assertThat(status(new HttpUrlConnectionTransport(TransportOptions.defaults().withInsecure(true)),
-                        uri)).isEqualTo(200);
+                assertThat(status(
+                                new HttpUrlConnectionTransport(
+                                        TransportOptions.defaults().withInsecure(true)),
+                                uri))
+                        .isEqualTo(200);
             } finally {
                 https.stop(0);
             }
@@ -307,13 +324,44 @@ class HttpUrlConnectionTransportTest {
 
     /** A self-signed EC certificate with the given subjectAltName: a PKCS12 key store and a PEM beside it. */
     private static Path certificate(String name, String san) throws IOException {
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        String keytool =
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
         Path ks = work.resolve(name + ".p12");
-        Proc.check(List.of(keytool, "-genkeypair", "-alias", "srv", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=" + name, "-ext", "SAN=" + san, "-validity", "2", "-storetype", "PKCS12",
-                "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit"));
-        Proc.check(List.of(keytool, "-exportcert", "-rfc", "-alias", "srv", "-keystore", ks.toString(),
-                "-storepass", "changeit", "-file", work.resolve(name + ".p12.pem").toString()));
+        Proc.check(List.of(
+                keytool,
+                "-genkeypair",
+                "-alias",
+                "srv",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=" + name,
+                "-ext",
+                "SAN=" + san,
+                "-validity",
+                "2",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                ks.toString(),
+                "-storepass",
+                "changeit",
+                "-keypass",
+                "changeit"));
+        Proc.check(List.of(
+                keytool,
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "srv",
+                "-keystore",
+                ks.toString(),
+                "-storepass",
+                "changeit",
+                "-file",
+                work.resolve(name + ".p12.pem").toString()));
         return ks;
     }
 
@@ -353,7 +401,8 @@ class HttpUrlConnectionTransportTest {
         byte[] buf = new byte[64 * 1024];
         Arrays.fill(buf, (byte) 'x');
         out.write(("HTTP/1.1 200 OK\r\n" + (chunked ? "Transfer-Encoding: chunked" : "Content-Length: " + BIG)
-                + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                        + "\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
         byte[] chunkHead = (Integer.toHexString(buf.length) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
         for (long sent = 0; sent < BIG; sent += buf.length) {
             if (chunked) {
@@ -445,7 +494,8 @@ class HttpUrlConnectionTransportTest {
                     for (int i = 1; i < lines.length; i++) {
                         int colon = lines[i].indexOf(':');
                         if (colon > 0) {
-                            headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                            headers.put(
+                                    lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
                                     lines[i].substring(colon + 1).trim());
                         }
                     }

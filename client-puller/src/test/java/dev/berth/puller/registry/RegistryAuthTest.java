@@ -78,15 +78,16 @@ class RegistryAuthTest {
         });
         realm.start();
         bearerProxy = new TestProxy(openRegistry.host());
-        String challenge = "Bearer realm=\"http://127.0.0.1:" + realm.getAddress().getPort()
-                + "/token\",service=\"berth-test\",scope=\"repository:tok/img:pull\"";
+        String challenge = "Bearer realm=\"http://127.0.0.1:"
+                + realm.getAddress().getPort() + "/token\",service=\"berth-test\",scope=\"repository:tok/img:pull\"";
         bearerProxy.addRule(req -> {
             String auth = req.header("authorization");
             if (auth != null && auth.startsWith("Bearer ") && validTokens.contains(auth.substring(7))) {
                 return null;
             }
-            return new TestProxy.Action.Respond(401, Map.of("WWW-Authenticate", challenge,
-                    "Content-Type", "application/json"),
+            return new TestProxy.Action.Respond(
+                    401,
+                    Map.of("WWW-Authenticate", challenge, "Content-Type", "application/json"),
                     "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}".getBytes());
         });
     }
@@ -108,9 +109,11 @@ class RegistryAuthTest {
     }
 
     private static Puller puller(Path root, CredentialStore creds) throws IOException {
-        return new Puller(Store.open(root), new Registries(TransportOptions.defaults().withPlainHttp(true), creds),
-                LayerUnpacker.unionFs(), PullOptions.defaults().withPlatform(TestImages.AMD64)
-                .withBackoff(Backoff.fast(2)));
+        return new Puller(
+                Store.open(root),
+                new Registries(TransportOptions.defaults().withPlainHttp(true), creds),
+                LayerUnpacker.unionFs(),
+                PullOptions.defaults().withPlatform(TestImages.AMD64).withBackoff(Backoff.fast(2)));
     }
 
     private static Path dockerConfig(String host, String json) throws IOException {
@@ -124,7 +127,8 @@ class RegistryAuthTest {
         String auth = Base64.getEncoder().encodeToString("alice:s3cret".getBytes(StandardCharsets.UTF_8));
         Path cfg = dockerConfig(basicRegistry.host(), "{\"auths\":{\"http://HOST/v1/\":{\"auth\":\"" + auth + "\"}}}");
         CredentialStore creds = DockerConfigCredentials.load(cfg);
-        assertThat(creds.find(basicRegistry.host())).hasValueSatisfying(c -> assertThat(c.username()).isEqualTo("alice"));
+        assertThat(creds.find(basicRegistry.host()))
+                .hasValueSatisfying(c -> assertThat(c.username()).isEqualTo("alice"));
 
         var result = puller(Files.createTempDirectory(work, "root"), creds)
                 .pull(ImageReference.parse(basicRegistry.host() + "/secure/img:base"), PullListener.NONE);
@@ -134,7 +138,7 @@ class RegistryAuthTest {
     @Test
     void anonymousPullFromBasicRegistryIsUnauthorized() {
         assertThatThrownBy(() -> puller(Files.createTempDirectory(work, "root"), CredentialStore.anonymous())
-                .pull(ImageReference.parse(basicRegistry.host() + "/secure/img:base"), PullListener.NONE))
+                        .pull(ImageReference.parse(basicRegistry.host() + "/secure/img:base"), PullListener.NONE))
                 .isInstanceOfSatisfying(RegistryException.class, e -> {
                     assertThat(e.status()).isEqualTo(401);
                     assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHORIZED);
@@ -164,7 +168,7 @@ class RegistryAuthTest {
     void wrongCredentialsAtTheRealmFail() {
         CredentialStore creds = host -> java.util.Optional.of(Credential.basic("bob", "wrong"));
         assertThatThrownBy(() -> puller(Files.createTempDirectory(work, "root"), creds)
-                .pull(ImageReference.parse(bearerProxy.host() + "/tok/img:base"), PullListener.NONE))
+                        .pull(ImageReference.parse(bearerProxy.host() + "/tok/img:base"), PullListener.NONE))
                 .isInstanceOf(RegistryException.class)
                 .hasMessageContaining("fetch token")
                 .hasMessageContaining("bad credentials");
@@ -172,13 +176,18 @@ class RegistryAuthTest {
 
     @Test
     void dockerConfigIdentityTokenAndDockerHubAlias() throws IOException {
-        Path cfg = dockerConfig("x", "{\"auths\":{\"https://index.docker.io/v1/\":{\"auth\":\""
-                + Base64.getEncoder().encodeToString("u:p".getBytes()) + "\"},"
-                + "\"registry.example.com\":{\"identitytoken\":\"refresh-me\"}}}");
+        Path cfg = dockerConfig(
+                "x",
+                "{\"auths\":{\"https://index.docker.io/v1/\":{\"auth\":\""
+                        + Base64.getEncoder().encodeToString("u:p".getBytes()) + "\"},"
+                        + "\"registry.example.com\":{\"identitytoken\":\"refresh-me\"}}}");
         DockerConfigCredentials creds = DockerConfigCredentials.load(cfg);
-        assertThat(creds.find(ImageReference.DOCKER_HUB)).hasValueSatisfying(c -> assertThat(c.password()).isEqualTo("p"));
-        assertThat(creds.find("registry.example.com")).hasValueSatisfying(c -> assertThat(c.hasIdentityToken()).isTrue());
+        assertThat(creds.find(ImageReference.DOCKER_HUB))
+                .hasValueSatisfying(c -> assertThat(c.password()).isEqualTo("p"));
+        assertThat(creds.find("registry.example.com"))
+                .hasValueSatisfying(c -> assertThat(c.hasIdentityToken()).isTrue());
         assertThat(creds.find("other.example.com")).isEmpty();
-        assertThat(DockerConfigCredentials.load(work.resolve("missing.json")).find("x")).isEmpty();
+        assertThat(DockerConfigCredentials.load(work.resolve("missing.json")).find("x"))
+                .isEmpty();
     }
 }

@@ -67,37 +67,81 @@ class ContainerdSnapshotterIT {
         images.pushAll(registry, "test/img");
         // A two-layer busybox image of its own for the kubelet case, so no other case has its layers.
         OciLayout layout = images.layout;
-        criBase = OciLayout.Layer.gzip(new LayerBuilder().dir("bin").dir("proc").dir("dev").dir("sys").dir("etc")
-                .dir("tmp", 01777, 0, 0).file("bin/busybox", Files.readAllBytes(Path.of("/bin/busybox")), 0755, 0, 0)
-                .symlink("bin/sh", "busybox").symlink("bin/cat", "busybox").tar());
-        criTop = OciLayout.Layer.gzip(new LayerBuilder().dir("etc").file("etc/greeting", "hello kubelet\n").tar());
-        layout.tag("cri", layout.image(List.of(criBase, criTop), TestImages.AMD64, List.of("/bin/cat", "/etc/greeting"),
-                null));
+        criBase = OciLayout.Layer.gzip(new LayerBuilder()
+                .dir("bin")
+                .dir("proc")
+                .dir("dev")
+                .dir("sys")
+                .dir("etc")
+                .dir("tmp", 01777, 0, 0)
+                .file("bin/busybox", Files.readAllBytes(Path.of("/bin/busybox")), 0755, 0, 0)
+                .symlink("bin/sh", "busybox")
+                .symlink("bin/cat", "busybox")
+                .tar());
+        criTop = OciLayout.Layer.gzip(new LayerBuilder()
+                .dir("etc")
+                .file("etc/greeting", "hello kubelet\n")
+                .tar());
+        layout.tag(
+                "cri",
+                layout.image(List.of(criBase, criTop), TestImages.AMD64, List.of("/bin/cat", "/etc/greeting"), null));
         registry.push(layout.dir(), "cri", "test/cri:1");
         // And one CRI pulls without Berth having it: the snapshotter pulls it itself.
-        layout.tag("fresh", layout.image(List.of(OciLayout.Layer.gzip(new LayerBuilder().dir("bin").dir("proc")
-                .dir("dev").dir("sys").dir("etc").file("bin/busybox", Files.readAllBytes(Path.of("/bin/busybox")),
-                        0755, 0, 0).symlink("bin/cat", "busybox").file("etc/fresh", "pulled by berth\n").tar())),
-                TestImages.AMD64, List.of("/bin/cat", "/etc/fresh"), null));
+        layout.tag(
+                "fresh",
+                layout.image(
+                        List.of(OciLayout.Layer.gzip(new LayerBuilder()
+                                .dir("bin")
+                                .dir("proc")
+                                .dir("dev")
+                                .dir("sys")
+                                .dir("etc")
+                                .file("bin/busybox", Files.readAllBytes(Path.of("/bin/busybox")), 0755, 0, 0)
+                                .symlink("bin/cat", "busybox")
+                                .file("etc/fresh", "pulled by berth\n")
+                                .tar())),
+                        TestImages.AMD64,
+                        List.of("/bin/cat", "/etc/fresh"),
+                        null));
         registry.push(layout.dir(), "fresh", "test/fresh:1");
         // And one for the race, with layers no other case has.
         byte[] noise = new byte[2 * 1024 * 1024];
         new java.util.Random(7).nextBytes(noise);
-        layout.tag("race", layout.image(List.of(
-                OciLayout.Layer.gzip(new LayerBuilder().dir("data").file("data/noise", noise, 0644, 0, 0).tar()),
-                OciLayout.Layer.gzip(new LayerBuilder().dir("etc").file("etc/race", "race\n").tar())),
-                TestImages.AMD64, null, null));
+        layout.tag(
+                "race",
+                layout.image(
+                        List.of(
+                                OciLayout.Layer.gzip(new LayerBuilder()
+                                        .dir("data")
+                                        .file("data/noise", noise, 0644, 0, 0)
+                                        .tar()),
+                                OciLayout.Layer.gzip(new LayerBuilder()
+                                        .dir("etc")
+                                        .file("etc/race", "race\n")
+                                        .tar())),
+                        TestImages.AMD64,
+                        null,
+                        null));
         registry.push(layout.dir(), "race", "test/race:1");
         // And one whose layer takes containerd a while to apply, to kill the snapshotter in the middle.
         byte[] heavy = new byte[16 * 1024 * 1024];
         new java.util.Random(11).nextBytes(heavy);
-        layout.tag("heavy", layout.image(List.of(OciLayout.Layer.gzip(new LayerBuilder().dir("data")
-                .file("data/heavy", heavy, 0644, 0, 0).tar())), TestImages.AMD64, null, null));
+        layout.tag(
+                "heavy",
+                layout.image(
+                        List.of(OciLayout.Layer.gzip(new LayerBuilder()
+                                .dir("data")
+                                .file("data/heavy", heavy, 0644, 0, 0)
+                                .tar())),
+                        TestImages.AMD64,
+                        null,
+                        null));
         registry.push(layout.dir(), "heavy", "test/heavy:1");
 
         Path root = work.resolve("berth");
         store = Store.open(root);
-        snapshotter = new SnapshotterProcess(root, work.resolve("run/snapshotter.sock"), work.resolve("snapshotter.log"))
+        snapshotter = new SnapshotterProcess(
+                        root, work.resolve("run/snapshotter.sock"), work.resolve("snapshotter.log"))
                 .start();
         containerd = Containerd.start(work.resolve("containerd"), snapshotter.socket(), registry.host());
     }
@@ -114,15 +158,20 @@ class ContainerdSnapshotterIT {
             registry.close();
         }
         // containerd's own overlayfs snapshots and task state may still be mounted under its root.
-        Proc.run(null, List.of("sh", "-c", "grep -o ' " + work + "[^ ]*' /proc/mounts | sort -r | xargs -r umount -l"),
+        Proc.run(
+                null,
+                List.of("sh", "-c", "grep -o ' " + work + "[^ ]*' /proc/mounts | sort -r | xargs -r umount -l"),
                 30);
         FsUtil.deleteTree(work);
     }
 
     /** berth-pull's pipeline into the snapshotter's store, as the CLI or the agent runs it. */
     private static Puller berthPuller() {
-        return new Puller(store, new Registries(TransportOptions.defaults().withPlainHttp(true),
-                CredentialStore.anonymous()), LayerUnpacker.unionFs(), PullOptions.defaults().withPlatform(TestImages.AMD64));
+        return new Puller(
+                store,
+                new Registries(TransportOptions.defaults().withPlainHttp(true), CredentialStore.anonymous()),
+                LayerUnpacker.unionFs(),
+                PullOptions.defaults().withPlatform(TestImages.AMD64));
     }
 
     private static String ref(String repoAndTag) {
@@ -133,18 +182,27 @@ class ContainerdSnapshotterIT {
     void ctrPullsAndRunsABusyboxThroughBerth() throws IOException {
         String ref = ref("test/img:busybox");
         containerd.ctrOk("ctr", "image", "pull", "--plain-http", "--snapshotter", "berth", ref);
-        String out = containerd.ctrOk("ctr", "run", "--rm", "--snapshotter", "berth", ref, "bb-" + ProcessHandle.current().pid());
+        String out = containerd.ctrOk(
+                "ctr",
+                "run",
+                "--rm",
+                "--snapshotter",
+                "berth",
+                ref,
+                "bb-" + ProcessHandle.current().pid());
         assertThat(out).contains("hello from berth in /");
 
         // containerd applied the layer into an active snapshot; its commit made it a layer of Berth's store.
         List<SnapshotRecord> committed = records("ctr").stream()
-                .filter(r -> r.kind() == SnapshotRecord.Kind.COMMITTED).toList();
+                .filter(r -> r.kind() == SnapshotRecord.Kind.COMMITTED)
+                .toList();
         assertThat(committed).singleElement().satisfies(r -> {
             assertThat(r.layer()).isNotNull();
             assertThat(store.layout().diffDir(r.layer()).resolve("bin/busybox")).isRegularFile();
         });
         // The container's active snapshot goes with --rm, when containerd's garbage collector gets to it.
-        Awaitility.await("container snapshot removed").atMost(Duration.ofSeconds(60))
+        Awaitility.await("container snapshot removed")
+                .atMost(Duration.ofSeconds(60))
                 .until(() -> records("ctr").size() == 1);
     }
 
@@ -166,7 +224,8 @@ class ContainerdSnapshotterIT {
                 Map<String, TreeSnapshot.Entry> b = TreeSnapshot.of(theirs);
                 assertThat(a).isEqualTo(b);
                 // The cases that matter are in there: whiteouts, an opaque directory, hardlinks, special modes.
-                assertThat(a).doesNotContainKeys("/etc/deleteme", "/opt/gone/a", "/var/lib/data", "/usr/bin/sgid")
+                assertThat(a)
+                        .doesNotContainKeys("/etc/deleteme", "/opt/gone/a", "/var/lib/data", "/usr/bin/sgid")
                         .containsKeys("/opt/gone/c", "/etc/motd", "/usr/bin/app-alias");
                 assertThat(a.get("/tmp").mode()).isEqualTo("1777");
                 assertThat(a.get("/bin/tool").link()).isEqualTo("../usr/bin/app");
@@ -177,35 +236,41 @@ class ContainerdSnapshotterIT {
             containerd.ctrOk("cmp", "image", "unmount", "--rm", ours.toString());
         }
         // Berth's side of the image is three layers of its store, stacked through their short links.
-        List<Digest> chain = ChainIds.of(List.of(images.baseLayer.diffId(), images.changeLayer.diffId(),
-                images.zstdLayer.diffId()));
+        List<Digest> chain =
+                ChainIds.of(List.of(images.baseLayer.diffId(), images.changeLayer.diffId(), images.zstdLayer.diffId()));
         assertThat(chain).allMatch(store.layers()::exists);
     }
 
     /** path, type, mode, owner, link count, size and symlink target of every entry, as find prints them. */
     private static String find(Path root) throws IOException {
-        String listing = Proc.check(List.of("find", root.toString(), "-mindepth", "1", "-printf",
-                "%P %y %m %U:%G %n %s %l\\n"));
-        String hashes = Proc.run(root, List.of("sh", "-c", "find . -type f -print0 | sort -z | xargs -0 -r sha256sum"),
-                60).output();
+        String listing =
+                Proc.check(List.of("find", root.toString(), "-mindepth", "1", "-printf", "%P %y %m %U:%G %n %s %l\\n"));
+        String hashes = Proc.run(
+                        root, List.of("sh", "-c", "find . -type f -print0 | sort -z | xargs -0 -r sha256sum"), 60)
+                .output();
         // Directory sizes depend on the filesystem below, not on the image.
-        return Stream.of(listing.split("\n")).map(l -> l.matches("\\S+ d .*")
-                        ? l.replaceFirst("^(\\S+ d \\S+ \\S+ \\S+) \\d+", "$1 -") : l)
-                .sorted().collect(Collectors.joining("\n")) + "\n" + hashes;
+        return Stream.of(listing.split("\n"))
+                        .map(l -> l.matches("\\S+ d .*") ? l.replaceFirst("^(\\S+ d \\S+ \\S+ \\S+) \\d+", "$1 -") : l)
+                        .sorted()
+                        .collect(Collectors.joining("\n"))
+                + "\n" + hashes;
     }
 
     @Test
     void prePulledImageIsPulledByCriWithoutALayerDownload() throws Exception {
         String ref = ref("test/cri:1");
         berthPuller().pull(ImageReference.parse(ref), PullListener.NONE);
-        ImageRecord record = store.images().get(ImageReference.parse(ref).toString()).orElseThrow();
+        ImageRecord record =
+                store.images().get(ImageReference.parse(ref).toString()).orElseThrow();
         Set<Digest> layersBefore = chainIds(store.layers().list());
         long logBefore = Files.size(registry.log());
 
         // The kubelet's call: CRI ImageService.PullImage on containerd's socket.
         try (UnixChannels channels = new UnixChannels(containerd.socket())) {
             String imageRef = ImageServiceGrpc.newBlockingStub(channels.channel())
-                    .pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(ref)).build())
+                    .pullImage(PullImageRequest.newBuilder()
+                            .setImage(ImageSpec.newBuilder().setImage(ref))
+                            .build())
                     .getImageRef();
             assertThat(imageRef).startsWith("sha256:");
         } catch (RuntimeException e) {
@@ -218,10 +283,17 @@ class ContainerdSnapshotterIT {
         }
         assertThat(chainIds(store.layers().list())).isEqualTo(layersBefore);
         // containerd's k8s.io namespace now has the two layers as committed snapshots, backed by the store.
-        assertThat(records("k8s.io")).extracting(SnapshotRecord::layer)
+        assertThat(records("k8s.io"))
+                .extracting(SnapshotRecord::layer)
                 .containsExactlyInAnyOrderElementsOf(record.chainIds());
 
-        String out = containerd.ctrOk("k8s.io", "run", "--rm", "--snapshotter", "berth", ref,
+        String out = containerd.ctrOk(
+                "k8s.io",
+                "run",
+                "--rm",
+                "--snapshotter",
+                "berth",
+                ref,
                 "cri-" + ProcessHandle.current().pid());
         assertThat(out).contains("hello kubelet");
         // A layer a Berth image record uses survives containerd removing the image and its snapshots.
@@ -235,18 +307,33 @@ class ContainerdSnapshotterIT {
         long logBefore = Files.size(registry.log());
         try (UnixChannels channels = new UnixChannels(containerd.socket())) {
             ImageServiceGrpc.newBlockingStub(channels.channel())
-                    .pullImage(PullImageRequest.newBuilder().setImage(ImageSpec.newBuilder().setImage(ref)).build());
+                    .pullImage(PullImageRequest.newBuilder()
+                            .setImage(ImageSpec.newBuilder().setImage(ref))
+                            .build());
         }
         // The layer blob was fetched once, by Berth's puller (cri.image-ref label), not by containerd.
-        List<String> layerGets = Files.readString(registry.log()).substring((int) logBefore).lines()
-                .filter(l -> l.contains("method=GET path=/v2/test/fresh/blobs/")).toList();
-        ImageRecord record = store.images().get(ImageReference.parse(ref).toString()).orElseThrow();
+        List<String> layerGets = Files.readString(registry.log())
+                .substring((int) logBefore)
+                .lines()
+                .filter(l -> l.contains("method=GET path=/v2/test/fresh/blobs/"))
+                .toList();
+        ImageRecord record =
+                store.images().get(ImageReference.parse(ref).toString()).orElseThrow();
         String layerBlob = "path=/v2/test/fresh/blobs/" + record.layers().get(0).digest();
-        assertThat(layerGets).filteredOn(l -> l.contains(layerBlob)).singleElement()
+        assertThat(layerGets)
+                .filteredOn(l -> l.contains(layerBlob))
+                .singleElement()
                 .satisfies(l -> assertThat(l).contains("user_agent=berth-pull/"));
         assertThat(records("k8s.io")).extracting(SnapshotRecord::layer).contains(record.topChainId());
-        assertThat(containerd.ctrOk("k8s.io", "run", "--rm", "--snapshotter", "berth", ref,
-                "fresh-" + ProcessHandle.current().pid())).contains("pulled by berth");
+        assertThat(containerd.ctrOk(
+                        "k8s.io",
+                        "run",
+                        "--rm",
+                        "--snapshotter",
+                        "berth",
+                        ref,
+                        "fresh-" + ProcessHandle.current().pid()))
+                .contains("pulled by berth");
     }
 
     @Test
@@ -258,25 +345,39 @@ class ContainerdSnapshotterIT {
         containerd.ctrOk(ns, "snapshot", "--snapshotter", "berth", "prepare", "scratch", base.toString());
 
         // ls: containerd's names are the store's keys without containerd's "<namespace>/<n>/" prefix.
-        Map<String, String> listed = containerd.ctrOk(ns, "snapshot", "--snapshotter", "berth", "ls").lines().skip(1)
-                .map(l -> l.trim().split("\\s+")).collect(Collectors.toMap(c -> c[0], c -> c[c.length - 1]));
-        Map<String, String> stored = records(ns).stream().collect(Collectors.toMap(
-                r -> name(r.key()), r -> r.kind().name().charAt(0) + r.kind().name().substring(1).toLowerCase()));
-        assertThat(listed).isEqualTo(stored).containsEntry("scratch", "Active").containsEntry(base.toString(), "Committed");
+        Map<String, String> listed = containerd
+                .ctrOk(ns, "snapshot", "--snapshotter", "berth", "ls")
+                .lines()
+                .skip(1)
+                .map(l -> l.trim().split("\\s+"))
+                .collect(Collectors.toMap(c -> c[0], c -> c[c.length - 1]));
+        Map<String, String> stored = records(ns).stream()
+                .collect(Collectors.toMap(
+                        r -> name(r.key()),
+                        r -> r.kind().name().charAt(0)
+                                + r.kind().name().substring(1).toLowerCase()));
+        assertThat(listed)
+                .isEqualTo(stored)
+                .containsEntry("scratch", "Active")
+                .containsEntry(base.toString(), "Committed");
 
         // label: containerd hands labels under containerd.io/snapshot/ to the snapshotter.
-        containerd.ctrOk(ns, "snapshot", "--snapshotter", "berth", "label", "scratch", "containerd.io/snapshot/owner=berth-it");
+        containerd.ctrOk(
+                ns, "snapshot", "--snapshotter", "berth", "label", "scratch", "containerd.io/snapshot/owner=berth-it");
         SnapshotRecord scratch = record(ns, "scratch");
         assertThat(scratch.labels()).containsEntry("containerd.io/snapshot/owner", "berth-it");
         assertThat(containerd.ctrOk(ns, "snapshot", "--snapshotter", "berth", "info", "scratch"))
-                .contains("containerd.io/snapshot/owner").contains("berth-it").contains("Active");
+                .contains("containerd.io/snapshot/owner")
+                .contains("berth-it")
+                .contains("Active");
 
         // usage: the active snapshot's own files, hard links once.
         Path fs = store.snapshots().fsDir(scratch.dir());
         Files.writeString(fs.resolve("one"), "1");
         Files.createLink(fs.resolve("two"), fs.resolve("one"));
         String usage = containerd.ctrOk(ns, "snapshot", "--snapshotter", "berth", "usage", "scratch");
-        String inodes = Proc.check(List.of("sh", "-c", "find " + fs + " -printf '%i\\n' | sort -u | wc -l")).trim();
+        String inodes = Proc.check(List.of("sh", "-c", "find " + fs + " -printf '%i\\n' | sort -u | wc -l"))
+                .trim();
         String[] row = usage.lines().skip(1).findFirst().orElseThrow().trim().split("\\s+");
         assertThat(row[0]).isEqualTo("scratch");
         assertThat(row[row.length - 1]).isEqualTo(inodes);
@@ -284,7 +385,8 @@ class ContainerdSnapshotterIT {
         // rm: record and directory go; the layer below stays (the image uses it).
         // rm: containerd forgets it at once and has its garbage collector remove it from the snapshotter.
         containerd.ctrOk(ns, "snapshot", "--snapshotter", "berth", "rm", "scratch");
-        Awaitility.await("scratch removed from the store").atMost(Duration.ofSeconds(60))
+        Awaitility.await("scratch removed from the store")
+                .atMost(Duration.ofSeconds(60))
                 .until(() -> records(ns).stream().noneMatch(r -> name(r.key()).equals("scratch")));
         assertThat(fs.getParent()).doesNotExist();
         assertThat(store.layers().exists(base)).isTrue();
@@ -295,36 +397,60 @@ class ContainerdSnapshotterIT {
      * header, prefixing keys with the namespace instead, so they are found by key.
      */
     private static List<SnapshotRecord> records(String ns) throws IOException {
-        return store.snapshots().listAll().stream().filter(r -> r.key().startsWith(ns + "/")).toList();
+        return store.snapshots().listAll().stream()
+                .filter(r -> r.key().startsWith(ns + "/"))
+                .toList();
     }
 
     @Test
     void killedMidPullTheSnapshotterRestartsAndLeavesNothingBehind() throws Exception {
         String ns = "crash";
         String ref = ref("test/heavy:1");
-        Process pull = new ProcessBuilder("ctr", "-a", containerd.socket().toString(), "-n", ns, "image", "pull",
-                "--plain-http", "--snapshotter", "berth", ref).redirectErrorStream(true)
-                .redirectOutput(work.resolve("crash-pull.log").toFile()).start();
+        Process pull = new ProcessBuilder(
+                        "ctr",
+                        "-a",
+                        containerd.socket().toString(),
+                        "-n",
+                        ns,
+                        "image",
+                        "pull",
+                        "--plain-http",
+                        "--snapshotter",
+                        "berth",
+                        ref)
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve("crash-pull.log").toFile())
+                .start();
         // containerd is applying the layer into an active snapshot: SIGKILL now.
-        Awaitility.await("unpacking started").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
-                .until(() -> records(ns).stream().anyMatch(r -> r.kind() == SnapshotRecord.Kind.ACTIVE)
-                        || !pull.isAlive());
+        Awaitility.await("unpacking started")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(5))
+                .until(() ->
+                        records(ns).stream().anyMatch(r -> r.kind() == SnapshotRecord.Kind.ACTIVE) || !pull.isAlive());
         snapshotter.kill();
         pull.waitFor();
-        assertThat(pull.exitValue()).as("the pull was cut short: %s", Files.readString(work.resolve("crash-pull.log")))
+        assertThat(pull.exitValue())
+                .as("the pull was cut short: %s", Files.readString(work.resolve("crash-pull.log")))
                 .isNotZero();
 
         snapshotter.start();
         // containerd reconnects to the proxy plugin with its own backoff (at most 3 s between attempts); a
         // prepare reaches the snapshotter itself (ls would be answered from containerd's own database).
         int[] probe = {0};
-        Awaitility.await("containerd reconnected").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .until(() -> containerd.ctr(ns, "snapshot", "--snapshotter", "berth", "prepare", "probe-" + ++probe[0],
-                        "").exit() == 0);
+        Awaitility.await("containerd reconnected")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> containerd
+                                .ctr(ns, "snapshot", "--snapshotter", "berth", "prepare", "probe-" + ++probe[0], "")
+                                .exit()
+                        == 0);
         containerd.ctrOk(ns, "snapshot", "--snapshotter", "berth", "rm", "probe-" + probe[0]);
         containerd.ctrOk(ns, "image", "pull", "--plain-http", "--snapshotter", "berth", ref);
-        assertThat(records(ns)).filteredOn(r -> r.kind() == SnapshotRecord.Kind.COMMITTED).singleElement()
-                .satisfies(r -> assertThat(store.layout().diffDir(r.layer()).resolve("data/heavy")).hasSize(16 << 20));
+        assertThat(records(ns))
+                .filteredOn(r -> r.kind() == SnapshotRecord.Kind.COMMITTED)
+                .singleElement()
+                .satisfies(r -> assertThat(store.layout().diffDir(r.layer()).resolve("data/heavy"))
+                        .hasSize(16 << 20));
 
         try (UnixChannels channels = new UnixChannels(snapshotter.socket())) {
             dev.berth.puller.snapshot.api.SnapshotsGrpc.newBlockingStub(channels.channel())
@@ -334,10 +460,16 @@ class ContainerdSnapshotterIT {
         // And the snapshotter holds nothing in this namespace that containerd does not know of, once containerd's
         // garbage collection (scheduled by the deletions above) has removed what a probe prepared while the
         // reconnecting containerd lost the answer.
-        Awaitility.await("containerd's view and the store agree").atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                    Set<String> known = containerd.ctrOk(ns, "snapshot", "--snapshotter", "berth", "ls").lines()
-                            .skip(1).map(l -> l.trim().split("\\s+")[0]).collect(Collectors.toSet());
+        Awaitility.await("containerd's view and the store agree")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    Set<String> known = containerd
+                            .ctrOk(ns, "snapshot", "--snapshotter", "berth", "ls")
+                            .lines()
+                            .skip(1)
+                            .map(l -> l.trim().split("\\s+")[0])
+                            .collect(Collectors.toSet());
                     assertThat(records(ns)).extracting(r -> name(r.key())).isSubsetOf(known);
                 });
     }
@@ -356,20 +488,25 @@ class ContainerdSnapshotterIT {
         containerd.ctrOk("race", "image", "pull", "--plain-http", "--snapshotter", "berth", ref);
         berth.get(120, java.util.concurrent.TimeUnit.SECONDS);
 
-        ImageRecord record = store.images().get(ImageReference.parse(ref).toString()).orElseThrow();
+        ImageRecord record =
+                store.images().get(ImageReference.parse(ref).toString()).orElseThrow();
         // Each of the image's layers is one directory of the store, whoever committed it first, and
         // containerd's committed snapshots are those very layers.
         assertThat(record.chainIds()).allMatch(store.layers()::exists);
-        assertThat(records("race")).filteredOn(r -> r.kind() == SnapshotRecord.Kind.COMMITTED)
-                .extracting(SnapshotRecord::layer).containsExactlyInAnyOrderElementsOf(record.chainIds());
+        assertThat(records("race"))
+                .filteredOn(r -> r.kind() == SnapshotRecord.Kind.COMMITTED)
+                .extracting(SnapshotRecord::layer)
+                .containsExactlyInAnyOrderElementsOf(record.chainIds());
         assertThat(records("race")).allMatch(r -> r.dir() == null);
         assertNothingOrphaned();
     }
 
     /** Every snapshot directory has its record and the other way round; no ingest or dangling link is left. */
     private static void assertNothingOrphaned() throws IOException {
-        Set<String> named = store.snapshots().listAll().stream().map(SnapshotRecord::dir)
-                .filter(java.util.Objects::nonNull).collect(Collectors.toSet());
+        Set<String> named = store.snapshots().listAll().stream()
+                .map(SnapshotRecord::dir)
+                .filter(java.util.Objects::nonNull)
+                .collect(Collectors.toSet());
         try (Stream<Path> dirs = Files.list(store.layout().snapshotDirsDir())) {
             assertThat(dirs.map(d -> d.getFileName().toString())).containsExactlyInAnyOrderElementsOf(named);
         }
@@ -387,7 +524,10 @@ class ContainerdSnapshotterIT {
     }
 
     private static SnapshotRecord record(String ns, String name) throws IOException {
-        return records(ns).stream().filter(r -> name(r.key()).equals(name)).findFirst().orElseThrow();
+        return records(ns).stream()
+                .filter(r -> name(r.key()).equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 
     /** containerd's name of a snapshot from the key its metadata layer gave the snapshotter. */

@@ -24,8 +24,8 @@ import dev.berth.puller.snapshot.api.UsageResponse;
 import dev.berth.puller.snapshot.api.ViewSnapshotRequest;
 import dev.berth.puller.store.FsUtil;
 import dev.berth.puller.store.ImageRecord;
-import dev.berth.puller.store.LayerIngest;
 import dev.berth.puller.store.LayerInfo;
+import dev.berth.puller.store.LayerIngest;
 import dev.berth.puller.store.Store;
 import dev.berth.puller.testing.UnixChannels;
 import io.grpc.Status;
@@ -79,14 +79,18 @@ class SnapshotterServerTest {
         Digest top = Digest.sha256("top chain".getBytes(StandardCharsets.UTF_8));
 
         // containerd unpacks a base layer: an active snapshot on nothing is a writable bind mount.
-        List<Mount> m = snapshots.prepare(prepare("default/1/extract-1 " + base, "", Map.of())).getMountsList();
+        List<Mount> m = snapshots
+                .prepare(prepare("default/1/extract-1 " + base, "", Map.of()))
+                .getMountsList();
         assertThat(m).hasSize(1);
         assertThat(m.get(0).getType()).isEqualTo("bind");
         assertThat(m.get(0).getOptionsList()).containsExactly("rw", "rbind");
         Path fs = Path.of(m.get(0).getSource());
         Files.writeString(fs.resolve("hello"), "base\n");
-        snapshots.commit(CommitSnapshotRequest.newBuilder().setName("default/2/" + base)
-                .setKey("default/1/extract-1 " + base).build());
+        snapshots.commit(CommitSnapshotRequest.newBuilder()
+                .setName("default/2/" + base)
+                .setKey("default/1/extract-1 " + base)
+                .build());
 
         // The committed snapshot is a store layer, found by berth-pull under its ChainID.
         assertThat(store.layers().exists(base)).isTrue();
@@ -99,35 +103,57 @@ class SnapshotterServerTest {
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND));
 
         // A view of one layer is a read-only bind mount of its directory.
-        m = snapshots.view(ViewSnapshotRequest.newBuilder().setKey("default/9/one").setParent("default/2/" + base)
-                .build()).getMountsList();
+        m = snapshots
+                .view(ViewSnapshotRequest.newBuilder()
+                        .setKey("default/9/one")
+                        .setParent("default/2/" + base)
+                        .build())
+                .getMountsList();
         assertThat(m).singleElement().satisfies(one -> {
             assertThat(one.getType()).isEqualTo("bind");
-            assertThat(Path.of(one.getSource())).isEqualTo(store.layout().diffDir(base).toRealPath());
+            assertThat(Path.of(one.getSource()))
+                    .isEqualTo(store.layout().diffDir(base).toRealPath());
             assertThat(one.getOptionsList()).containsExactly("ro", "rbind");
         });
         snapshots.remove(remove("default/9/one"));
 
         // The next layer: an overlay whose lower dir is the base layer's short link.
-        m = snapshots.prepare(prepare("default/3/extract-2 " + top, "default/2/" + base, Map.of())).getMountsList();
+        m = snapshots
+                .prepare(prepare("default/3/extract-2 " + top, "default/2/" + base, Map.of()))
+                .getMountsList();
         assertThat(m.get(0).getType()).isEqualTo("overlay");
         Path link = store.layout().shortLink(store.layers().readLink(base));
         assertThat(m.get(0).getOptionsList()).hasSize(3).startsWith("lowerdir=" + link);
         Path upper = Path.of(option(m.get(0), "upperdir"));
         assertThat(Path.of(option(m.get(0), "workdir"))).isDirectory();
         Files.writeString(upper.resolve("top"), "top\n");
-        snapshots.commit(CommitSnapshotRequest.newBuilder().setName("default/4/" + top)
-                .setKey("default/3/extract-2 " + top).build());
+        snapshots.commit(CommitSnapshotRequest.newBuilder()
+                .setName("default/4/" + top)
+                .setKey("default/3/extract-2 " + top)
+                .build());
         LayerInfo topInfo = store.layers().info(top).orElseThrow();
         assertThat(topInfo.parent()).isEqualTo(base);
         assertThat(store.layers().lowerDirs(top)).hasSize(2);
 
         // A container's view: overlay of both layers, read-only.
-        m = snapshots.view(ViewSnapshotRequest.newBuilder().setKey("default/5/ctr-view").setParent("default/4/" + top)
-                .build()).getMountsList();
-        assertThat(m.get(0).getOptionsList()).containsExactly("lowerdir=" + String.join(":",
-                store.layers().lowerDirs(top).stream().map(Path::toString).toList()));
-        assertThat(snapshots.mounts(MountsRequest.newBuilder().setKey("default/5/ctr-view").build()).getMountsList())
+        m = snapshots
+                .view(ViewSnapshotRequest.newBuilder()
+                        .setKey("default/5/ctr-view")
+                        .setParent("default/4/" + top)
+                        .build())
+                .getMountsList();
+        assertThat(m.get(0).getOptionsList())
+                .containsExactly("lowerdir="
+                        + String.join(
+                                ":",
+                                store.layers().lowerDirs(top).stream()
+                                        .map(Path::toString)
+                                        .toList()));
+        assertThat(snapshots
+                        .mounts(MountsRequest.newBuilder()
+                                .setKey("default/5/ctr-view")
+                                .build())
+                        .getMountsList())
                 .isEqualTo(m);
 
         // Layers that containerd snapshots use survive prune; a parent with children cannot be removed.
@@ -139,7 +165,9 @@ class SnapshotterServerTest {
         snapshots.remove(remove("default/2/" + base));
         // No image record used them: they go with their last snapshot.
         assertThat(store.layers().list()).isEmpty();
-        assertThat(snapshots.list(ListSnapshotsRequest.getDefaultInstance())).toIterable().isEmpty();
+        assertThat(snapshots.list(ListSnapshotsRequest.getDefaultInstance()))
+                .toIterable()
+                .isEmpty();
     }
 
     @Test
@@ -148,7 +176,9 @@ class SnapshotterServerTest {
         Digest top = layer(base, "pre-pulled top");
         store.images().put(image("reg/app:1", base, top));
 
-        StatusRuntimeException e = prepareFails("k8s.io/1/extract-1 " + base, "",
+        StatusRuntimeException e = prepareFails(
+                "k8s.io/1/extract-1 " + base,
+                "",
                 Map.of(Snapshotter.REF_LABEL, base.toString(), "containerd.io/snapshot/cri.image-ref", "reg/app:1"));
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
 
@@ -161,10 +191,11 @@ class SnapshotterServerTest {
             assertThat(i.getName()).isEqualTo("k8s.io/1/extract-1 " + base);
             assertThat(i.getParent()).isEmpty();
         });
-        e = prepareFails("k8s.io/2/extract-2 " + top, found.get(0).getName(),
-                Map.of(Snapshotter.REF_LABEL, top.toString()));
+        e = prepareFails(
+                "k8s.io/2/extract-2 " + top, found.get(0).getName(), Map.of(Snapshotter.REF_LABEL, top.toString()));
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
-        assertThat(list(in("k8s.io"), "labels.\"containerd.io/snapshot.ref\"==" + top)).singleElement()
+        assertThat(list(in("k8s.io"), "labels.\"containerd.io/snapshot.ref\"==" + top))
+                .singleElement()
                 .satisfies(i -> assertThat(i.getParent()).isEqualTo(found.get(0).getName()));
         // Only in that namespace.
         assertThat(list(in("default"), filter)).isEmpty();
@@ -174,8 +205,9 @@ class SnapshotterServerTest {
 
         // A ref whose layer sits on another parent is not taken: an ordinary active snapshot instead.
         Digest other = layer(null, "another base");
-        List<Mount> m = in("k8s.io").prepare(prepare("k8s.io/3/extract-3 " + top, "",
-                Map.of(Snapshotter.REF_LABEL, top.toString()))).getMountsList();
+        List<Mount> m = in("k8s.io")
+                .prepare(prepare("k8s.io/3/extract-3 " + top, "", Map.of(Snapshotter.REF_LABEL, top.toString())))
+                .getMountsList();
         assertThat(m.get(0).getType()).isEqualTo("bind");
         in("k8s.io").remove(remove("k8s.io/3/extract-3 " + top));
 
@@ -202,7 +234,9 @@ class SnapshotterServerTest {
         assertThat(list(in("k8s.io"), "name==k8s.io/1/key")).hasSize(1);
         assertThat(list(in("default"), "name==k8s.io/1/key")).isEmpty();
         // Without a header, List is containerd's own (its garbage collector): every namespace.
-        assertThat(list(none, "kind==active")).extracting(Info::getName).containsExactlyInAnyOrder("key", "k8s.io/1/key");
+        assertThat(list(none, "kind==active"))
+                .extracting(Info::getName)
+                .containsExactlyInAnyOrder("key", "k8s.io/1/key");
         none.prepare(prepare("plain", "", Map.of()));
         assertThat(in("default").stat(stat("plain")).getInfo().getKind()).isEqualTo(Kind.ACTIVE);
         assertThatThrownBy(() -> in("../escape").stat(stat("key")))
@@ -212,16 +246,31 @@ class SnapshotterServerTest {
     @Test
     void labelsAreUpdatedByFieldPath() {
         snapshots.prepare(prepare("k", "", Map.of("a", "1", "b", "2")));
-        Info in = Info.newBuilder().setName("k").putLabels("b", "20").putLabels("c", "3").build();
-        Info out = snapshots.update(UpdateSnapshotRequest.newBuilder().setInfo(in)
-                .setUpdateMask(FieldMask.newBuilder().addPaths("labels.b").addPaths("labels.a")).build()).getInfo();
+        Info in = Info.newBuilder()
+                .setName("k")
+                .putLabels("b", "20")
+                .putLabels("c", "3")
+                .build();
+        Info out = snapshots
+                .update(UpdateSnapshotRequest.newBuilder()
+                        .setInfo(in)
+                        .setUpdateMask(
+                                FieldMask.newBuilder().addPaths("labels.b").addPaths("labels.a"))
+                        .build())
+                .getInfo();
         assertThat(out.getLabelsMap()).isEqualTo(Map.of("b", "20"));
-        out = snapshots.update(UpdateSnapshotRequest.newBuilder().setInfo(in)
-                .setUpdateMask(FieldMask.newBuilder().addPaths("labels")).build()).getInfo();
+        out = snapshots
+                .update(UpdateSnapshotRequest.newBuilder()
+                        .setInfo(in)
+                        .setUpdateMask(FieldMask.newBuilder().addPaths("labels"))
+                        .build())
+                .getInfo();
         assertThat(out.getLabelsMap()).isEqualTo(Map.of("b", "20", "c", "3"));
         assertThat(snapshots.stat(stat("k")).getInfo().getLabelsMap()).isEqualTo(Map.of("b", "20", "c", "3"));
-        assertThatThrownBy(() -> snapshots.update(UpdateSnapshotRequest.newBuilder().setInfo(in)
-                .setUpdateMask(FieldMask.newBuilder().addPaths("parent")).build()))
+        assertThatThrownBy(() -> snapshots.update(UpdateSnapshotRequest.newBuilder()
+                        .setInfo(in)
+                        .setUpdateMask(FieldMask.newBuilder().addPaths("parent"))
+                        .build()))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT));
         assertThat(list(snapshots, "labels.c")).hasSize(1);
         assertThat(list(snapshots, "labels.c,kind==committed")).isEmpty();
@@ -230,7 +279,8 @@ class SnapshotterServerTest {
 
     @Test
     void usageCountsBytesAndInodesOnceForHardlinks() throws IOException {
-        Path fs = Path.of(snapshots.prepare(prepare("u", "", Map.of())).getMounts(0).getSource());
+        Path fs = Path.of(
+                snapshots.prepare(prepare("u", "", Map.of())).getMounts(0).getSource());
         Files.createDirectories(fs.resolve("d"));
         Files.write(fs.resolve("d/f"), new byte[1000]);
         Files.createLink(fs.resolve("d/g"), fs.resolve("d/f"));
@@ -243,7 +293,8 @@ class SnapshotterServerTest {
     @Test
     void cleanupRemovesWhatACrashLeft() throws IOException {
         snapshots.prepare(prepare("live", "", Map.of()));
-        Path fs = Path.of(snapshots.prepare(prepare("half", "", Map.of())).getMounts(0).getSource());
+        Path fs = Path.of(
+                snapshots.prepare(prepare("half", "", Map.of())).getMounts(0).getSource());
         // A crash after a directory was made, before its record; and one after a commit moved a directory.
         Path orphan = store.layout().snapshotDir("orphan");
         Files.createDirectories(orphan.resolve("fs"));
@@ -260,16 +311,30 @@ class SnapshotterServerTest {
 
     @Test
     void aCommitCutShortLeavesTheCommittedSnapshotIntact() throws IOException {
-        Path fs = Path.of(snapshots.prepare(prepare("work", "", Map.of())).getMounts(0).getSource());
+        Path fs = Path.of(
+                snapshots.prepare(prepare("work", "", Map.of())).getMounts(0).getSource());
         Files.writeString(fs.resolve("kept"), "kept");
         // A crash between writing the committed record and deleting the active one: both name the directory.
         var active = store.snapshots().get("default", "work").orElseThrow();
-        store.snapshots().put(new dev.berth.puller.store.SnapshotRecord("default", "done",
-                dev.berth.puller.store.SnapshotRecord.Kind.COMMITTED, null, Map.of(), 0, 0, active.dir(), null));
+        store.snapshots()
+                .put(new dev.berth.puller.store.SnapshotRecord(
+                        "default",
+                        "done",
+                        dev.berth.puller.store.SnapshotRecord.Kind.COMMITTED,
+                        null,
+                        Map.of(),
+                        0,
+                        0,
+                        active.dir(),
+                        null));
         snapshots.cleanup(CleanupRequest.getDefaultInstance());
         snapshots.remove(remove("work"));
         assertThat(fs.resolve("kept")).hasContent("kept");
-        List<Mount> m = snapshots.view(ViewSnapshotRequest.newBuilder().setKey("v").setParent("done").build())
+        List<Mount> m = snapshots
+                .view(ViewSnapshotRequest.newBuilder()
+                        .setKey("v")
+                        .setParent("done")
+                        .build())
                 .getMountsList();
         assertThat(Path.of(m.get(0).getSource()).resolve("kept")).hasContent("kept");
     }
@@ -293,12 +358,22 @@ class SnapshotterServerTest {
     /** A layer committed the way the puller commits one. */
     private Digest layer(Digest parent, String content) throws IOException {
         Digest diffId = Digest.sha256(content.getBytes(StandardCharsets.UTF_8));
-        Digest chainId = parent == null ? diffId
-                : Digest.sha256((parent + " " + diffId).getBytes(StandardCharsets.UTF_8));
+        Digest chainId =
+                parent == null ? diffId : Digest.sha256((parent + " " + diffId).getBytes(StandardCharsets.UTF_8));
         LayerIngest ingest = store.layers().startIngest();
         Files.writeString(ingest.diffDir().resolve("file"), content);
-        store.layers().commit(ingest, new LayerInfo(chainId, diffId, parent, diffId, MediaTypes.OCI_LAYER_GZIP, 1,
-                content.length(), System.currentTimeMillis()));
+        store.layers()
+                .commit(
+                        ingest,
+                        new LayerInfo(
+                                chainId,
+                                diffId,
+                                parent,
+                                diffId,
+                                MediaTypes.OCI_LAYER_GZIP,
+                                1,
+                                content.length(),
+                                System.currentTimeMillis()));
         return chainId;
     }
 
@@ -312,7 +387,10 @@ class SnapshotterServerTest {
     }
 
     private static String option(Mount m, String name) {
-        return m.getOptionsList().stream().filter(o -> o.startsWith(name + "=")).findFirst().orElseThrow()
+        return m.getOptionsList().stream()
+                .filter(o -> o.startsWith(name + "="))
+                .findFirst()
+                .orElseThrow()
                 .substring(name.length() + 1);
     }
 
@@ -321,7 +399,11 @@ class SnapshotterServerTest {
     }
 
     private static PrepareSnapshotRequest prepare(String key, String parent, Map<String, String> labels) {
-        return PrepareSnapshotRequest.newBuilder().setKey(key).setParent(parent).putAllLabels(labels).build();
+        return PrepareSnapshotRequest.newBuilder()
+                .setKey(key)
+                .setParent(parent)
+                .putAllLabels(labels)
+                .build();
     }
 
     private static StatSnapshotRequest stat(String key) {

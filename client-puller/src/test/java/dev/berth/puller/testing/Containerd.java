@@ -69,16 +69,29 @@ public final class Containerd implements AutoCloseable {
         Path file = dir.resolve("config.toml");
         Files.writeString(file, config);
         Process p = new ProcessBuilder("containerd", "--config", file.toString(), "--log-level", "debug")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("containerd.log").toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("containerd.log").toFile())
+                .start();
         Containerd c = new Containerd(dir, p);
         try {
-            Awaitility.await("containerd answering on " + c.socket()).atMost(Duration.ofSeconds(30))
-                    .pollInterval(Duration.ofMillis(200)).until(() -> {
+            Awaitility.await("containerd answering on " + c.socket())
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
                         if (!p.isAlive()) {
                             throw new IOException("containerd exited: " + c.log());
                         }
-                        return Files.exists(c.socket()) && Proc.run(null, List.of("ctr", "-a", c.socket().toString(),
-                                "version"), 10).exit() == 0;
+                        return Files.exists(c.socket())
+                                && Proc.run(
+                                                        null,
+                                                        List.of(
+                                                                "ctr",
+                                                                "-a",
+                                                                c.socket().toString(),
+                                                                "version"),
+                                                        10)
+                                                .exit()
+                                        == 0;
                     });
         } catch (RuntimeException e) {
             c.close();

@@ -74,9 +74,13 @@ public final class ForwardProxy implements AutoCloseable {
             }
             URI target = URI.create(requestLine[1]);
             try (Socket upstream = new Socket(target.getHost(), target.getPort() < 0 ? 80 : target.getPort())) {
-                StringBuilder forwarded = new StringBuilder(requestLine[0]).append(' ')
-                        .append(target.getRawPath()).append(target.getRawQuery() == null ? "" : "?" + target.getRawQuery())
-                        .append(' ').append(requestLine[2]).append("\r\n");
+                StringBuilder forwarded = new StringBuilder(requestLine[0])
+                        .append(' ')
+                        .append(target.getRawPath())
+                        .append(target.getRawQuery() == null ? "" : "?" + target.getRawQuery())
+                        .append(' ')
+                        .append(requestLine[2])
+                        .append("\r\n");
                 for (int i = 1; i < lines.length; i++) {
                     String lower = lines[i].toLowerCase(java.util.Locale.ROOT);
                     if (!lower.startsWith("connection:") && !lower.startsWith("proxy-connection:")) {

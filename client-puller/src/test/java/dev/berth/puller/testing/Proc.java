@@ -9,16 +9,15 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs external tools (skopeo, umoci, runc, mount) and fails loudly with their output. */
 public final class Proc {
-    private Proc() {
-    }
+    private Proc() {}
 
-    public record Result(int exit, String output) {
-    }
+    public record Result(int exit, String output) {}
 
     public static Result run(Path cwd, List<String> command, long timeoutSeconds) throws IOException {
         Path log = Files.createTempFile("berth-proc", ".log");
         try {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            ProcessBuilder pb =
+                    new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             if (cwd != null) {
                 pb.directory(cwd.toFile());
             }

@@ -31,11 +31,25 @@ public final class SnapshotterProcess implements AutoCloseable {
         }
         Files.deleteIfExists(socket);
         // Layers CRI asks for that the store lacks are pulled by Berth (from the tests' plain-HTTP registry).
-        process = new ProcessBuilder("java", "-Xmx128m", "-jar", jar, "snapshotter", "--root", root.toString(),
-                "--address", socket.toString(), "--pull-missing", "--plain-http").redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        Awaitility.await("snapshotter listening on " + socket).atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(100)).until(() -> {
+        process = new ProcessBuilder(
+                        "java",
+                        "-Xmx128m",
+                        "-jar",
+                        jar,
+                        "snapshotter",
+                        "--root",
+                        root.toString(),
+                        "--address",
+                        socket.toString(),
+                        "--pull-missing",
+                        "--plain-http")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        Awaitility.await("snapshotter listening on " + socket)
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
                     if (!process.isAlive()) {
                         throw new IOException("snapshotter exited: " + Files.readString(log));
                     }

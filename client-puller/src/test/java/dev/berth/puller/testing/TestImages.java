@@ -33,10 +33,19 @@ public final class TestImages {
     private TestImages(Path dir) throws IOException {
         layout = new OciLayout(dir);
         baseLayer = OciLayout.Layer.gzip(new LayerBuilder()
-                .dir("bin").dir("etc").dir("tmp", 01777, 0, 0).dir("usr").dir("usr/bin").dir("usr/lib")
-                .dir("home", 0755, 0, 0).dir("home/user", 0750, 1000, 1000)
-                .dir("var").dir("var/lib").dir("var/lib/data", 0700, 0, 0)
-                .dir("opt").dir("opt/gone", 0755, 0, 0)
+                .dir("bin")
+                .dir("etc")
+                .dir("tmp", 01777, 0, 0)
+                .dir("usr")
+                .dir("usr/bin")
+                .dir("usr/lib")
+                .dir("home", 0755, 0, 0)
+                .dir("home/user", 0750, 1000, 1000)
+                .dir("var")
+                .dir("var/lib")
+                .dir("var/lib/data", 0700, 0, 0)
+                .dir("opt")
+                .dir("opt/gone", 0755, 0, 0)
                 .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000::/home/user:/bin/sh\n")
                 .file("etc/hostname", "base\n")
                 .file("etc/deleteme", "soon gone\n")
@@ -44,7 +53,8 @@ public final class TestImages {
                 .file("usr/bin/sgid", "#!/bin/sh\necho sgid\n", 02755, 0, 50)
                 .hardlink("usr/bin/suid-link", "usr/bin/suid")
                 .file("home/user/notes", "private\n", 0640, 1000, 1000)
-                .file("opt/gone/a", "a\n").file("opt/gone/b", "b\n")
+                .file("opt/gone/a", "a\n")
+                .file("opt/gone/b", "b\n")
                 .file("var/lib/data/f", "data\n", 0600, 0, 0)
                 .symlink("usr/lib64", "lib")
                 .symlink("etc/localtime", "/usr/share/zoneinfo/UTC")
@@ -72,7 +82,10 @@ public final class TestImages {
                 .tar());
         byte[] random = new byte[3 * 1024 * 1024];
         new Random(42).nextBytes(random);
-        bigLayer = OciLayout.Layer.gzip(new LayerBuilder().dir("data").file("data/random.bin", random, 0644, 0, 0).tar());
+        bigLayer = OciLayout.Layer.gzip(new LayerBuilder()
+                .dir("data")
+                .file("data/random.bin", random, 0644, 0, 0)
+                .tar());
     }
 
     /** Builds every image into {@code dir}. */
@@ -82,24 +95,48 @@ public final class TestImages {
         l.tag("base", l.image(List.of(t.baseLayer), AMD64, List.of("/bin/sh"), null));
         l.tag("app", l.image(List.of(t.baseLayer, t.changeLayer, t.zstdLayer), AMD64, List.of("/usr/bin/app"), null));
         // The same layers with the zstd one gzipped (umoci 0.4 reads no zstd): same DiffIDs, same ChainIDs.
-        l.tag("app-gz", l.image(List.of(t.baseLayer, t.changeLayer, OciLayout.Layer.gzip(t.zstdLayer.tar())), AMD64,
-                List.of("/usr/bin/app"), null));
+        l.tag(
+                "app-gz",
+                l.image(
+                        List.of(t.baseLayer, t.changeLayer, OciLayout.Layer.gzip(t.zstdLayer.tar())),
+                        AMD64,
+                        List.of("/usr/bin/app"),
+                        null));
         l.tag("big", l.image(List.of(t.baseLayer, t.bigLayer), AMD64, null, null));
         Descriptor amd = l.image(List.of(archLayer("amd64")), AMD64, null, null);
         Descriptor arm = l.image(List.of(archLayer("arm64")), ARM64, null, null);
         l.tag("multi", l.index(List.of(amd, arm)));
         byte[] busybox = Files.readAllBytes(Path.of("/bin/busybox"));
-        OciLayout.Layer bb = OciLayout.Layer.gzip(new LayerBuilder().dir("bin").dir("tmp", 01777, 0, 0)
-                .file("bin/busybox", busybox, 0755, 0, 0).symlink("bin/sh", "busybox")
-                .symlink("bin/echo", "busybox").dir("proc").dir("dev").dir("sys").dir("etc")
-                .file("etc/greeting", "hello from berth\n").tar());
-        l.tag("busybox", l.image(List.of(bb), AMD64, List.of("/bin/sh", "-c", "read line < /etc/greeting; echo \"$line\" in $PWD"),
-                null));
+        OciLayout.Layer bb = OciLayout.Layer.gzip(new LayerBuilder()
+                .dir("bin")
+                .dir("tmp", 01777, 0, 0)
+                .file("bin/busybox", busybox, 0755, 0, 0)
+                .symlink("bin/sh", "busybox")
+                .symlink("bin/echo", "busybox")
+                .dir("proc")
+                .dir("dev")
+                .dir("sys")
+                .dir("etc")
+                .file("etc/greeting", "hello from berth\n")
+                .tar());
+        l.tag(
+                "busybox",
+                l.image(
+                        List.of(bb),
+                        AMD64,
+                        List.of("/bin/sh", "-c", "read line < /etc/greeting; echo \"$line\" in $PWD"),
+                        null));
         l.tag("busybox-nocmd", l.image(List.of(bb), AMD64, null, null));
         byte[] real = new LayerBuilder().file("real", "real\n").tar();
         byte[] claimed = new LayerBuilder().file("real", "claimed\n").tar();
-        l.tag("baddiff", l.image(List.of(new OciLayout.Layer(claimed, LayerBuilder.gzip(real),
-                dev.berth.oci.MediaTypes.OCI_LAYER_GZIP)), AMD64, null, null));
+        l.tag(
+                "baddiff",
+                l.image(
+                        List.of(new OciLayout.Layer(
+                                claimed, LayerBuilder.gzip(real), dev.berth.oci.MediaTypes.OCI_LAYER_GZIP)),
+                        AMD64,
+                        null,
+                        null));
         return t;
     }
 
@@ -111,6 +148,7 @@ public final class TestImages {
     }
 
     private static OciLayout.Layer archLayer(String arch) throws IOException {
-        return OciLayout.Layer.gzip(new LayerBuilder().dir("etc").file("etc/arch", arch + "\n").tar());
+        return OciLayout.Layer.gzip(
+                new LayerBuilder().dir("etc").file("etc/arch", arch + "\n").tar());
     }
 }

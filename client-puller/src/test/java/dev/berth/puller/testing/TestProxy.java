@@ -61,32 +61,25 @@ public final class TestProxy implements AutoCloseable {
         Action PASS = new Pass();
 
         /** Forward and relay faithfully. */
-        record Pass() implements Action {
-        }
+        record Pass() implements Action {}
 
         /** Forward, but close the connection after {@code bytes} bytes of body. */
-        record CutAfter(long bytes) implements Action {
-        }
+        record CutAfter(long bytes) implements Action {}
 
         /** Forward, but go silent (connection open) after {@code bytes} bytes for {@code millis}. */
-        record StallAfter(long bytes, long millis) implements Action {
-        }
+        record StallAfter(long bytes, long millis) implements Action {}
 
         /** Forward, but hold the rest of the body after {@code bytes} bytes until {@code release} opens. */
-        record HoldAfter(long bytes, java.util.concurrent.CountDownLatch release) implements Action {
-        }
+        record HoldAfter(long bytes, java.util.concurrent.CountDownLatch release) implements Action {}
 
         /** Forward without the {@code Range} header, as a registry that ignores ranges answers (200, all of it). */
-        record IgnoreRange() implements Action {
-        }
+        record IgnoreRange() implements Action {}
 
         /** Forward, but flip the bits of the body byte at {@code offset}. */
-        record CorruptAt(long offset) implements Action {
-        }
+        record CorruptAt(long offset) implements Action {}
 
         /** Answer without asking upstream. */
-        record Respond(int status, Map<String, String> headers, byte[] body) implements Action {
-        }
+        record Respond(int status, Map<String, String> headers, byte[] body) implements Action {}
     }
 
     /** Rules are consulted in order; the first non-null action wins; none means pass. */
@@ -134,7 +127,8 @@ public final class TestProxy implements AutoCloseable {
             for (int i = 1; i < lines.length; i++) {
                 int colon = lines[i].indexOf(':');
                 if (colon > 0) {
-                    headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                    headers.put(
+                            lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
                             lines[i].substring(colon + 1).trim());
                 }
             }
@@ -166,12 +160,14 @@ public final class TestProxy implements AutoCloseable {
     }
 
     private void forward(Request req, byte[] body, Action action, OutputStream out) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) URI.create(upstream + req.path()).toURL().openConnection();
+        HttpURLConnection c =
+                (HttpURLConnection) URI.create(upstream + req.path()).toURL().openConnection();
         c.setInstanceFollowRedirects(false);
         c.setRequestMethod(req.method());
         for (Map.Entry<String, String> h : req.headers().entrySet()) {
             if (!List.of("host", "connection", "content-length", "transfer-encoding", "accept-encoding")
-                    .contains(h.getKey()) && !(action instanceof Action.IgnoreRange && h.getKey().equals("range"))) {
+                            .contains(h.getKey())
+                    && !(action instanceof Action.IgnoreRange && h.getKey().equals("range"))) {
                 c.setRequestProperty(h.getKey(), h.getValue());
             }
         }
@@ -189,8 +185,9 @@ public final class TestProxy implements AutoCloseable {
         }
         Map<String, String> headers = new TreeMap<>();
         c.getHeaderFields().forEach((k, v) -> {
-            if (k != null && !List.of("content-length", "transfer-encoding", "connection")
-                    .contains(k.toLowerCase(Locale.ROOT))) {
+            if (k != null
+                    && !List.of("content-length", "transfer-encoding", "connection")
+                            .contains(k.toLowerCase(Locale.ROOT))) {
                 headers.put(k, String.join(", ", v));
             }
         });
@@ -200,9 +197,11 @@ public final class TestProxy implements AutoCloseable {
             return;
         }
         InputStream src = all != null ? new java.io.ByteArrayInputStream(all) : upstreamBody;
-        long limit = action instanceof Action.CutAfter cut ? cut.bytes()
-                : action instanceof Action.StallAfter st ? st.bytes()
-                : action instanceof Action.HoldAfter hold ? hold.bytes() : Long.MAX_VALUE;
+        long limit = action instanceof Action.CutAfter cut
+                ? cut.bytes()
+                : action instanceof Action.StallAfter st
+                        ? st.bytes()
+                        : action instanceof Action.HoldAfter hold ? hold.bytes() : Long.MAX_VALUE;
         long corrupt = action instanceof Action.CorruptAt ca ? ca.offset() : -1;
         byte[] buf = new byte[16 * 1024];
         long sent = 0;
@@ -242,7 +241,10 @@ public final class TestProxy implements AutoCloseable {
 
     private static void writeHead(OutputStream out, int status, Map<String, String> headers, long length)
             throws IOException {
-        StringBuilder b = new StringBuilder("HTTP/1.1 ").append(status).append(' ').append(reason(status))
+        StringBuilder b = new StringBuilder("HTTP/1.1 ")
+                .append(status)
+                .append(' ')
+                .append(reason(status))
                 .append("\r\n");
         headers.forEach((k, v) -> b.append(k).append(": ").append(v).append("\r\n"));
         b.append("Content-Length: ").append(length).append("\r\nConnection: close\r\n\r\n");

@@ -49,18 +49,26 @@ public final class TestRegistry implements AutoCloseable {
         StringBuilder cfg = new StringBuilder();
         cfg.append("version: 0.1\n")
                 .append("log:\n  level: info\n  accesslog:\n    disabled: false\n")
-                .append("storage:\n  filesystem:\n    rootdirectory: ").append(dir.resolve("data")).append('\n')
+                .append("storage:\n  filesystem:\n    rootdirectory: ")
+                .append(dir.resolve("data"))
+                .append('\n')
                 .append("  delete:\n    enabled: true\n")
-                .append("http:\n  addr: 127.0.0.1:").append(port).append('\n');
+                .append("http:\n  addr: 127.0.0.1:")
+                .append(port)
+                .append('\n');
         if (user != null) {
             Path htpasswd = dir.resolve("htpasswd");
             Proc.check(List.of("htpasswd", "-Bbc", htpasswd.toString(), user, password));
-            cfg.append("auth:\n  htpasswd:\n    realm: berth-test\n    path: ").append(htpasswd).append('\n');
+            cfg.append("auth:\n  htpasswd:\n    realm: berth-test\n    path: ")
+                    .append(htpasswd)
+                    .append('\n');
         }
         Path config = dir.resolve("config.yml");
         Files.writeString(config, cfg.toString());
         Process p = new ProcessBuilder("/usr/bin/docker-registry", "serve", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("registry.log").toFile())
+                .start();
         TestRegistry r = new TestRegistry(dir, port, p, user, password);
         r.awaitReady();
         return r;
@@ -74,17 +82,38 @@ public final class TestRegistry implements AutoCloseable {
         Files.createDirectories(dir);
         Path cert = dir.resolve("cert.pem");
         Path key = dir.resolve("key.pem");
-        Proc.check(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                "-nodes", "-keyout", key.toString(), "-out", cert.toString(), "-subj", "/CN=127.0.0.1",
-                "-addext", "subjectAltName=IP:127.0.0.1", "-days", "2"));
+        Proc.check(List.of(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                key.toString(),
+                "-out",
+                cert.toString(),
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+                "-days",
+                "2"));
         int port = freePort();
         Path config = dir.resolve("config.yml");
-        Files.writeString(config, "version: 0.1\nlog:\n  level: info\n"
-                + "storage:\n  filesystem:\n    rootdirectory: " + dir.resolve("data") + "\n"
-                + "http:\n  addr: 127.0.0.1:" + port + "\n  tls:\n    certificate: " + cert + "\n    key: " + key
-                + "\n");
+        Files.writeString(
+                config,
+                "version: 0.1\nlog:\n  level: info\n"
+                        + "storage:\n  filesystem:\n    rootdirectory: " + dir.resolve("data") + "\n"
+                        + "http:\n  addr: 127.0.0.1:" + port + "\n  tls:\n    certificate: " + cert + "\n    key: "
+                        + key
+                        + "\n");
         Process p = new ProcessBuilder("/usr/bin/docker-registry", "serve", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("registry.log").toFile())
+                .start();
         TestRegistry r = new TestRegistry(dir, port, p, null, null, true);
         r.awaitReady();
         return r;
@@ -106,9 +135,16 @@ public final class TestRegistry implements AutoCloseable {
         }
         Files.createDirectories(dir);
         int port = freePort();
-        Process p = new ProcessBuilder("java", "-Xmx256m", "-jar", jar, "--server.port=" + port,
-                "--berth.storage.filesystem.root=" + dir.resolve("data"))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+        Process p = new ProcessBuilder(
+                        "java",
+                        "-Xmx256m",
+                        "-jar",
+                        jar,
+                        "--server.port=" + port,
+                        "--berth.storage.filesystem.root=" + dir.resolve("data"))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("registry.log").toFile())
+                .start();
         TestRegistry r = new TestRegistry(dir, port, p, null, null);
         r.awaitReady();
         return r;
@@ -142,7 +178,10 @@ public final class TestRegistry implements AutoCloseable {
         for (String line : Files.readAllLines(log())) {
             java.util.regex.Matcher m = ACCESS_LINE.matcher(line);
             if (m.find() && !line.startsWith("time=")) {
-                out.add(new Served(m.group(1), m.group(2), Integer.parseInt(m.group(3)),
+                out.add(new Served(
+                        m.group(1),
+                        m.group(2),
+                        Integer.parseInt(m.group(3)),
                         m.group(4).equals("-") ? 0 : Long.parseLong(m.group(4))));
             }
         }
@@ -151,8 +190,8 @@ public final class TestRegistry implements AutoCloseable {
 
     /** Pushes {@code oci:<layout>:<tag>} to {@code <repo>:<tag>} (all platforms of an index). */
     public void push(Path layout, String tag, String repoAndTag) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("skopeo", "copy", "--all", "--dest-tls-verify=false",
-                "--preserve-digests"));
+        List<String> cmd =
+                new ArrayList<>(List.of("skopeo", "copy", "--all", "--dest-tls-verify=false", "--preserve-digests"));
         if (htpasswdUser != null) {
             cmd.add("--dest-creds=" + htpasswdUser + ":" + htpasswdPassword);
         }
@@ -163,28 +202,32 @@ public final class TestRegistry implements AutoCloseable {
 
     private void awaitReady() throws IOException {
         try {
-            Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
-                if (!process.isAlive()) {
-                    throw new IOException("registry exited: " + Files.readString(log()));
-                }
-                if (tls) {
-                    try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
-                        return true;
-                    } catch (IOException notYet) {
-                        return false;
-                    }
-                }
-                try {
-                    HttpURLConnection c = (HttpURLConnection) URI.create("http://" + host() + "/v2/").toURL()
-                            .openConnection();
-                    c.setConnectTimeout(500);
-                    int status = c.getResponseCode();
-                    c.disconnect();
-                    return status == 200 || status == 401;
-                } catch (IOException notYet) {
-                    return false; // still starting
-                }
-            });
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        if (!process.isAlive()) {
+                            throw new IOException("registry exited: " + Files.readString(log()));
+                        }
+                        if (tls) {
+                            try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+                                return true;
+                            } catch (IOException notYet) {
+                                return false;
+                            }
+                        }
+                        try {
+                            HttpURLConnection c = (HttpURLConnection) URI.create("http://" + host() + "/v2/")
+                                    .toURL()
+                                    .openConnection();
+                            c.setConnectTimeout(500);
+                            int status = c.getResponseCode();
+                            c.disconnect();
+                            return status == 200 || status == 401;
+                        } catch (IOException notYet) {
+                            return false; // still starting
+                        }
+                    });
         } catch (ConditionTimeoutException e) {
             throw new IOException("registry did not start: " + Files.readString(log()));
         }

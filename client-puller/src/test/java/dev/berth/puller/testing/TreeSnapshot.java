@@ -19,15 +19,14 @@ import java.util.TreeMap;
  * files, content hash, symlink target. Two snapshots are equal when the trees are equivalent for a container.
  */
 public final class TreeSnapshot {
-    private TreeSnapshot() {
-    }
+    private TreeSnapshot() {}
 
     /** One entry; directory sizes are left out because they depend on the filesystem, not the image. */
     public record Entry(String type, String mode, int uid, int gid, long size, String sha256, String link) {
         @Override
         public String toString() {
-            return type + " " + mode + " " + uid + ":" + gid + " " + size + (sha256 != null ? " " + sha256.substring(0, 12) : "")
-                    + (link != null ? " -> " + link : "");
+            return type + " " + mode + " " + uid + ":" + gid + " " + size
+                    + (sha256 != null ? " " + sha256.substring(0, 12) : "") + (link != null ? " -> " + link : "");
         }
     }
 
@@ -63,8 +62,16 @@ public final class TreeSnapshot {
                 long size = fmt == 0040000 ? 0 : (Long) a.get("size");
                 String hash = fmt == 0100000 ? sha256(p) : null;
                 String link = fmt == 0120000 ? Files.readSymbolicLink(p).toString() : null;
-                out.put("/" + rel, new Entry(type, String.format("%04o", mode & 07777), (Integer) a.get("uid"),
-                        (Integer) a.get("gid"), size, hash, link));
+                out.put(
+                        "/" + rel,
+                        new Entry(
+                                type,
+                                String.format("%04o", mode & 07777),
+                                (Integer) a.get("uid"),
+                                (Integer) a.get("gid"),
+                                size,
+                                hash,
+                                link));
             }
         });
         return out;

@@ -20,7 +20,10 @@ public final class UnixChannels implements AutoCloseable {
 
     public UnixChannels(Path socket) {
         channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext().build();
+                .channelType(EpollDomainSocketChannel.class)
+                .eventLoopGroup(group)
+                .usePlaintext()
+                .build();
     }
 
     public ManagedChannel channel() {

@@ -28,8 +28,8 @@ public final class VerifyingInputStream extends FilterInputStream {
      * @param expectedSize the exact size, or -1 when unknown (then only the digest is checked)
      * @param alreadyHashed when resuming, a digest state that already covers the first bytes; null otherwise
      */
-    public VerifyingInputStream(InputStream in, Digest expected, long expectedSize, MessageDigest alreadyHashed,
-                                long alreadyCounted) {
+    public VerifyingInputStream(
+            InputStream in, Digest expected, long expectedSize, MessageDigest alreadyHashed, long alreadyCounted) {
         this(in, expected, expected.algorithm(), expectedSize, alreadyHashed, alreadyCounted);
     }
 
@@ -37,8 +37,13 @@ public final class VerifyingInputStream extends FilterInputStream {
         this(in, expected, expectedSize, null, 0);
     }
 
-    private VerifyingInputStream(InputStream in, Digest expected, DigestAlgorithm algorithm, long expectedSize,
-                                 MessageDigest alreadyHashed, long alreadyCounted) {
+    private VerifyingInputStream(
+            InputStream in,
+            Digest expected,
+            DigestAlgorithm algorithm,
+            long expectedSize,
+            MessageDigest alreadyHashed,
+            long alreadyCounted) {
         super(in);
         this.expected = expected;
         this.algorithm = algorithm;

@@ -29,21 +29,23 @@ class VerifyingInputStreamTest {
         byte[] other = CONTENT.clone();
         other[0] ^= 1;
         VerifyingInputStream in = new VerifyingInputStream(new ByteArrayInputStream(other), DIGEST, CONTENT.length);
-        assertThatThrownBy(in::readAllBytes).isInstanceOf(DigestMismatchException.class)
+        assertThatThrownBy(in::readAllBytes)
+                .isInstanceOf(DigestMismatchException.class)
                 .hasMessageContaining("content has digest " + Digest.sha256(other));
     }
 
     @Test
     void moreBytesThanExpectedFailAtOnce() {
         VerifyingInputStream in = new VerifyingInputStream(new ByteArrayInputStream(CONTENT), DIGEST, 4);
-        assertThatThrownBy(in::readAllBytes).isInstanceOf(DigestMismatchException.class)
+        assertThatThrownBy(in::readAllBytes)
+                .isInstanceOf(DigestMismatchException.class)
                 .hasMessageContaining("more than the expected 4 bytes");
     }
 
     @Test
     void hashingOnlyTellsTheDigestOfWhatWasRead() throws IOException {
-        VerifyingInputStream in = VerifyingInputStream.hashing(new ByteArrayInputStream(CONTENT),
-                DigestAlgorithm.SHA256);
+        VerifyingInputStream in =
+                VerifyingInputStream.hashing(new ByteArrayInputStream(CONTENT), DigestAlgorithm.SHA256);
         assertThatThrownBy(in::digest).isInstanceOf(IllegalStateException.class);
         in.readAllBytes();
         assertThat(in.digest()).isEqualTo(DIGEST);

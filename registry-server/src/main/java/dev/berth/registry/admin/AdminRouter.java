@@ -44,8 +44,7 @@ public class AdminRouter {
     private static final String READ_ONLY = PREFIX + "/read-only";
 
     /** The body of {@code /admin/read-only}. */
-    public record ReadOnlyState(Boolean readOnly) {
-    }
+    public record ReadOnlyState(Boolean readOnly) {}
 
     @Bean
     RepositoryAdmin repositoryAdmin(StorageDriver driver, RegistryCaches caches) {
@@ -53,25 +52,34 @@ public class AdminRouter {
     }
 
     @Bean
-    RouterFunction<ServerResponse> adminRoutes(GcService gc, RepositoryAdmin repositories, Blocking blocking,
-                                               ReadOnlyMode readOnly) {
+    RouterFunction<ServerResponse> adminRoutes(
+            GcService gc, RepositoryAdmin repositories, Blocking blocking, ReadOnlyMode readOnly) {
         return RouterFunctions.route()
                 .POST(PREFIX + "/gc", request -> startGc(gc, blocking, request))
-                .GET(PREFIX + "/gc", request -> blocking.call(gc::status).flatMap(status -> json(HttpStatus.OK, status)))
-                .GET(REPOSITORIES, request -> blocking.call(repositories::usage)
-                        .flatMap(usage -> json(HttpStatus.OK, usagePage(usage, request))))
-                .DELETE(RequestPredicates.path(REPOSITORIES + "/**"), request -> readOnly.isOn()
-                        ? json(HttpStatus.CONFLICT, Map.of("error", "the registry is in read-only mode"))
-                        : deleteRepository(repositories, blocking, request))
+                .GET(
+                        PREFIX + "/gc",
+                        request -> blocking.call(gc::status).flatMap(status -> json(HttpStatus.OK, status)))
+                .GET(
+                        REPOSITORIES,
+                        request -> blocking.call(repositories::usage)
+                                .flatMap(usage -> json(HttpStatus.OK, usagePage(usage, request))))
+                .DELETE(
+                        RequestPredicates.path(REPOSITORIES + "/**"),
+                        request -> readOnly.isOn()
+                                ? json(HttpStatus.CONFLICT, Map.of("error", "the registry is in read-only mode"))
+                                : deleteRepository(repositories, blocking, request))
                 .GET(READ_ONLY, request -> json(HttpStatus.OK, new ReadOnlyState(readOnly.isOn())))
-                .PUT(READ_ONLY, request -> request.bodyToMono(ReadOnlyState.class)
-                        .filter(body -> body.readOnly() != null)
-                        .flatMap(body -> {
-                            readOnly.set(body.readOnly());
-                            return json(HttpStatus.OK, new ReadOnlyState(readOnly.isOn()));
-                        })
-                        .switchIfEmpty(Mono.defer(() -> json(HttpStatus.BAD_REQUEST,
-                                Map.of("error", "expected {\"readOnly\": true|false}")))))
+                .PUT(
+                        READ_ONLY,
+                        request -> request.bodyToMono(ReadOnlyState.class)
+                                .filter(body -> body.readOnly() != null)
+                                .flatMap(body -> {
+                                    readOnly.set(body.readOnly());
+                                    return json(HttpStatus.OK, new ReadOnlyState(readOnly.isOn()));
+                                })
+                                .switchIfEmpty(Mono.defer(() -> json(
+                                        HttpStatus.BAD_REQUEST,
+                                        Map.of("error", "expected {\"readOnly\": true|false}")))))
                 .build();
     }
 
@@ -83,22 +91,24 @@ public class AdminRouter {
             return status.flatMap(s -> json(HttpStatus.CONFLICT, s));
         }
         if (flag(request, "wait")) {
-            return Mono.fromFuture(run.get().result()).flatMap(report -> json(HttpStatus.OK, report))
+            return Mono.fromFuture(run.get().result())
+                    .flatMap(report -> json(HttpStatus.OK, report))
                     .onErrorResume(e -> json(HttpStatus.INTERNAL_SERVER_ERROR, Map.of("error", String.valueOf(e))));
         }
         return status.flatMap(s -> json(HttpStatus.ACCEPTED, s));
     }
 
-    private static Mono<ServerResponse> deleteRepository(RepositoryAdmin repositories, Blocking blocking,
-                                                         ServerRequest request) {
+    private static Mono<ServerResponse> deleteRepository(
+            RepositoryAdmin repositories, Blocking blocking, ServerRequest request) {
         // Names contain '/', so the name is the rest of the path rather than one path variable.
         String name = request.requestPath().pathWithinApplication().value().substring(REPOSITORIES.length() + 1);
         if (!Names.isRepository(name)) {
             return json(HttpStatus.BAD_REQUEST, Map.of("error", "invalid repository name"));
         }
-        return blocking.call(() -> repositories.delete(name)).flatMap(deleted -> deleted
-                ? json(HttpStatus.ACCEPTED, Map.of("deleted", name))
-                : json(HttpStatus.NOT_FOUND, Map.of("error", "repository not found")));
+        return blocking.call(() -> repositories.delete(name))
+                .flatMap(deleted -> deleted
+                        ? json(HttpStatus.ACCEPTED, Map.of("deleted", name))
+                        : json(HttpStatus.NOT_FOUND, Map.of("error", "repository not found")));
     }
 
     /**
@@ -111,7 +121,8 @@ public class AdminRouter {
             return Map.of("repositories", usage);
         }
         String last = request.queryParam("last").orElse("");
-        List<RepositoryAdmin.Usage> after = usage.stream().filter(u -> u.name().compareTo(last) > 0).toList();
+        List<RepositoryAdmin.Usage> after =
+                usage.stream().filter(u -> u.name().compareTo(last) > 0).toList();
         List<RepositoryAdmin.Usage> page = after.subList(0, Math.min(n.get(), after.size()));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("repositories", page);
@@ -129,10 +140,14 @@ public class AdminRouter {
     }
 
     private static boolean flag(ServerRequest request, String name) {
-        return request.queryParam(name).map(v -> v.isEmpty() || Boolean.parseBoolean(v)).orElse(false);
+        return request.queryParam(name)
+                .map(v -> v.isEmpty() || Boolean.parseBoolean(v))
+                .orElse(false);
     }
 
     private static Mono<ServerResponse> json(HttpStatus status, Object body) {
-        return ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON).bodyValue(body);
+        return ServerResponse.status(status)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(body);
     }
 }

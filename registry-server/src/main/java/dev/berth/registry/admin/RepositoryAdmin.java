@@ -39,8 +39,7 @@ public class RepositoryAdmin {
      * @param bytes     sizes of its linked blobs and manifests, each distinct digest counted once (blobs shared
      *                  with other repositories count in each of them)
      */
-    public record Usage(String name, long manifests, long blobs, long bytes) {
-    }
+    public record Usage(String name, long manifests, long blobs, long bytes) {}
 
     /** Usage of every repository, sorted by name: one walk of the blob tree plus one per data directory. */
     public List<Usage> usage() throws IOException {
@@ -100,5 +99,4 @@ public class RepositoryAdmin {
         caches.invalidateRepository(name);
         return true;
     }
-
 }

@@ -56,12 +56,14 @@ public class AuditWebFilter implements WebFilter {
     }
 
     private static boolean isWrite(HttpMethod method) {
-        return HttpMethod.POST.equals(method) || HttpMethod.PUT.equals(method) || HttpMethod.PATCH.equals(method)
+        return HttpMethod.POST.equals(method)
+                || HttpMethod.PUT.equals(method)
+                || HttpMethod.PATCH.equals(method)
                 || HttpMethod.DELETE.equals(method);
     }
 
-    private static void log(ServerWebExchange exchange, String path, long start, AtomicBoolean logged,
-                            String endSignal) {
+    private static void log(
+            ServerWebExchange exchange, String path, long start, AtomicBoolean logged, String endSignal) {
         if (logged.getAndSet(true)) {
             return;
         }
@@ -83,7 +85,8 @@ public class AuditWebFilter implements WebFilter {
         if (digest == null && route != null && route.digest() != null) {
             digest = route.digest().toString();
         }
-        boolean mountAttempt = route != null && route.kind() == RouteKind.UPLOADS
+        boolean mountAttempt = route != null
+                && route.kind() == RouteKind.UPLOADS
                 && request.getQueryParams().getFirst("mount") != null;
         if (digest == null && mountAttempt) {
             digest = request.getQueryParams().getFirst("mount");
@@ -98,8 +101,9 @@ public class AuditWebFilter implements WebFilter {
                 .add("digest", digest)
                 .add("mount_from", mountAttempt ? request.getQueryParams().getFirst("from") : null)
                 .add("reason", mountRefusal == null ? null : mountRefusal.toString())
-                .add("status", status == null ? (endSignal == null ? "-" : endSignal)
-                        : Integer.toString(status.value()))
+                .add(
+                        "status",
+                        status == null ? (endSignal == null ? "-" : endSignal) : Integer.toString(status.value()))
                 .add("user", user == null || user.toString().isEmpty() ? "-" : user.toString())
                 .add("remote", ClientAddress.of(exchange))
                 .add("duration_ms", Long.toString((System.nanoTime() - start) / 1_000_000))
@@ -117,13 +121,19 @@ public class AuditWebFilter implements WebFilter {
             return "invalid";
         }
         return switch (route.kind()) {
-            case MANIFEST -> HttpMethod.PUT.equals(method) ? (route.isTag() ? "tag" : "push-manifest")
-                    : HttpMethod.DELETE.equals(method) ? "delete-manifest" : "write";
+            case MANIFEST ->
+                HttpMethod.PUT.equals(method)
+                        ? (route.isTag() ? "tag" : "push-manifest")
+                        : HttpMethod.DELETE.equals(method) ? "delete-manifest" : "write";
             case BLOB -> HttpMethod.DELETE.equals(method) ? "delete-blob" : "write";
-            case UPLOADS -> request.getQueryParams().getFirst("mount") != null ? "mount"
-                    : request.getQueryParams().getFirst("digest") != null ? "push-blob" : "upload-start";
-            case UPLOAD -> HttpMethod.PUT.equals(method) ? "push-blob"
-                    : HttpMethod.DELETE.equals(method) ? "upload-cancel" : "upload-chunk";
+            case UPLOADS ->
+                request.getQueryParams().getFirst("mount") != null
+                        ? "mount"
+                        : request.getQueryParams().getFirst("digest") != null ? "push-blob" : "upload-start";
+            case UPLOAD ->
+                HttpMethod.PUT.equals(method)
+                        ? "push-blob"
+                        : HttpMethod.DELETE.equals(method) ? "upload-cancel" : "upload-chunk";
             default -> "write";
         };
     }

@@ -17,7 +17,10 @@ public class CacheConfiguration {
             return RegistryCaches.disabled();
         }
         checkSettleDelay(cache.getTtl(), properties.getGc().getSettleDelay());
-        return new RegistryCaches(cache.getTtl(), cache.getMaxEntries(), cache.getMaxManifestBytes().toBytes(),
+        return new RegistryCaches(
+                cache.getTtl(),
+                cache.getMaxEntries(),
+                cache.getMaxManifestBytes().toBytes(),
                 Ticker.systemTicker());
     }
 
@@ -27,10 +30,13 @@ public class CacheConfiguration {
      */
     static void checkSettleDelay(Duration ttl, Duration settleDelay) {
         if (settleDelay.compareTo(ttl) <= 0) {
-            throw new ConfigurationProblem("berth.gc.settle-delay", "berth.gc.settle-delay (" + settleDelay
-                    + ") must be longer than berth.cache.ttl (" + ttl + "): otherwise a cache could report a blob "
-                    + "present after garbage collection deleted it.", "Raise berth.gc.settle-delay, lower "
-                    + "berth.cache.ttl, or set berth.cache.enabled=false.");
+            throw new ConfigurationProblem(
+                    "berth.gc.settle-delay",
+                    "berth.gc.settle-delay (" + settleDelay
+                            + ") must be longer than berth.cache.ttl (" + ttl
+                            + "): otherwise a cache could report a blob "
+                            + "present after garbage collection deleted it.",
+                    "Raise berth.gc.settle-delay, lower " + "berth.cache.ttl, or set berth.cache.enabled=false.");
         }
     }
 }

@@ -45,16 +45,13 @@ public final class RegistryCaches {
     private final AtomicLong generation = new AtomicLong();
 
     /** A cache key within a repository: a tag. */
-    public record RepoKey(String repository, String name) {
-    }
+    public record RepoKey(String repository, String name) {}
 
     /** A cache key within a repository: a digest. */
-    public record RepoDigest(String repository, Digest digest) {
-    }
+    public record RepoDigest(String repository, Digest digest) {}
 
     /** A cached answer and when ({@link Ticker} nanos) the storage read that produced it began. */
-    record Checked<V>(V value, long checkedAt) {
-    }
+    record Checked<V>(V value, long checkedAt) {}
 
     /**
      * What a loader found: {@code value} is null when absent; {@code cacheable} is false for an answer that must

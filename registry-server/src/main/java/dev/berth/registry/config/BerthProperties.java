@@ -29,10 +29,13 @@ import org.springframework.validation.annotation.Validated;
 public class BerthProperties {
     @Valid
     private final Storage storage = new Storage();
+
     @Valid
     private final Uploads uploads = new Uploads();
+
     @Valid
     private final Manifests manifests = new Manifests();
+
     @Valid
     private final Gc gc = new Gc();
     /**
@@ -40,7 +43,9 @@ public class BerthProperties {
      * collection still runs. Switched at runtime with {@code PUT /admin/read-only}, per process.
      */
     private boolean readOnly;
+
     private final AccessLog accessLog = new AccessLog();
+
     @Valid
     private final Health health = new Health();
 
@@ -111,8 +116,10 @@ public class BerthProperties {
         @NotNull
         @Pattern(regexp = "filesystem|s3", message = "must be filesystem or s3")
         private String driver = "filesystem";
+
         @Valid
         private final Filesystem filesystem = new Filesystem();
+
         private final Delete delete = new Delete();
 
         public String getDriver() {

@@ -55,13 +55,18 @@ public class ConfigurationProblem extends IllegalStateException {
      */
     public static Path readableFile(String property, Path file, String what) {
         if (file == null) {
-            throw new ConfigurationProblem(property, property + " is not set.", "Set " + property + " to " + what + ".");
+            throw new ConfigurationProblem(
+                    property, property + " is not set.", "Set " + property + " to " + what + ".");
         }
-        String why = !Files.exists(file) ? "does not exist"
-                : Files.isDirectory(file) ? "is a directory"
-                : !Files.isReadable(file) ? "is not readable by the user running Berth" : null;
+        String why = !Files.exists(file)
+                ? "does not exist"
+                : Files.isDirectory(file)
+                        ? "is a directory"
+                        : !Files.isReadable(file) ? "is not readable by the user running Berth" : null;
         if (why != null) {
-            throw new ConfigurationProblem(property, "The file " + file.toAbsolutePath() + " " + why + ".",
+            throw new ConfigurationProblem(
+                    property,
+                    "The file " + file.toAbsolutePath() + " " + why + ".",
                     "Point " + property + " at " + what + " that the user running Berth can read.");
         }
         return file;

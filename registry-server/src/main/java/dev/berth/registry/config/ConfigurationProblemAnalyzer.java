@@ -43,7 +43,8 @@ class ConfigurationProblemAnalyzer extends AbstractFailureAnalyzer<Configuration
                     return found.getOrigin().toString();
                 }
                 return source.getUnderlyingSource() instanceof PropertySource<?> named
-                        ? "property source '" + named.getName() + "'" : null;
+                        ? "property source '" + named.getName() + "'"
+                        : null;
             }
         }
         return null;

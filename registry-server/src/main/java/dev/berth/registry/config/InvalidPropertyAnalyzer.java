@@ -43,7 +43,8 @@ class InvalidPropertyAnalyzer extends AbstractFailureAnalyzer<BindValidationExce
                 names.add(prefix + ".*");
             }
         }
-        return new FailureAnalysis(String.join(System.lineSeparator(), lines),
+        return new FailureAnalysis(
+                String.join(System.lineSeparator(), lines),
                 "Change " + String.join(", ", names) + " to an allowed value (see README's configuration reference).",
                 cause);
     }

@@ -20,7 +20,8 @@ public class NettyConfiguration {
      */
     @Bean
     WebServerFactoryCustomizer<NettyReactiveWebServerFactory> tlsHandshakeRejector() {
-        return factory -> factory.addServerCustomizers(server -> Ssl.isEnabled(factory.getSsl()) ? server
+        return factory -> factory.addServerCustomizers(server -> Ssl.isEnabled(factory.getSsl())
+                ? server
                 : server.doOnChannelInit((observer, channel, remote) ->
                         channel.pipeline().addFirst(TlsHandshakeRejector.NAME, new TlsHandshakeRejector())));
     }
@@ -32,9 +33,12 @@ public class NettyConfiguration {
      */
     @Bean
     WebServerFactoryCustomizer<NettyReactiveWebServerFactory> largeReads() {
-        return factory -> factory.addServerCustomizers(server -> server.childOption(ChannelOption.RECVBUF_ALLOCATOR,
-                new AdaptiveRecvByteBufAllocator(AdaptiveRecvByteBufAllocator.DEFAULT_MINIMUM,
-                        AdaptiveRecvByteBufAllocator.DEFAULT_INITIAL, MAX_READ)));
+        return factory -> factory.addServerCustomizers(server -> server.childOption(
+                ChannelOption.RECVBUF_ALLOCATOR,
+                new AdaptiveRecvByteBufAllocator(
+                        AdaptiveRecvByteBufAllocator.DEFAULT_MINIMUM,
+                        AdaptiveRecvByteBufAllocator.DEFAULT_INITIAL,
+                        MAX_READ)));
     }
 
     /** Largest socket read. */

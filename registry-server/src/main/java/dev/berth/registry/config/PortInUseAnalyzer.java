@@ -22,9 +22,10 @@ class PortInUseAnalyzer extends AbstractFailureAnalyzer<PortInUseException> {
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, PortInUseException cause) {
         int port = cause.getPort();
-        String property = environment != null
-                && Integer.toString(port).equals(environment.getProperty("management.server.port"))
-                ? "management.server.port" : "server.port";
+        String property =
+                environment != null && Integer.toString(port).equals(environment.getProperty("management.server.port"))
+                        ? "management.server.port"
+                        : "server.port";
         String origin = ConfigurationProblemAnalyzer.origin(environment, property);
         String description = "Port " + port + " (" + property + ") is already in use by another process"
                 + (origin == null ? " (the default port)." : "; " + property + " is set in " + origin + ".");

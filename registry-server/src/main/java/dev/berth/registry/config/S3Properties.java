@@ -50,8 +50,12 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("berth.storage.s3")
 @Validated
 public record S3Properties(
-        @Pattern(regexp = "\\S+", message = "must not be blank") String bucket,
-        @Pattern(regexp = "\\S+", message = "must not be blank (any value for most S3-compatible servers)") String region,
+        @Pattern(regexp = "\\S+", message = "must not be blank")
+        String bucket,
+
+        @Pattern(regexp = "\\S+", message = "must not be blank (any value for most S3-compatible servers)")
+        String region,
+
         URI endpoint,
         Boolean pathStyleAccess,
         String accessKey,
@@ -62,22 +66,36 @@ public record S3Properties(
         String kmsKeyId,
         String storageClass,
         Boolean redirect,
+
         @DurationMin(seconds = 1, message = "must be at least 1s")
         @DurationMax(days = 7, message = "must be at most 7d (the longest a presigned URL lives)")
         Duration redirectValidity,
+
         @Min(value = 0, message = "must be 0 or more") Integer maxRetries,
-        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)") Duration retryBaseDelay,
-        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)") Duration retryMaxDelay,
-        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)") Duration connectTimeout,
-        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)") Duration socketTimeout,
-        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)") Duration uploadClaimLease,
+
+        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
+        Duration retryBaseDelay,
+
+        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
+        Duration retryMaxDelay,
+
+        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
+        Duration connectTimeout,
+
+        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
+        Duration socketTimeout,
+
+        @DurationMin(millis = 1, message = "must be positive (e.g. 5s)")
+        Duration uploadClaimLease,
+
         Path caCertificate,
         Boolean compatibilityCheck) {
 
     /** Nothing set: every driver default. */
     static S3Properties unset() {
-        return new S3Properties(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null);
+        return new S3Properties(
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null);
     }
 
     /** Whether to run the full start-up compatibility check (default: yes). */
@@ -93,14 +111,16 @@ public record S3Properties(
     /** The driver's configuration: what is set here on top of {@link S3DriverConfig.Builder}'s defaults. */
     S3DriverConfig toDriverConfig() {
         if (blankToNull(bucket) == null) {
-            throw new ConfigurationProblem("berth.storage.s3.bucket",
+            throw new ConfigurationProblem(
+                    "berth.storage.s3.bucket",
                     "berth.storage.driver=s3, but berth.storage.s3.bucket is not set.",
                     "Set berth.storage.s3.bucket to an existing bucket.");
         }
         if (blankToNull(kmsKeyId) != null && serverSideEncryption != S3DriverConfig.ServerSideEncryption.KMS) {
-            throw new ConfigurationProblem("berth.storage.s3.kms-key-id", "A KMS key is set, which needs "
-                    + "berth.storage.s3.server-side-encryption=kms.", "Set "
-                    + "berth.storage.s3.server-side-encryption=kms, or remove berth.storage.s3.kms-key-id.");
+            throw new ConfigurationProblem(
+                    "berth.storage.s3.kms-key-id",
+                    "A KMS key is set, which needs " + "berth.storage.s3.server-side-encryption=kms.",
+                    "Set " + "berth.storage.s3.server-side-encryption=kms, or remove berth.storage.s3.kms-key-id.");
         }
         S3DriverConfig.Builder config = S3DriverConfig.builder(bucket);
         set(config::region, region);
@@ -125,8 +145,11 @@ public record S3Properties(
         try {
             return config.build();
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw new ConfigurationProblem("berth.storage.s3", "Invalid berth.storage.s3.* settings: "
-                    + e.getMessage(), "Correct the berth.storage.s3.* setting named above.", e);
+            throw new ConfigurationProblem(
+                    "berth.storage.s3",
+                    "Invalid berth.storage.s3.* settings: " + e.getMessage(),
+                    "Correct the berth.storage.s3.* setting named above.",
+                    e);
         }
     }
 

@@ -30,10 +30,14 @@ public class StorageConfiguration {
     StorageDriver storageDriver(BerthProperties properties, S3Properties s3) throws IOException {
         String driver = properties.getStorage().getDriver();
         return switch (driver) {
-            case "filesystem" -> new CheckedStorageDriver(filesystem(properties.getStorage().getFilesystem()));
+            case "filesystem" ->
+                new CheckedStorageDriver(filesystem(properties.getStorage().getFilesystem()));
             case "s3" -> s3Driver(s3);
-            default -> throw new ConfigurationProblem("berth.storage.driver", "Unknown storage driver '" + driver
-                    + "'.", "Set berth.storage.driver to filesystem or s3.");
+            default ->
+                throw new ConfigurationProblem(
+                        "berth.storage.driver",
+                        "Unknown storage driver '" + driver + "'.",
+                        "Set berth.storage.driver to filesystem or s3.");
         };
     }
 
@@ -43,9 +47,12 @@ public class StorageConfiguration {
             Files.createDirectories(root);
             return new FilesystemDriver(root);
         } catch (IOException e) {
-            throw new ConfigurationProblem("berth.storage.filesystem.root", "Cannot use " + root
-                    + " as the storage root (" + e + ").", "Point berth.storage.filesystem.root at a directory "
-                    + "the user running Berth may create and write.", e);
+            throw new ConfigurationProblem(
+                    "berth.storage.filesystem.root",
+                    "Cannot use " + root + " as the storage root (" + e + ").",
+                    "Point berth.storage.filesystem.root at a directory "
+                            + "the user running Berth may create and write.",
+                    e);
         }
     }
 
@@ -75,10 +82,15 @@ public class StorageConfiguration {
     }
 
     @Bean
-    UploadSessions uploadSessions(StorageDriver driver, BlobStore blobs, RepositoryLinks links,
-                                  BerthProperties properties) {
-        return new UploadSessions(driver, blobs, links, properties.getUploads().getMaxBlobSize().toBytes(),
-                Clock.systemUTC(), properties.getUploads().isPortableDigestState());
+    UploadSessions uploadSessions(
+            StorageDriver driver, BlobStore blobs, RepositoryLinks links, BerthProperties properties) {
+        return new UploadSessions(
+                driver,
+                blobs,
+                links,
+                properties.getUploads().getMaxBlobSize().toBytes(),
+                Clock.systemUTC(),
+                properties.getUploads().isPortableDigestState());
     }
 
     /** Purges idle upload sessions every {@code berth.uploads.purge-interval}. */

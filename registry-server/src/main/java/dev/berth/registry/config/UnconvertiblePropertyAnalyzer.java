@@ -34,7 +34,9 @@ class UnconvertiblePropertyAnalyzer extends AbstractFailureAnalyzer<BindExceptio
         Object value = cause.getProperty().getValue();
         String why = type != null && type.isEnum() ? "not one of the allowed values" : reason.getMessage();
         String description = "Invalid setting " + name + " = '" + value + "': " + why
-                + (cause.getProperty().getOrigin() == null ? "." : " (set in " + cause.getProperty().getOrigin() + ").");
+                + (cause.getProperty().getOrigin() == null
+                        ? "."
+                        : " (set in " + cause.getProperty().getOrigin() + ").");
         return new FailureAnalysis(description, "Set " + name + " to " + accepted(type) + ".", cause);
     }
 
@@ -49,8 +51,10 @@ class UnconvertiblePropertyAnalyzer extends AbstractFailureAnalyzer<BindExceptio
             return "a size such as 512KB, 10MB or 64GB";
         }
         if (type.isEnum()) {
-            return "one of " + Arrays.stream(type.getEnumConstants())
-                    .map(c -> ((Enum<?>) c).name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "));
+            return "one of "
+                    + Arrays.stream(type.getEnumConstants())
+                            .map(c -> ((Enum<?>) c).name().toLowerCase(Locale.ROOT))
+                            .collect(Collectors.joining(", "));
         }
         if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
             return "a whole number";

@@ -109,9 +109,14 @@ public final class GarbageCollector {
             report.blobsScanned(census.scanned());
             if (options.dryRun()) {
                 long purgeable = purgeUploads(first.scans.keySet(), true);
-                return report.repositoriesScanned(first.repositories).manifestsKept(first.manifestsKept.get())
-                        .manifestsDeleted(doomed.size()).blobsKept(census.kept()).blobsDeleted(candidates.size())
-                        .bytesFreed(candidates.stream().mapToLong(Candidate::size).sum()).uploadsPurged(purgeable)
+                return report.repositoriesScanned(first.repositories)
+                        .manifestsKept(first.manifestsKept.get())
+                        .manifestsDeleted(doomed.size())
+                        .blobsKept(census.kept())
+                        .blobsDeleted(candidates.size())
+                        .bytesFreed(
+                                candidates.stream().mapToLong(Candidate::size).sum())
+                        .uploadsPurged(purgeable)
                         .finish(start, 0);
             }
             List<String> staleMarkers = new ArrayList<>(census.staleMarkers());
@@ -141,7 +146,9 @@ public final class GarbageCollector {
             for (Revision r : doomed) {
                 (stillDoomed.contains(r) ? revisionsToSweep : revisionsKept).add(r);
             }
-            pool.parallel(revisionsKept, r -> markers.withdraw(RegistryLayout.manifestRevisionDir(r.repository(), r.digest())));
+            pool.parallel(
+                    revisionsKept,
+                    r -> markers.withdraw(RegistryLayout.manifestRevisionDir(r.repository(), r.digest())));
             List<Candidate> blobsToSweep = new ArrayList<>();
             List<Candidate> blobsKept = new ArrayList<>();
             for (Candidate c : candidates) {
@@ -166,14 +173,19 @@ public final class GarbageCollector {
             long purged = purgeUploads(second.scans.keySet(), false);
 
             hooks.before(GcPhase.SWEEP_LEFTOVERS);
-            long leftovers = driver instanceof LeftoverSweepCapable sweepable
-                    ? sweepable.sweepLeftovers(graceCutoff) : 0;
+            long leftovers =
+                    driver instanceof LeftoverSweepCapable sweepable ? sweepable.sweepLeftovers(graceCutoff) : 0;
 
-            return report.repositoriesScanned(second.repositories).manifestsKept(second.manifestsKept.get())
-                    .manifestsDeleted(revisions.deleted()).manifestsRescued(revisionsKept.size() + revisions.rescued())
-                    .blobsKept(census.scanned() - blobs.deleted()).blobsDeleted(blobs.deleted())
-                    .blobsRescued(blobsKept.size() + blobs.rescued()).bytesFreed(blobs.bytesFreed())
-                    .uploadsPurged(purged).leftoversSwept(leftovers)
+            return report.repositoriesScanned(second.repositories)
+                    .manifestsKept(second.manifestsKept.get())
+                    .manifestsDeleted(revisions.deleted())
+                    .manifestsRescued(revisionsKept.size() + revisions.rescued())
+                    .blobsKept(census.scanned() - blobs.deleted())
+                    .blobsDeleted(blobs.deleted())
+                    .blobsRescued(blobsKept.size() + blobs.rescued())
+                    .bytesFreed(blobs.bytesFreed())
+                    .uploadsPurged(purged)
+                    .leftoversSwept(leftovers)
                     .finish(start, settleNanos);
         }
 
@@ -191,11 +203,14 @@ public final class GarbageCollector {
                 Mark.Result result = Mark.repository(repository, youngCutoff, scan);
                 marked.blobs.addAll(result.blobs());
                 marked.doomed.addAll(result.doomed());
-                marked.manifestsKept.addAndGet(repository.revisions().size() - result.doomed().size());
+                marked.manifestsKept.addAndGet(
+                        repository.revisions().size() - result.doomed().size());
                 if (linkIndexFor != null) {
                     for (Digest d : repository.links()) {
                         if (linkIndexFor.contains(d)) {
-                            marked.linkedFrom.computeIfAbsent(d, k -> new ConcurrentLinkedQueue<>()).add(name);
+                            marked.linkedFrom
+                                    .computeIfAbsent(d, k -> new ConcurrentLinkedQueue<>())
+                                    .add(name);
                         }
                     }
                 }
@@ -208,7 +223,8 @@ public final class GarbageCollector {
                 throws IOException, InterruptedException {
             Instant cutoff = t0.minus(options.uploadTtl());
             AtomicLong purged = new AtomicLong();
-            pool.parallel(new ArrayList<>(repositories),
+            pool.parallel(
+                    new ArrayList<>(repositories),
                     name -> purged.addAndGet(UploadPurger.purgeRepository(driver, name, cutoff, dryRun)));
             if (!dryRun) {
                 purged.addAndGet(UploadPurger.purgeDriverUploads(driver, options.uploadTtl()));

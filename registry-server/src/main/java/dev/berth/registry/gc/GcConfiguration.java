@@ -18,8 +18,11 @@ public class GcConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    GcService gcService(GarbageCollector collector, StorageDriver driver, BerthProperties properties,
-                        org.springframework.core.env.Environment environment) {
+    GcService gcService(
+            GarbageCollector collector,
+            StorageDriver driver,
+            BerthProperties properties,
+            org.springframework.core.env.Environment environment) {
         GcService service = new GcService(collector, driver, properties);
         if (!environment.getProperty(GcCommand.PROPERTY, Boolean.class, false)) {
             service.startSchedule();

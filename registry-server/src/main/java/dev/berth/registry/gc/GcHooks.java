@@ -7,8 +7,7 @@ package dev.berth.registry.gc;
  */
 @FunctionalInterface
 public interface GcHooks {
-    GcHooks NONE = phase -> {
-    };
+    GcHooks NONE = phase -> {};
 
     void before(GcPhase phase) throws InterruptedException;
 }

@@ -14,11 +14,19 @@ import java.time.Duration;
  * @param batchSize       objects per batched delete
  * @param dryRun          compute and report only; nothing is written or deleted
  */
-public record GcOptions(Duration gracePeriod, Duration keepUntaggedFor, Duration settleDelay, Duration uploadTtl,
-                        int parallelism, int batchSize, boolean dryRun) {
+public record GcOptions(
+        Duration gracePeriod,
+        Duration keepUntaggedFor,
+        Duration settleDelay,
+        Duration uploadTtl,
+        int parallelism,
+        int batchSize,
+        boolean dryRun) {
 
     public GcOptions {
-        if (gracePeriod.isNegative() || keepUntaggedFor.isNegative() || settleDelay.isNegative()
+        if (gracePeriod.isNegative()
+                || keepUntaggedFor.isNegative()
+                || settleDelay.isNegative()
                 || uploadTtl.isNegative()) {
             throw new IllegalArgumentException("garbage collection durations must not be negative");
         }
@@ -29,9 +37,15 @@ public record GcOptions(Duration gracePeriod, Duration keepUntaggedFor, Duration
     /** The options {@code berth.gc.*} and {@code berth.uploads.session-ttl} configure. */
     public static GcOptions from(BerthProperties properties, boolean dryRun) {
         BerthProperties.Gc gc = properties.getGc();
-        return builder().gracePeriod(gc.getGracePeriod()).keepUntaggedFor(gc.getKeepUntaggedFor())
-                .settleDelay(gc.getSettleDelay()).uploadTtl(properties.getUploads().getSessionTtl())
-                .parallelism(gc.getParallelism()).batchSize(gc.getBatchSize()).dryRun(dryRun).build();
+        return builder()
+                .gracePeriod(gc.getGracePeriod())
+                .keepUntaggedFor(gc.getKeepUntaggedFor())
+                .settleDelay(gc.getSettleDelay())
+                .uploadTtl(properties.getUploads().getSessionTtl())
+                .parallelism(gc.getParallelism())
+                .batchSize(gc.getBatchSize())
+                .dryRun(dryRun)
+                .build();
     }
 
     public static Builder builder() {
@@ -52,8 +66,7 @@ public record GcOptions(Duration gracePeriod, Duration keepUntaggedFor, Duration
         private int batchSize = 500;
         private boolean dryRun;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder gracePeriod(Duration value) {
             gracePeriod = value;

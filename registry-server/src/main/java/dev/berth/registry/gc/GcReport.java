@@ -23,10 +23,23 @@ import java.time.Instant;
  * @param leftoversSwept       private driver objects a crash left behind, older than the grace period, deleted
  * @param blobsPerSecond       blobs scanned per second of work (settle delay excluded)
  */
-public record GcReport(boolean dryRun, Instant startedAt, long durationMillis, long settleMillis,
-                       int repositoriesScanned, long manifestsKept, long manifestsDeleted, long manifestsRescued,
-                       long blobsScanned, long blobsKept, long blobsDeleted, long blobsRescued, long bytesFreed,
-                       long uploadsPurged, long leftoversSwept, double blobsPerSecond) {
+public record GcReport(
+        boolean dryRun,
+        Instant startedAt,
+        long durationMillis,
+        long settleMillis,
+        int repositoriesScanned,
+        long manifestsKept,
+        long manifestsDeleted,
+        long manifestsRescued,
+        long blobsScanned,
+        long blobsKept,
+        long blobsDeleted,
+        long blobsRescued,
+        long bytesFreed,
+        long uploadsPurged,
+        long leftoversSwept,
+        double blobsPerSecond) {
 
     static Builder builder() {
         return new Builder();
@@ -118,9 +131,23 @@ public record GcReport(boolean dryRun, Instant startedAt, long durationMillis, l
             long total = System.nanoTime() - startNanos;
             double workSeconds = Math.max(1e-6, (total - settleNanos) / 1e9);
             double rate = Math.round(blobsScanned / workSeconds * 10) / 10.0;
-            return new GcReport(dryRun, startedAt, total / 1_000_000, settleNanos / 1_000_000, repositoriesScanned,
-                    manifestsKept, manifestsDeleted, manifestsRescued, blobsScanned, blobsKept, blobsDeleted,
-                    blobsRescued, bytesFreed, uploadsPurged, leftoversSwept, rate);
+            return new GcReport(
+                    dryRun,
+                    startedAt,
+                    total / 1_000_000,
+                    settleNanos / 1_000_000,
+                    repositoriesScanned,
+                    manifestsKept,
+                    manifestsDeleted,
+                    manifestsRescued,
+                    blobsScanned,
+                    blobsKept,
+                    blobsDeleted,
+                    blobsRescued,
+                    bytesFreed,
+                    uploadsPurged,
+                    leftoversSwept,
+                    rate);
         }
     }
 }

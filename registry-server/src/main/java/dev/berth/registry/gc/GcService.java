@@ -47,8 +47,7 @@ public class GcService implements AutoCloseable {
     private volatile String lastError;
 
     /** A run in progress. */
-    public record Running(Instant since, boolean dryRun, CompletableFuture<GcReport> result) {
-    }
+    public record Running(Instant since, boolean dryRun, CompletableFuture<GcReport> result) {}
 
     /**
      * What {@code GET /admin/gc} shows.
@@ -59,8 +58,7 @@ public class GcService implements AutoCloseable {
      * @param lastReport   the last finished run's report (possibly from another replica), or null
      * @param lastError    why this process's last run failed, or null
      */
-    public record Status(String state, Instant runningSince, Boolean dryRun, GcReport lastReport, String lastError) {
-    }
+    public record Status(String state, Instant runningSince, Boolean dryRun, GcReport lastReport, String lastError) {}
 
     /** Told about every finished run of this process (metrics). */
     public interface GcListener {
@@ -173,8 +171,8 @@ public class GcService implements AutoCloseable {
             log.info("gc: scheduled by cron '{}'", schedule);
         } else {
             Duration every = DurationStyle.detectAndParse(schedule);
-            executor.scheduleWithFixedDelay(this::startScheduled, every.toMillis(), every.toMillis(),
-                    TimeUnit.MILLISECONDS);
+            executor.scheduleWithFixedDelay(
+                    this::startScheduled, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
             log.info("gc: scheduled every {}", every);
         }
     }
@@ -185,11 +183,15 @@ public class GcService implements AutoCloseable {
         if (next == null) {
             return;
         }
-        long delay = Duration.between(now.atZone(ZoneId.systemDefault()), next.atZone(ZoneId.systemDefault())).toMillis();
-        executor.schedule(() -> {
-            startScheduled();
-            scheduleNext(cron);
-        }, Math.max(0, delay), TimeUnit.MILLISECONDS);
+        long delay = Duration.between(now.atZone(ZoneId.systemDefault()), next.atZone(ZoneId.systemDefault()))
+                .toMillis();
+        executor.schedule(
+                () -> {
+                    startScheduled();
+                    scheduleNext(cron);
+                },
+                Math.max(0, delay),
+                TimeUnit.MILLISECONDS);
     }
 
     private void store(GcReport report) {

@@ -26,8 +26,8 @@ record ManifestRefs(List<Digest> blobs, List<Digest> children) {
         try {
             root = OciJson.mapper().readTree(body);
         } catch (JacksonException e) {
-            throw new UncheckedIOException(new IOException("gc: manifest " + manifest + " is not JSON; refusing to "
-                    + "guess what it references"));
+            throw new UncheckedIOException(new IOException(
+                    "gc: manifest " + manifest + " is not JSON; refusing to " + "guess what it references"));
         }
         List<Digest> blobs = new ArrayList<>();
         List<Digest> children = new ArrayList<>();

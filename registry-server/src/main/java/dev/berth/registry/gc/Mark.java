@@ -18,8 +18,7 @@ import java.util.Set;
  * manifests that refer to it (referrers). Reads nothing from storage itself.
  */
 final class Mark {
-    private Mark() {
-    }
+    private Mark() {}
 
     /** The references a manifest's body holds (read from storage by a collection, from a map by tests). */
     @FunctionalInterface
@@ -28,8 +27,7 @@ final class Mark {
     }
 
     /** A manifest revision in one repository. */
-    record Revision(String repository, Digest digest) {
-    }
+    record Revision(String repository, Digest digest) {}
 
     /**
      * The outcome of marking one repository.
@@ -38,8 +36,7 @@ final class Mark {
      * @param doomed the repository's other revisions
      * @param blobs  every blob that kept manifests reference, their own bodies included
      */
-    record Result(Set<Digest> kept, List<Revision> doomed, Set<Digest> blobs) {
-    }
+    record Result(Set<Digest> kept, List<Revision> doomed, Set<Digest> blobs) {}
 
     /**
      * What a set of rescued revisions reaches, through index children and referrers within their repository.
@@ -47,8 +44,7 @@ final class Mark {
      * @param revisions the revisions reached, the rescued ones included
      * @param blobs     the blobs they reference, their own bodies included
      */
-    record Reached(Set<Revision> revisions, Set<Digest> blobs) {
-    }
+    record Reached(Set<Revision> revisions, Set<Digest> blobs) {}
 
     /**
      * Keeps what tags and revisions written at or after {@code youngCutoff} reach (a revision without a time
@@ -103,7 +99,8 @@ final class Mark {
             body.children().forEach(c -> queue.add(new Revision(r.repository(), c)));
             RepositoryScan scan = scans.get(r.repository());
             if (scan != null) {
-                scan.referrersOf().getOrDefault(r.digest(), List.of())
+                scan.referrersOf()
+                        .getOrDefault(r.digest(), List.of())
                         .forEach(c -> queue.add(new Revision(r.repository(), c)));
             }
         }

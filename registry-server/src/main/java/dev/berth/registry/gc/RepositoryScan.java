@@ -21,14 +21,25 @@ import java.util.Set;
  * @param subjectsOf           referring manifest to its subjects
  * @param links                blobs the repository links
  */
-record RepositoryScan(String name, Map<Digest, Instant> revisions, List<String> staleRevisionMarkers,
-                      Set<Digest> tagged, Map<Digest, List<Digest>> referrersOf, Map<Digest, List<Digest>> subjectsOf,
-                      List<Digest> links) {
+record RepositoryScan(
+        String name,
+        Map<Digest, Instant> revisions,
+        List<String> staleRevisionMarkers,
+        Set<Digest> tagged,
+        Map<Digest, List<Digest>> referrersOf,
+        Map<Digest, List<Digest>> subjectsOf,
+        List<Digest> links) {
 
     /** An empty scan to fill. */
     static RepositoryScan of(String name) {
-        return new RepositoryScan(name, new HashMap<>(), new ArrayList<>(), new HashSet<>(), new HashMap<>(),
-                new HashMap<>(), new ArrayList<>());
+        return new RepositoryScan(
+                name,
+                new HashMap<>(),
+                new ArrayList<>(),
+                new HashSet<>(),
+                new HashMap<>(),
+                new HashMap<>(),
+                new ArrayList<>());
     }
 
     void addReferrer(Digest subject, Digest referrer) {

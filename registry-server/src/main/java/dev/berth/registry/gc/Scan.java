@@ -32,8 +32,7 @@ final class Scan implements Mark.References {
     private final Map<Digest, ManifestRefs> refs = new ConcurrentHashMap<>();
 
     /** A blob that is a candidate for deletion. */
-    record Candidate(Digest digest, long size) {
-    }
+    record Candidate(Digest digest, long size) {}
 
     /**
      * What the walk of the blob tree found.
@@ -43,8 +42,7 @@ final class Scan implements Mark.References {
      * @param scanned      blobs with bytes
      * @param kept         of which marked or within the grace period
      */
-    record BlobCensus(List<Candidate> candidates, List<String> staleMarkers, long scanned, long kept) {
-    }
+    record BlobCensus(List<Candidate> candidates, List<String> staleMarkers, long scanned, long kept) {}
 
     Scan(StorageDriver driver) {
         this.driver = driver;
@@ -130,7 +128,8 @@ final class Scan implements Mark.References {
         };
         StorageWalk.walkIfPresent(driver, RegistryLayout.BLOBS, info -> {
             StoredPath stored = RegistryLayout.parse(info.path()).orElse(null);
-            Digest d = stored instanceof StoredPath.BlobData data ? data.digest()
+            Digest d = stored instanceof StoredPath.BlobData data
+                    ? data.digest()
                     : stored instanceof StoredPath.BlobMarker marker ? marker.digest() : null;
             if (d == null) {
                 return;
@@ -202,7 +201,8 @@ final class Scan implements Mark.References {
                 data = info.modTime() == null ? new FileInfo(info.path(), info.size(), Instant.EPOCH, false) : info;
                 return;
             }
-            if (stored instanceof StoredPath.BlobMarker marker && marker.marker().equals(RegistryLayout.TOUCHED)) {
+            if (stored instanceof StoredPath.BlobMarker marker
+                    && marker.marker().equals(RegistryLayout.TOUCHED)) {
                 touched = time;
             }
             markers.put(info.path(), time);

@@ -34,16 +34,14 @@ final class Sweep {
      * @param deleted revisions deleted
      * @param rescued revisions whose claim failed or that a rescued revision reaches
      */
-    record RevisionSweep(long deleted, long rescued) {
-    }
+    record RevisionSweep(long deleted, long rescued) {}
 
     /**
      * @param deleted    blobs deleted
      * @param rescued    blobs whose claim failed or that a writer relied on since the listing
      * @param bytesFreed size of the deleted blobs
      */
-    record BlobSweep(long deleted, long rescued, long bytesFreed) {
-    }
+    record BlobSweep(long deleted, long rescued, long bytesFreed) {}
 
     Sweep(GcMarkers markers, RegistryCaches caches, GcPool pool, Scan scan) {
         this.markers = markers;
@@ -87,8 +85,8 @@ final class Sweep {
             List<String> claims = new ArrayList<>();
             for (Revision r : batch) {
                 RepositoryScan repository = scans.get(r.repository());
-                List<Digest> subjects = repository == null ? List.of()
-                        : repository.subjectsOf().getOrDefault(r.digest(), List.of());
+                List<Digest> subjects =
+                        repository == null ? List.of() : repository.subjectsOf().getOrDefault(r.digest(), List.of());
                 for (Digest subject : subjects) {
                     entries.add(RegistryLayout.referrer(r.repository(), subject, r.digest()));
                 }
@@ -109,8 +107,8 @@ final class Sweep {
      * Claims each candidate, re-checks that no writer touched it since the listing, then removes repository
      * links before the bytes: no repository ever advertises a blob that cannot be read.
      */
-    BlobSweep blobs(List<Candidate> candidates, Map<Digest, Collection<String>> linkedFrom,
-                    Instant graceCutoff) throws IOException, InterruptedException {
+    BlobSweep blobs(List<Candidate> candidates, Map<Digest, Collection<String>> linkedFrom, Instant graceCutoff)
+            throws IOException, InterruptedException {
         AtomicLong rescued = new AtomicLong();
         long deleted = 0;
         long bytes = 0;
@@ -156,7 +154,8 @@ final class Sweep {
             // This process's entries go now; other replicas' expired before the claim (see d.b.r.cache).
             for (Candidate c : doomed) {
                 caches.invalidateBlob(c.digest());
-                linkedFrom.getOrDefault(c.digest(), List.of())
+                linkedFrom
+                        .getOrDefault(c.digest(), List.of())
                         .forEach(repository -> caches.invalidateLink(repository, c.digest()));
             }
             pool.deleteAll(rest);

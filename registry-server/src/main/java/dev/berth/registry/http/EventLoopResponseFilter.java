@@ -62,7 +62,8 @@ public class EventLoopResponseFilter implements WebFilter {
         ServerHttpResponse response = exchange.getResponse();
         // Keep zero-copy (sendfile) available: Spring only uses it when the response offers it.
         ServerHttpResponse onLoop = response instanceof ZeroCopyHttpOutputMessage
-                ? new ZeroCopyOnLoop(response, scheduler) : new OnLoop(response, scheduler);
+                ? new ZeroCopyOnLoop(response, scheduler)
+                : new OnLoop(response, scheduler);
         return chain.filter(exchange.mutate().response(onLoop).build());
     }
 
@@ -97,13 +98,17 @@ public class EventLoopResponseFilter implements WebFilter {
 
         @Override
         public Mono<Void> writeWith(Path file, long position, long count) {
-            return ((ZeroCopyHttpOutputMessage) getDelegate()).writeWith(file, position, count).subscribeOn(loop);
+            return ((ZeroCopyHttpOutputMessage) getDelegate())
+                    .writeWith(file, position, count)
+                    .subscribeOn(loop);
         }
     }
 
     /** The Netty event loop serving this exchange, or null outside Reactor Netty. */
     public static Executor eventLoopOf(ServerWebExchange exchange) {
         Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(exchange.getRequest());
-        return nativeRequest instanceof Connection connection ? connection.channel().eventLoop() : null;
+        return nativeRequest instanceof Connection connection
+                ? connection.channel().eventLoop()
+                : null;
     }
 }

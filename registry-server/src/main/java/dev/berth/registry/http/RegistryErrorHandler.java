@@ -35,8 +35,11 @@ public class RegistryErrorHandler implements WebExceptionHandler {
         ServerHttpResponse response = exchange.getResponse();
         if (isClientAbort(ex)) {
             // The client went away (an aborted upload or download): nobody to answer, and no fault of ours.
-            log.debug("client aborted {} {}: {}", exchange.getRequest().getMethod(),
-                    exchange.getRequest().getPath(), unwrap(ex).toString());
+            log.debug(
+                    "client aborted {} {}: {}",
+                    exchange.getRequest().getMethod(),
+                    exchange.getRequest().getPath(),
+                    unwrap(ex).toString());
             return Mono.empty();
         }
         if (response.isCommitted()) {
@@ -50,8 +53,8 @@ public class RegistryErrorHandler implements WebExceptionHandler {
         if (HttpMethod.HEAD.equals(exchange.getRequest().getMethod())) {
             return response.setComplete();
         }
-        byte[] body = OciJson.mapper().writeValueAsBytes(
-                ErrorResponse.of(error.code(), error.getMessage(), error.detail()));
+        byte[] body =
+                OciJson.mapper().writeValueAsBytes(ErrorResponse.of(error.code(), error.getMessage(), error.detail()));
         response.getHeaders().setContentLength(body.length);
         DataBuffer buffer = response.bufferFactory().wrap(body);
         return response.writeWith(Mono.just(buffer));
@@ -63,8 +66,11 @@ public class RegistryErrorHandler implements WebExceptionHandler {
             return re;
         }
         if (cause instanceof StorageUnavailableException) {
-            log.warn("storage unavailable for {} {}: {}", exchange.getRequest().getMethod(),
-                    exchange.getRequest().getPath(), cause.toString());
+            log.warn(
+                    "storage unavailable for {} {}: {}",
+                    exchange.getRequest().getMethod(),
+                    exchange.getRequest().getPath(),
+                    cause.toString());
             return new RegistryException(ErrorCode.UNAVAILABLE, "storage is temporarily unavailable", null)
                     .withHeader("Retry-After", RETRY_AFTER_SECONDS);
         }
@@ -81,8 +87,11 @@ public class RegistryErrorHandler implements WebExceptionHandler {
             };
             return new RegistryException(code, rse.getReason(), null).withStatus(status);
         }
-        log.error("unexpected failure for {} {}", exchange.getRequest().getMethod(),
-                exchange.getRequest().getPath(), cause);
+        log.error(
+                "unexpected failure for {} {}",
+                exchange.getRequest().getMethod(),
+                exchange.getRequest().getPath(),
+                cause);
         return new RegistryException(ErrorCode.UNKNOWN, "internal error", null);
     }
 
@@ -109,8 +118,9 @@ public class RegistryErrorHandler implements WebExceptionHandler {
     private static Throwable unwrap(Throwable ex) {
         Throwable t = ex;
         while ((t instanceof java.util.concurrent.CompletionException
-                || t instanceof java.lang.reflect.UndeclaredThrowableException
-                || t.getClass() == RuntimeException.class) && t.getCause() != null) {
+                        || t instanceof java.lang.reflect.UndeclaredThrowableException
+                        || t.getClass() == RuntimeException.class)
+                && t.getCause() != null) {
             t = t.getCause();
         }
         return t;

@@ -36,10 +36,15 @@ public class RegistryRouter {
     }
 
     @Bean
-    RouterFunction<ServerResponse> registryRoutes(BaseHandler base, CatalogHandler catalog, TagHandler tags,
-                                                  ManifestHandler manifests, BlobHandler blobs,
-                                                  UploadHandler uploads, ReferrersHandler referrers,
-                                                  ObjectProvider<RouteDecorator> decorators) {
+    RouterFunction<ServerResponse> registryRoutes(
+            BaseHandler base,
+            CatalogHandler catalog,
+            TagHandler tags,
+            ManifestHandler manifests,
+            BlobHandler blobs,
+            UploadHandler uploads,
+            ReferrersHandler referrers,
+            ObjectProvider<RouteDecorator> decorators) {
         Map<RouteKind, Map<HttpMethod, RouteHandler>> table = new EnumMap<>(RouteKind.class);
         add(table, RouteKind.BASE, HttpMethod.GET, base::get);
         add(table, RouteKind.BASE, HttpMethod.HEAD, base::get);
@@ -58,30 +63,39 @@ public class RegistryRouter {
         add(table, RouteKind.UPLOAD, HttpMethod.PUT, uploads::put);
         add(table, RouteKind.UPLOAD, HttpMethod.DELETE, uploads::cancel);
         add(table, RouteKind.REFERRERS, HttpMethod.GET, referrers::list);
-        decorators.orderedStream().forEach(decorator -> table.forEach((kind, methods) ->
-                methods.replaceAll((method, handler) -> decorator.decorate(kind, method, handler))));
+        decorators
+                .orderedStream()
+                .forEach(decorator -> table.forEach((kind, methods) ->
+                        methods.replaceAll((method, handler) -> decorator.decorate(kind, method, handler))));
 
-        return RouterFunctions.route(RequestPredicates.path("/v2").or(RequestPredicates.path("/v2/**")),
+        return RouterFunctions.route(
+                RequestPredicates.path("/v2").or(RequestPredicates.path("/v2/**")),
                 request -> dispatch(table, request));
     }
 
-    private static Mono<ServerResponse> dispatch(Map<RouteKind, Map<HttpMethod, RouteHandler>> table,
-                                                 ServerRequest request) {
+    private static Mono<ServerResponse> dispatch(
+            Map<RouteKind, Map<HttpMethod, RouteHandler>> table, ServerRequest request) {
         return Mono.defer(() -> {
-            RegistryRoute route = RegistryRoute.parse(request.requestPath().pathWithinApplication().value(),
-                    request.method());
+            RegistryRoute route = RegistryRoute.parse(
+                    request.requestPath().pathWithinApplication().value(), request.method());
             RouteHandler handler = table.getOrDefault(route.kind(), Map.of()).get(request.method());
             if (handler == null) {
-                return Mono.error(new RegistryException(ErrorCode.UNSUPPORTED, "method not allowed here",
-                        request.method().name()).withStatus(405));
+                return Mono.error(new RegistryException(
+                                ErrorCode.UNSUPPORTED,
+                                "method not allowed here",
+                                request.method().name())
+                        .withStatus(405));
             }
             request.attributes().put(ROUTE_ATTRIBUTE, route);
             return handler.handle(request, route);
         });
     }
 
-    private static void add(Map<RouteKind, Map<HttpMethod, RouteHandler>> table, RouteKind kind,
-                            HttpMethod method, RouteHandler handler) {
+    private static void add(
+            Map<RouteKind, Map<HttpMethod, RouteHandler>> table,
+            RouteKind kind,
+            HttpMethod method,
+            RouteHandler handler) {
         table.computeIfAbsent(kind, k -> new java.util.HashMap<>()).put(method, handler);
     }
 

@@ -29,14 +29,20 @@ import java.util.concurrent.TimeUnit;
 public final class RequestHeadTimeout {
     /** Pipeline names of the two handlers. */
     public static final String BYTES_IN = "berth.requestHead.bytesIn";
+
     public static final String DECODED = "berth.requestHead.decoded";
     private static final String MESSAGE = "Request head not received in time.\n";
     private static final byte[] ANSWER = ("HTTP/1.1 408 Request Timeout\r\n"
-            + "Content-Type: text/plain; charset=utf-8\r\n"
-            + "Content-Length: " + MESSAGE.length() + "\r\n"
-            + "Connection: close\r\n\r\n" + MESSAGE).getBytes(StandardCharsets.US_ASCII);
+                    + "Content-Type: text/plain; charset=utf-8\r\n"
+                    + "Content-Length: " + MESSAGE.length() + "\r\n"
+                    + "Connection: close\r\n\r\n" + MESSAGE)
+            .getBytes(StandardCharsets.US_ASCII);
 
-    private enum State { IDLE, HEAD, BODY }
+    private enum State {
+        IDLE,
+        HEAD,
+        BODY
+    }
 
     private final long timeoutNanos;
     private State state = State.IDLE;

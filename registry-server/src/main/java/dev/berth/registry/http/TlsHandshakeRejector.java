@@ -20,11 +20,13 @@ import java.nio.charset.StandardCharsets;
 public final class TlsHandshakeRejector extends ChannelInboundHandlerAdapter {
     /** Pipeline name of this handler. */
     public static final String NAME = "berth.tlsHandshakeRejector";
+
     private static final byte TLS_HANDSHAKE = 0x16;
     private static final byte[] ANSWER = ("HTTP/1.0 400 Bad Request\r\n"
-            + "Content-Type: text/plain; charset=utf-8\r\n"
-            + "Connection: close\r\n\r\n"
-            + "Client sent a TLS handshake to a plain-HTTP server.\n").getBytes(StandardCharsets.US_ASCII);
+                    + "Content-Type: text/plain; charset=utf-8\r\n"
+                    + "Connection: close\r\n\r\n"
+                    + "Client sent a TLS handshake to a plain-HTTP server.\n")
+            .getBytes(StandardCharsets.US_ASCII);
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {

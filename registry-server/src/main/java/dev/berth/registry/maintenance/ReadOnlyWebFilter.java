@@ -30,16 +30,22 @@ public final class ReadOnlyWebFilter implements WebFilter, Ordered {
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-        if (mode.isOn() && isWrite(exchange.getRequest().getMethod())
-                && isRegistryApi(exchange.getRequest().getPath().pathWithinApplication().value())) {
-            return Mono.error(new RegistryException(ErrorCode.UNSUPPORTED, MESSAGE,
+        if (mode.isOn()
+                && isWrite(exchange.getRequest().getMethod())
+                && isRegistryApi(
+                        exchange.getRequest().getPath().pathWithinApplication().value())) {
+            return Mono.error(new RegistryException(
+                    ErrorCode.UNSUPPORTED,
+                    MESSAGE,
                     exchange.getRequest().getMethod().name()));
         }
         return chain.filter(exchange);
     }
 
     static boolean isWrite(HttpMethod method) {
-        return HttpMethod.POST.equals(method) || HttpMethod.PUT.equals(method) || HttpMethod.PATCH.equals(method)
+        return HttpMethod.POST.equals(method)
+                || HttpMethod.PUT.equals(method)
+                || HttpMethod.PATCH.equals(method)
                 || HttpMethod.DELETE.equals(method);
     }
 

@@ -32,8 +32,7 @@ public class Catalog {
     }
 
     /** One page of repository names; {@code more} tells whether names remain after the last one. */
-    public record Page(List<String> names, boolean more) {
-    }
+    public record Page(List<String> names, boolean more) {}
 
     /** True when anything at all is stored for {@code name} (manifests, tags, blob links or uploads). */
     public boolean exists(String name) throws IOException {
@@ -62,8 +61,8 @@ public class Catalog {
         }
         Predicate<String> subtrees = visible instanceof Visibility v ? v::mayShowUnder : prefix -> true;
         // One name past the page tells whether more remain.
-        List<String> found = Repositories.walk(driver, last, limit + 1, Repositories.Holding.MANIFESTS, visible,
-                subtrees);
+        List<String> found =
+                Repositories.walk(driver, last, limit + 1, Repositories.Holding.MANIFESTS, visible, subtrees);
         return found.size() > limit ? new Page(List.copyOf(found.subList(0, limit)), true) : new Page(found, false);
     }
 }

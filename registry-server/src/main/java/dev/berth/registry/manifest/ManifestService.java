@@ -39,8 +39,7 @@ public class ManifestService {
     }
 
     /** What a push stored. */
-    public record Pushed(Descriptor descriptor, Digest subject, List<String> tags) {
-    }
+    public record Pushed(Descriptor descriptor, Digest subject, List<String> tags) {}
 
     /**
      * Stores a validated manifest and points {@code tagsToSet} at it. The caller has checked the body, its

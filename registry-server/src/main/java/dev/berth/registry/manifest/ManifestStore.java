@@ -124,8 +124,8 @@ public class ManifestStore {
         }
         links.rescueRevision(name, digest);
         Descriptor descriptor = Descriptor.of(mediaType, digest, body.length);
-        driver.putContent(RegistryLayout.manifestRevision(name, digest),
-                OciJson.mapper().writeValueAsBytes(descriptor));
+        driver.putContent(
+                RegistryLayout.manifestRevision(name, digest), OciJson.mapper().writeValueAsBytes(descriptor));
         caches.invalidateRevision(name, digest);
         return descriptor;
     }

@@ -24,12 +24,12 @@ public class ReferrersIndex {
     }
 
     /** One page of referrers; {@code more} tells whether entries remain after the last one. */
-    public record Page(List<Descriptor> referrers, boolean more) {
-    }
+    public record Page(List<Descriptor> referrers, boolean more) {}
 
     /** Records {@code referrer} under {@code subject}; writing the same entry again is harmless. */
     public void add(String name, Digest subject, Descriptor referrer) throws IOException {
-        driver.putContent(RegistryLayout.referrer(name, subject, referrer.digest()),
+        driver.putContent(
+                RegistryLayout.referrer(name, subject, referrer.digest()),
                 OciJson.mapper().writeValueAsBytes(referrer));
     }
 

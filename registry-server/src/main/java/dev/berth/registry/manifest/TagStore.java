@@ -57,7 +57,8 @@ public class TagStore {
 
     /** Points {@code tag} at {@code digest}, replacing what it pointed at (the write is atomic). */
     public void tag(String name, String tag, Digest digest) throws IOException {
-        driver.putContent(RegistryLayout.tagCurrent(name, tag), digest.toString().getBytes(StandardCharsets.US_ASCII));
+        driver.putContent(
+                RegistryLayout.tagCurrent(name, tag), digest.toString().getBytes(StandardCharsets.US_ASCII));
         caches.invalidateTag(name, tag);
     }
 

@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
 record EndpointFilter(Set<String> actions, List<Pattern> repositories, Set<String> ignoredMediaTypes) {
 
     static EndpointFilter of(NotificationProperties.Endpoint endpoint) {
-        Set<String> actions = endpoint.getActions().stream().map(a -> a.trim().toLowerCase(Locale.ROOT))
+        Set<String> actions = endpoint.getActions().stream()
+                .map(a -> a.trim().toLowerCase(Locale.ROOT))
                 .collect(Collectors.toUnmodifiableSet());
         for (String action : actions) {
             boolean known = false;
@@ -27,8 +28,10 @@ record EndpointFilter(Set<String> actions, List<Pattern> repositories, Set<Strin
                         + "': unknown action '" + action + "' (expected push, pull, delete or mount)");
             }
         }
-        List<Pattern> globs = endpoint.getRepositories().stream().map(RepositoryGlob::compile).toList();
-        Set<String> ignored = endpoint.getIgnoredMediaTypes().stream().map(t -> t.trim().toLowerCase(Locale.ROOT))
+        List<Pattern> globs =
+                endpoint.getRepositories().stream().map(RepositoryGlob::compile).toList();
+        Set<String> ignored = endpoint.getIgnoredMediaTypes().stream()
+                .map(t -> t.trim().toLowerCase(Locale.ROOT))
                 .collect(Collectors.toUnmodifiableSet());
         return new EndpointFilter(actions, globs, ignored);
     }
@@ -38,7 +41,8 @@ record EndpointFilter(Set<String> actions, List<Pattern> repositories, Set<Strin
             return false;
         }
         Event.Target target = event.target();
-        if (target.mediaType() != null && ignoredMediaTypes.contains(target.mediaType().toLowerCase(Locale.ROOT))) {
+        if (target.mediaType() != null
+                && ignoredMediaTypes.contains(target.mediaType().toLowerCase(Locale.ROOT))) {
             return false;
         }
         if (repositories.isEmpty()) {

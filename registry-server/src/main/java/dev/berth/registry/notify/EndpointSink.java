@@ -37,6 +37,7 @@ final class EndpointSink implements AutoCloseable {
     private final Thread thread;
     /** Events taken from the queue into the envelope being delivered; guarded by {@code queue}. */
     private int inFlight;
+
     private volatile boolean failing;
     private volatile boolean closed;
 
@@ -50,9 +51,8 @@ final class EndpointSink implements AutoCloseable {
      * @param failedAttempts delivery attempts that failed (timeouts, connection errors, status 400 and above)
      * @param failing        whether the last {@code threshold} attempts or more failed
      */
-    public record Stats(String name, long pending, long delivered, long dropped, long failedAttempts,
-                        boolean failing) {
-    }
+    public record Stats(
+            String name, long pending, long delivered, long dropped, long failedAttempts, boolean failing) {}
 
     EndpointSink(NotificationProperties.Endpoint config) {
         if (config.getName() == null || config.getName().isBlank() || config.getUrl() == null) {
@@ -61,8 +61,10 @@ final class EndpointSink implements AutoCloseable {
         this.name = config.getName();
         this.config = config;
         this.filter = EndpointFilter.of(config);
-        this.client = HttpClient.newBuilder().connectTimeout(config.getTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.client = HttpClient.newBuilder()
+                .connectTimeout(config.getTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
         this.thread = new Thread(this::run, "berth-notify-" + name);
         thread.setDaemon(true);
         thread.start();

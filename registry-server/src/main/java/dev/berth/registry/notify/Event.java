@@ -13,15 +13,14 @@ import java.util.List;
  * distribution registry sends it, so receivers written for that registry (and Berth's node agent) read it.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Event(String id, String timestamp, String action, Target target, Request request, Actor actor,
-                    Source source) {
+public record Event(
+        String id, String timestamp, String action, Target target, Request request, Actor actor, Source source) {
     public static final String ENVELOPE_MEDIA_TYPE = "application/vnd.docker.distribution.events.v1+json";
     /** The media type blob targets carry: the registry does not know a layer's own type. */
     static final String BLOB_MEDIA_TYPE = "application/octet-stream";
 
     /** The body of one delivery: {@code {"events": [...]}}. */
-    public record Envelope(List<Event> events) {
-    }
+    public record Envelope(List<Event> events) {}
 
     /**
      * What the event concerns. {@code size} and {@code length} are the same number; {@code url} is where the
@@ -29,13 +28,29 @@ public record Event(String id, String timestamp, String action, Target target, R
      * {@code fromRepository} for mounts.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Target(String mediaType, Long size, String digest, Long length, String repository, String url,
-                         String tag, String fromRepository, @JsonIgnore boolean blob) {
+    public record Target(
+            String mediaType,
+            Long size,
+            String digest,
+            Long length,
+            String repository,
+            String url,
+            String tag,
+            String fromRepository,
+            @JsonIgnore boolean blob) {
 
         /** A manifest pushed, pulled or deleted, by tag when {@code tag} is not null. */
         public static Target manifest(String repository, Descriptor manifest, String tag) {
-            return new Target(manifest.mediaType(), manifest.size(), manifest.digest().toString(), manifest.size(),
-                    repository, null, tag, null, false);
+            return new Target(
+                    manifest.mediaType(),
+                    manifest.size(),
+                    manifest.digest().toString(),
+                    manifest.size(),
+                    repository,
+                    null,
+                    tag,
+                    null,
+                    false);
         }
 
         /** A manifest deleted by digest (its media type and size are no longer known). */
@@ -75,17 +90,19 @@ public record Event(String id, String timestamp, String action, Target target, R
 
     /** The request that caused the event: its id, client address, Host header, method and User-Agent. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Request(String id, String addr, String host, String method,
-                          @JsonProperty("useragent") String userAgent) {
-    }
+    public record Request(
+            String id,
+            String addr,
+            String host,
+            String method,
+            @JsonProperty("useragent") String userAgent) {}
 
     /** Who caused it: the authenticated user's name, absent for anonymous clients. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Actor(String name) {
-    }
+    public record Actor(String name) {}
 
     /** Which registry process sent it: its host and port, and an id unique to the process. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Source(String addr, @JsonProperty("instanceID") String instanceId) {
-    }
+    public record Source(
+            String addr, @JsonProperty("instanceID") String instanceId) {}
 }

@@ -79,7 +79,11 @@ public class NotificationProperties {
          */
         private List<String> repositories = new ArrayList<>();
         /** Actions to send ({@code push}, {@code pull}, {@code delete}, {@code mount}); empty for all. */
-        private List<@NotNull @Pattern(regexp = "push|pull|delete|mount", message = "must be push, pull, delete or mount") String> actions = new ArrayList<>();
+        private List<
+                        @NotNull
+                        @Pattern(regexp = "push|pull|delete|mount", message = "must be push, pull, delete or mount")
+                        String>
+                actions = new ArrayList<>();
 
         public String getName() {
             return name;

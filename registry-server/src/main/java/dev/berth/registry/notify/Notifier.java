@@ -45,10 +45,19 @@ public final class Notifier implements RegistryEvents, AutoCloseable {
         }
         Object user = exchange.getAttribute(RegistryAuthentication.USER_ATTRIBUTE);
         String name = user == null || user.toString().isEmpty() ? null : user.toString();
-        Event event = new Event(UUID.randomUUID().toString(), Instant.now().toString(), action.id(), addressed,
-                new Event.Request(exchange.getRequest().getId(), ClientAddress.of(exchange), host,
-                        request.method().name(), headers.getFirst(HttpHeaders.USER_AGENT)),
-                new Event.Actor(name), source);
+        Event event = new Event(
+                UUID.randomUUID().toString(),
+                Instant.now().toString(),
+                action.id(),
+                addressed,
+                new Event.Request(
+                        exchange.getRequest().getId(),
+                        ClientAddress.of(exchange),
+                        host,
+                        request.method().name(),
+                        headers.getFirst(HttpHeaders.USER_AGENT)),
+                new Event.Actor(name),
+                source);
         for (EndpointSink sink : sinks) {
             sink.offer(event);
         }

@@ -9,8 +9,7 @@ import org.springframework.web.reactive.function.server.ServerRequest;
  */
 public interface RegistryEvents {
     /** Reports nothing; the bean when no endpoint is configured. */
-    RegistryEvents NONE = (request, action, target) -> {
-    };
+    RegistryEvents NONE = (request, action, target) -> {};
 
     void publish(ServerRequest request, Action action, Event.Target target);
 

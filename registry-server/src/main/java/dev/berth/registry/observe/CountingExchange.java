@@ -29,9 +29,10 @@ public final class CountingExchange {
         ServerHttpResponse response = original.getResponse();
         this.exchange = original.mutate()
                 .request(new CountingRequest(original.getRequest(), bytesIn))
-                .response(response instanceof ZeroCopyHttpOutputMessage
-                        ? new ZeroCopyCountingResponse(response, bytesOut)
-                        : new CountingResponse(response, bytesOut))
+                .response(
+                        response instanceof ZeroCopyHttpOutputMessage
+                                ? new ZeroCopyCountingResponse(response, bytesOut)
+                                : new CountingResponse(response, bytesOut))
                 .build();
         original.getAttributes().put(BYTES_OUT, bytesOut);
     }
@@ -71,13 +72,16 @@ public final class CountingExchange {
         @Override
         public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
             // A Mono stays a Mono: the server then writes headers and a small body in one flush.
-            return super.writeWith(body instanceof Mono<? extends DataBuffer> single
-                    ? single.doOnNext(this::count) : Flux.from(body).doOnNext(this::count));
+            return super.writeWith(
+                    body instanceof Mono<? extends DataBuffer> single
+                            ? single.doOnNext(this::count)
+                            : Flux.from(body).doOnNext(this::count));
         }
 
         @Override
         public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
-            return super.writeAndFlushWith(Flux.from(body).map(inner -> Flux.from(inner).doOnNext(this::count)));
+            return super.writeAndFlushWith(
+                    Flux.from(body).map(inner -> Flux.from(inner).doOnNext(this::count)));
         }
 
         private void count(DataBuffer buffer) {
@@ -92,7 +96,8 @@ public final class CountingExchange {
 
         @Override
         public Mono<Void> writeWith(Path file, long position, long count) {
-            return ((ZeroCopyHttpOutputMessage) getDelegate()).writeWith(file, position, count)
+            return ((ZeroCopyHttpOutputMessage) getDelegate())
+                    .writeWith(file, position, count)
                     .doOnSuccess(done -> counter.addAndGet(count));
         }
     }

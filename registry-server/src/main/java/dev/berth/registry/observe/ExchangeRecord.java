@@ -20,7 +20,16 @@ import java.time.Duration;
  * @param userAgent  the {@code User-Agent} header, or null
  * @param user       the authenticated user, or null
  */
-public record ExchangeRecord(String method, String path, String route, String repository, int status,
-                             boolean aborted, long bytesIn, long bytesOut, Duration duration, String remote,
-                             String userAgent, String user) {
-}
+public record ExchangeRecord(
+        String method,
+        String path,
+        String route,
+        String repository,
+        int status,
+        boolean aborted,
+        long bytesIn,
+        long bytesOut,
+        Duration duration,
+        String remote,
+        String userAgent,
+        String user) {}

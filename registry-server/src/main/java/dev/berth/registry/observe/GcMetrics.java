@@ -27,14 +27,19 @@ public final class GcMetrics implements GcService.GcListener {
 
     public GcMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.freed = Counter.builder("berth.gc.freed").description("Bytes of blobs deleted by garbage collection")
-                .baseUnit("bytes").register(registry);
-        this.blobsDeleted = Counter.builder("berth.gc.blobs.deleted").description("Blobs deleted by garbage collection")
+        this.freed = Counter.builder("berth.gc.freed")
+                .description("Bytes of blobs deleted by garbage collection")
+                .baseUnit("bytes")
+                .register(registry);
+        this.blobsDeleted = Counter.builder("berth.gc.blobs.deleted")
+                .description("Blobs deleted by garbage collection")
                 .register(registry);
         this.manifestsDeleted = Counter.builder("berth.gc.manifests.deleted")
-                .description("Manifest revisions deleted by garbage collection").register(registry);
+                .description("Manifest revisions deleted by garbage collection")
+                .register(registry);
         this.uploadsPurged = Counter.builder("berth.gc.uploads.purged")
-                .description("Stale upload sessions purged by garbage collection").register(registry);
+                .description("Stale upload sessions purged by garbage collection")
+                .register(registry);
         runs(false, "success");
         runs(false, "failure");
     }
@@ -42,8 +47,11 @@ public final class GcMetrics implements GcService.GcListener {
     @Override
     public void finished(boolean dryRun, GcReport report, Exception failure, Duration took) {
         runs(dryRun, failure == null ? "success" : "failure").increment();
-        Timer.builder("berth.gc.duration").description("Wall time of garbage collections")
-                .tag("dry_run", Boolean.toString(dryRun)).register(registry).record(took);
+        Timer.builder("berth.gc.duration")
+                .description("Wall time of garbage collections")
+                .tag("dry_run", Boolean.toString(dryRun))
+                .register(registry)
+                .record(took);
         if (failure == null && report != null && !report.dryRun()) {
             freed.increment(report.bytesFreed());
             blobsDeleted.increment(report.blobsDeleted());
@@ -53,7 +61,9 @@ public final class GcMetrics implements GcService.GcListener {
     }
 
     private Counter runs(boolean dryRun, String outcome) {
-        return Counter.builder("berth.gc.runs").description("Garbage collections run by this process")
-                .tags("dry_run", Boolean.toString(dryRun), "outcome", outcome).register(registry);
+        return Counter.builder("berth.gc.runs")
+                .description("Garbage collections run by this process")
+                .tags("dry_run", Boolean.toString(dryRun), "outcome", outcome)
+                .register(registry);
     }
 }

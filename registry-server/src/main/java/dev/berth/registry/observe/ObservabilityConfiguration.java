@@ -40,11 +40,11 @@ public class ObservabilityConfiguration {
     }
 
     @Bean
-    ObservingWebFilter observingWebFilter(ObjectProvider<ExchangeListener> listeners, RegistryErrorHandler errors,
-                                          Environment environment) {
+    ObservingWebFilter observingWebFilter(
+            ObjectProvider<ExchangeListener> listeners, RegistryErrorHandler errors, Environment environment) {
         List<ExchangeListener> all = new ArrayList<>(listeners.orderedStream().toList());
-        return new ObservingWebFilter(all, errors,
-                environment.getProperty("management.endpoints.web.base-path", "/actuator"));
+        return new ObservingWebFilter(
+                all, errors, environment.getProperty("management.endpoints.web.base-path", "/actuator"));
     }
 
     /** Polls {@code StorageStats} when the driver is the usual {@link CheckedStorageDriver}. */
@@ -75,7 +75,8 @@ public class ObservabilityConfiguration {
     @Bean
     MeterBinder readOnlyMetric(ReadOnlyMode mode) {
         return registry -> Gauge.builder("berth.read.only", mode, m -> m.isOn() ? 1 : 0)
-                .description("1 while this process is in read-only mode").register(registry);
+                .description("1 while this process is in read-only mode")
+                .register(registry);
     }
 
     /**
@@ -94,8 +95,8 @@ public class ObservabilityConfiguration {
 
     /** Registered as {@code storage}; the readiness group includes it (application.properties). */
     @Bean
-    StorageHealthIndicator storageHealthIndicator(StorageDriver driver, Blocking blocking,
-                                                  BerthProperties properties) {
-        return new StorageHealthIndicator(driver, blocking, properties.getHealth().getStorageTimeout());
+    StorageHealthIndicator storageHealthIndicator(StorageDriver driver, Blocking blocking, BerthProperties properties) {
+        return new StorageHealthIndicator(
+                driver, blocking, properties.getHealth().getStorageTimeout());
     }
 }

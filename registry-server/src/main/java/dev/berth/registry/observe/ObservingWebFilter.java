@@ -87,9 +87,17 @@ public final class ObservingWebFilter implements WebFilter, Ordered {
         }
         HttpStatusCode status = exchange.getResponse().getStatusCode();
         Object user = exchange.getAttributes().get(RegistryAuthentication.USER_ATTRIBUTE);
-        ExchangeRecord record = new ExchangeRecord(exchange.getRequest().getMethod().name(), path, route,
-                repository, status == null ? 0 : status.value(), signal != SignalType.ON_COMPLETE,
-                counting.bytesIn.get(), counting.bytesOut.get(), took, ClientAddress.of(exchange),
+        ExchangeRecord record = new ExchangeRecord(
+                exchange.getRequest().getMethod().name(),
+                path,
+                route,
+                repository,
+                status == null ? 0 : status.value(),
+                signal != SignalType.ON_COMPLETE,
+                counting.bytesIn.get(),
+                counting.bytesOut.get(),
+                took,
+                ClientAddress.of(exchange),
                 exchange.getRequest().getHeaders().getFirst(HttpHeaders.USER_AGENT),
                 user == null || user.toString().isEmpty() ? null : user.toString());
         for (ExchangeListener listener : listeners) {

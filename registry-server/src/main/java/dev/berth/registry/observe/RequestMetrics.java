@@ -35,7 +35,8 @@ public final class RequestMetrics implements ExchangeListener {
                 .register(registry)
                 .record(exchange.duration());
         if (exchange.bytesIn() > 0) {
-            bytes("berth.received", "Request body bytes received", exchange.route()).increment(exchange.bytesIn());
+            bytes("berth.received", "Request body bytes received", exchange.route())
+                    .increment(exchange.bytesIn());
         }
         if (exchange.bytesOut() > 0) {
             bytes("berth.sent", "Response body bytes sent", exchange.route()).increment(exchange.bytesOut());
@@ -43,7 +44,10 @@ public final class RequestMetrics implements ExchangeListener {
     }
 
     private Counter bytes(String name, String description, String route) {
-        return Counter.builder(name).description(description).baseUnit("bytes").tag("route", route)
+        return Counter.builder(name)
+                .description(description)
+                .baseUnit("bytes")
+                .tag("route", route)
                 .register(registry);
     }
 }

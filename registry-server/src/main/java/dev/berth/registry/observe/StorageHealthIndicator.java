@@ -38,11 +38,17 @@ public final class StorageHealthIndicator implements ReactiveHealthIndicator {
                         return true;
                     })
                     .timeout(timeout)
-                    .map(ok -> Health.up().withDetail("driver", driver.name())
-                            .withDetail("latencyMillis", (System.nanoTime() - start) / 1_000_000).build())
-                    .onErrorResume(e -> Mono.just(Health.down().withDetail("driver", driver.name())
-                            .withDetail("error", e instanceof TimeoutException
-                                    ? "no answer within " + timeout.toMillis() + " ms" : e.toString())
+                    .map(ok -> Health.up()
+                            .withDetail("driver", driver.name())
+                            .withDetail("latencyMillis", (System.nanoTime() - start) / 1_000_000)
+                            .build())
+                    .onErrorResume(e -> Mono.just(Health.down()
+                            .withDetail("driver", driver.name())
+                            .withDetail(
+                                    "error",
+                                    e instanceof TimeoutException
+                                            ? "no answer within " + timeout.toMillis() + " ms"
+                                            : e.toString())
                             .build()));
         });
     }

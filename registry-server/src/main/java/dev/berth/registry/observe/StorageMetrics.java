@@ -34,8 +34,12 @@ public final class StorageMetrics implements MeterBinder {
     public void bindTo(MeterRegistry registry) {
         for (StorageStats.Operation operation : StorageStats.Operation.values()) {
             String name = operation.name().toLowerCase(Locale.ROOT);
-            FunctionTimer.builder("berth.storage.operations", stats, s -> s.calls(operation),
-                            s -> s.totalTimeNanos(operation), TimeUnit.NANOSECONDS)
+            FunctionTimer.builder(
+                            "berth.storage.operations",
+                            stats,
+                            s -> s.calls(operation),
+                            s -> s.totalTimeNanos(operation),
+                            TimeUnit.NANOSECONDS)
                     .description("Storage driver calls and the time spent in them")
                     .tags("driver", driver, "operation", name)
                     .register(registry);
@@ -45,10 +49,14 @@ public final class StorageMetrics implements MeterBinder {
                     .register(registry);
         }
         FunctionCounter.builder("berth.storage.read", stats, StorageStats::bytesRead)
-                .description("Bytes read from storage").baseUnit("bytes").tag("driver", driver)
+                .description("Bytes read from storage")
+                .baseUnit("bytes")
+                .tag("driver", driver)
                 .register(registry);
         FunctionCounter.builder("berth.storage.written", stats, StorageStats::bytesWritten)
-                .description("Bytes written to storage").baseUnit("bytes").tag("driver", driver)
+                .description("Bytes written to storage")
+                .baseUnit("bytes")
+                .tag("driver", driver)
                 .register(registry);
     }
 }

@@ -18,9 +18,12 @@ public final class UploadMetrics implements UploadSessions.CommitListener {
 
     public UploadMetrics(MeterRegistry registry) {
         this.duration = Timer.builder("berth.upload.duration")
-                .description("Blob uploads, from session start to commit").register(registry);
-        this.size = DistributionSummary.builder("berth.upload.size").description("Sizes of committed blob uploads")
-                .baseUnit("bytes").register(registry);
+                .description("Blob uploads, from session start to commit")
+                .register(registry);
+        this.size = DistributionSummary.builder("berth.upload.size")
+                .description("Sizes of committed blob uploads")
+                .baseUnit("bytes")
+                .register(registry);
     }
 
     @Override

@@ -50,7 +50,8 @@ final class CacheEvictor {
     private final Blocking blocking;
     private final GcService gc;
     /** When each cached manifest ({@code repository@digest}) was last served, by this process. */
-    private final Cache<String, Instant> used = Caffeine.newBuilder().maximumSize(200_000).build();
+    private final Cache<String, Instant> used =
+            Caffeine.newBuilder().maximumSize(200_000).build();
     /** Per upstream: 0 idle, 1 running, 2 running and asked to run again. */
     private final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
 
@@ -76,18 +77,18 @@ final class CacheEvictor {
             return; // the running pass will go again
         }
         blocking.run(() -> {
-            do {
-                state.set(1);
-                evict(upstream);
-            } while (!state.compareAndSet(1, 0));
-        }).subscribe(null, e -> {
-            state.set(0);
-            log.warn("proxy: eviction for upstream {} failed: {}", upstream.name(), e.toString());
-        });
+                    do {
+                        state.set(1);
+                        evict(upstream);
+                    } while (!state.compareAndSet(1, 0));
+                })
+                .subscribe(null, e -> {
+                    state.set(0);
+                    log.warn("proxy: eviction for upstream {} failed: {}", upstream.name(), e.toString());
+                });
     }
 
-    private record Entry(String repository, Digest digest, Instant lastUsed, Set<Digest> content) {
-    }
+    private record Entry(String repository, Digest digest, Instant lastUsed, Set<Digest> content) {}
 
     /** One pass; returns how many manifests it evicted. */
     int evict(UpstreamClient upstream) throws IOException {
@@ -119,8 +120,12 @@ final class CacheEvictor {
                 // Fetched again later, it is a new entry: its use starts then, not at this one's last use.
                 used.invalidate(e.repository() + "@" + e.digest());
                 evicted++;
-                log.info("proxy: evicted {}@{} (last used {}) from the cache of upstream {}", e.repository(),
-                        e.digest(), e.lastUsed(), upstream.name());
+                log.info(
+                        "proxy: evicted {}@{} (last used {}) from the cache of upstream {}",
+                        e.repository(),
+                        e.digest(),
+                        e.lastUsed(),
+                        upstream.name());
             }
             for (Digest d : e.content()) {
                 if (references.merge(d, -1, Integer::sum) == 0) {
@@ -161,8 +166,8 @@ final class CacheEvictor {
         content.add(digest);
         sizes.put(digest, descriptor.get().size());
         try {
-            ParsedManifest parsed = ManifestParser.parse(manifests.manifests().content(digest),
-                    descriptor.get().mediaType());
+            ParsedManifest parsed = ManifestParser.parse(
+                    manifests.manifests().content(digest), descriptor.get().mediaType());
             for (Descriptor blob : parsed.blobs()) {
                 content.add(blob.digest());
                 if (!sizes.containsKey(blob.digest())) {
@@ -174,7 +179,8 @@ final class CacheEvictor {
         }
         Instant lastUsed = used.getIfPresent(repository + "@" + digest);
         if (lastUsed == null) {
-            lastUsed = driver.stat(RegistryLayout.manifestRevision(repository, digest)).modTime();
+            lastUsed = driver.stat(RegistryLayout.manifestRevision(repository, digest))
+                    .modTime();
         }
         return Optional.of(new Entry(repository, digest, lastUsed, content));
     }

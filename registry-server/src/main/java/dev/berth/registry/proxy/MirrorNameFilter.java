@@ -68,7 +68,8 @@ final class MirrorNameFilter implements WebFilter, Ordered {
         }
         // Local repositories come first: only a name no local repository has goes to the default upstream.
         return blocking.call(() -> catalog.exists(route.name()))
-                .flatMap(local -> chain.filter(local ? exchange : under(exchange, path, fallback.get().prefix())));
+                .flatMap(local -> chain.filter(
+                        local ? exchange : under(exchange, path, fallback.get().prefix())));
     }
 
     private static ServerWebExchange under(ServerWebExchange exchange, String path, String prefix) {

@@ -24,7 +24,8 @@ public class ProxyConfiguration {
     Upstreams upstreams(ProxyProperties properties) {
         Upstreams.validate(properties.getUpstreams());
         return new Upstreams(properties.getUpstreams().stream()
-                .map(u -> new UpstreamClient(u, Clock.systemUTC())).toList());
+                .map(u -> new UpstreamClient(u, Clock.systemUTC()))
+                .toList());
     }
 
     @Bean
@@ -33,22 +34,32 @@ public class ProxyConfiguration {
     }
 
     @Bean
-    CacheEvictor cacheEvictor(StorageDriver driver, ManifestService manifests, BlobStore blobs, Blocking blocking,
-                              GcService gc) {
+    CacheEvictor cacheEvictor(
+            StorageDriver driver, ManifestService manifests, BlobStore blobs, Blocking blocking, GcService gc) {
         return new CacheEvictor(driver, manifests, blobs, blocking, gc);
     }
 
     @Bean
-    PullThroughCache pullThroughCache(ManifestService manifests, RepositoryLinks links, UploadSessions sessions,
-                                      Blocking blocking, ProxyMetrics metrics, CacheEvictor evictor,
-                                      BerthProperties properties) {
-        return new PullThroughCache(manifests, links, sessions, blocking, metrics, evictor,
+    PullThroughCache pullThroughCache(
+            ManifestService manifests,
+            RepositoryLinks links,
+            UploadSessions sessions,
+            Blocking blocking,
+            ProxyMetrics metrics,
+            CacheEvictor evictor,
+            BerthProperties properties) {
+        return new PullThroughCache(
+                manifests,
+                links,
+                sessions,
+                blocking,
+                metrics,
+                evictor,
                 properties.getManifests().getMaxSize().toBytes());
     }
 
     @Bean
-    ProxyRoutes proxyRoutes(Upstreams upstreams, PullThroughCache cache, ProxyMetrics metrics,
-                            CacheEvictor evictor) {
+    ProxyRoutes proxyRoutes(Upstreams upstreams, PullThroughCache cache, ProxyMetrics metrics, CacheEvictor evictor) {
         return new ProxyRoutes(upstreams, cache, metrics, evictor);
     }
 

@@ -21,29 +21,37 @@ final class ProxyMetrics {
 
     /** Needed a fetch from the upstream. */
     void miss(UpstreamClient upstream) {
-        counter("berth.proxy.misses", "Requests that fetched from the upstream", upstream).increment();
+        counter("berth.proxy.misses", "Requests that fetched from the upstream", upstream)
+                .increment();
     }
 
     void fetched(UpstreamClient upstream, long bytes) {
-        counter("berth.proxy.fetched.bytes", "Bytes fetched from the upstream", upstream).increment(bytes);
+        counter("berth.proxy.fetched.bytes", "Bytes fetched from the upstream", upstream)
+                .increment(bytes);
     }
 
     void servedFromCache(UpstreamClient upstream, long bytes) {
-        counter("berth.proxy.cache.served.bytes", "Body bytes served from the cache", upstream).increment(bytes);
+        counter("berth.proxy.cache.served.bytes", "Body bytes served from the cache", upstream)
+                .increment(bytes);
     }
 
     /** The upstream failed (down, 5xx, 429, refused, or content that did not verify). */
     void upstreamError(UpstreamClient upstream) {
-        counter("berth.proxy.upstream.errors", "Upstream requests that failed", upstream).increment();
+        counter("berth.proxy.upstream.errors", "Upstream requests that failed", upstream)
+                .increment();
     }
 
     /** A tag's resolution was checked against the upstream. */
     void revalidation(UpstreamClient upstream) {
-        counter("berth.proxy.revalidations", "Tag revalidations against the upstream", upstream).increment();
+        counter("berth.proxy.revalidations", "Tag revalidations against the upstream", upstream)
+                .increment();
     }
 
     private Counter counter(String name, String description, UpstreamClient upstream) {
         // Micrometer returns the registered meter on later calls; lookups are a map access.
-        return Counter.builder(name).description(description).tag("upstream", upstream.name()).register(registry);
+        return Counter.builder(name)
+                .description(description)
+                .tag("upstream", upstream.name())
+                .register(registry);
     }
 }

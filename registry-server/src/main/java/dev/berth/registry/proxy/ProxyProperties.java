@@ -47,6 +47,7 @@ public class ProxyProperties {
         private boolean isDefault;
         /** Static credentials for the upstream (Basic, or to obtain tokens). */
         private String username;
+
         private String password;
         /** PEM CA certificates the upstream's certificate must chain to, instead of the JVM's. */
         private Path caFile;

@@ -61,102 +61,130 @@ public final class ProxyRoutes implements RouteDecorator {
     }
 
     private static RegistryException readOnly(ProxyTarget target) {
-        return new RegistryException(ErrorCode.UNSUPPORTED, "repository " + target.localName()
-                + " is a read-only cache of upstream " + target.upstream().name(),
+        return new RegistryException(
+                ErrorCode.UNSUPPORTED,
+                "repository " + target.localName() + " is a read-only cache of upstream "
+                        + target.upstream().name(),
                 Map.of("name", target.localName(), "upstream", target.upstream().name()));
     }
 
-    private Mono<ServerResponse> serve(RouteKind kind, RouteHandler local, ServerRequest request, ProxyTarget target,
-                                       RegistryRoute route) {
-        RegistryRoute cached = new RegistryRoute(route.kind(), target.localName(), route.reference(), route.digest(),
-                route.uploadId());
+    private Mono<ServerResponse> serve(
+            RouteKind kind, RouteHandler local, ServerRequest request, ProxyTarget target, RegistryRoute route) {
+        RegistryRoute cached = new RegistryRoute(
+                route.kind(), target.localName(), route.reference(), route.digest(), route.uploadId());
         return switch (kind) {
-            case MANIFEST -> cache.manifest(target, route.reference(), route.digest())
-                    .onErrorMap(UpstreamException.class, e -> e.toRegistry(ErrorCode.MANIFEST_UNKNOWN,
-                            Map.of("name", route.name(), "reference", route.reference())))
-                    .flatMap(freshness -> {
-                        if (freshness == PullThroughCache.Freshness.STALE) {
-                            request.exchange().getResponse().getHeaders().set(STALE_HEADER, "true");
-                        }
-                        return local.handle(request, cached);
-                    })
-                    .doOnNext(response -> {
-                        String served = response.headers().getFirst("Docker-Content-Digest");
-                        if (served != null) {
-                            evictor.used(target.localName(), served);
-                        }
-                    });
+            case MANIFEST ->
+                cache.manifest(target, route.reference(), route.digest())
+                        .onErrorMap(
+                                UpstreamException.class,
+                                e -> e.toRegistry(
+                                        ErrorCode.MANIFEST_UNKNOWN,
+                                        Map.of("name", route.name(), "reference", route.reference())))
+                        .flatMap(freshness -> {
+                            if (freshness == PullThroughCache.Freshness.STALE) {
+                                request.exchange().getResponse().getHeaders().set(STALE_HEADER, "true");
+                            }
+                            return local.handle(request, cached);
+                        })
+                        .doOnNext(response -> {
+                            String served = response.headers().getFirst("Docker-Content-Digest");
+                            if (served != null) {
+                                evictor.used(target.localName(), served);
+                            }
+                        });
             case BLOB -> blob(local, request, target, cached, 0);
             // Tags and referrers list what the cache holds.
             default -> local.handle(request, cached);
         };
     }
 
-    private Mono<ServerResponse> blob(RouteHandler local, ServerRequest request, ProxyTarget target,
-                                      RegistryRoute cached, int attempt) {
+    private Mono<ServerResponse> blob(
+            RouteHandler local, ServerRequest request, ProxyTarget target, RegistryRoute cached, int attempt) {
         return cache.blobCached(target, cached.digest()).flatMap(stored -> {
             if (stored) {
                 return fromCache(local, request, target, cached);
             }
             if (HttpMethod.HEAD.equals(request.method())) {
                 return cache.blobSize(target, cached.digest())
-                        .onErrorMap(UpstreamException.class, e -> e.toRegistry(ErrorCode.BLOB_UNKNOWN,
-                                cached.digest().toString()))
+                        .onErrorMap(
+                                UpstreamException.class,
+                                e -> e.toRegistry(
+                                        ErrorCode.BLOB_UNKNOWN, cached.digest().toString()))
                         .flatMap(size -> ServerResponse.ok()
                                 .contentType(MediaType.APPLICATION_OCTET_STREAM)
                                 .headers(h -> {
                                     if (size >= 0) {
                                         h.setContentLength(size);
                                     }
-                                    h.set("Docker-Content-Digest", cached.digest().toString());
+                                    h.set(
+                                            "Docker-Content-Digest",
+                                            cached.digest().toString());
                                 })
                                 .build());
             }
             PullThroughCache.Flight flight = cache.join(cached.digest());
             if (flight instanceof PullThroughCache.Follow follow) {
                 // Another request is fetching it: wait, then read what it stored (or fetch anew if it failed).
-                return cache.await(follow).then(Mono.defer(() -> attempt < 2
-                        ? blob(local, request, target, cached, attempt + 1)
-                        : Mono.error(new RegistryException(ErrorCode.UNAVAILABLE, "fetching the blob from upstream "
-                        + target.upstream().name() + " failed; retry", cached.digest().toString()))));
+                return cache.await(follow)
+                        .then(Mono.defer(() -> attempt < 2
+                                ? blob(local, request, target, cached, attempt + 1)
+                                : Mono.error(new RegistryException(
+                                        ErrorCode.UNAVAILABLE,
+                                        "fetching the blob from upstream "
+                                                + target.upstream().name() + " failed; retry",
+                                        cached.digest().toString()))));
             }
             return lead(local, request, target, cached, (PullThroughCache.Lead) flight);
         });
     }
 
-    private Mono<ServerResponse> lead(RouteHandler local, ServerRequest request, ProxyTarget target,
-                                      RegistryRoute cached, PullThroughCache.Lead lead) {
+    private Mono<ServerResponse> lead(
+            RouteHandler local,
+            ServerRequest request,
+            ProxyTarget target,
+            RegistryRoute cached,
+            PullThroughCache.Lead lead) {
         // The blob may have landed between the first look and taking the lead.
-        return cache.blobCached(target, cached.digest()).flatMap(stored -> {
-            if (stored) {
-                cache.abandon(lead);
-                return fromCache(local, request, target, cached);
-            }
-            Mono<PullThroughCache.Fetch> fetch = cache.fetch(target, lead)
-                    .onErrorMap(UpstreamException.class, e -> e.toRegistry(ErrorCode.BLOB_UNKNOWN,
-                            cached.digest().toString()));
-            if (request.headers().firstHeader(HttpHeaders.RANGE) != null) {
-                // A range is served from storage once the whole blob is in.
-                return fetch.flatMap(f -> f.body().doOnNext(DataBufferUtils::release)
-                        .then(Mono.defer(() -> local.handle(request, cached))));
-            }
-            return fetch.flatMap(f -> ServerResponse.status(HttpStatus.OK)
-                    .contentType(MediaType.APPLICATION_OCTET_STREAM)
-                    .headers(h -> {
-                        if (f.length() >= 0) {
-                            h.setContentLength(f.length());
-                        }
-                        h.set("Docker-Content-Digest", cached.digest().toString());
-                    })
-                    .body(BodyInserters.fromDataBuffers(f.body())));
-        }).doOnError(e -> {
-            cache.abandon(lead);
-            log.debug("proxy: blob {} from {}: {}", cached.digest(), target.upstream().name(), e.toString());
-        });
+        return cache.blobCached(target, cached.digest())
+                .flatMap(stored -> {
+                    if (stored) {
+                        cache.abandon(lead);
+                        return fromCache(local, request, target, cached);
+                    }
+                    Mono<PullThroughCache.Fetch> fetch = cache.fetch(target, lead)
+                            .onErrorMap(
+                                    UpstreamException.class,
+                                    e -> e.toRegistry(
+                                            ErrorCode.BLOB_UNKNOWN,
+                                            cached.digest().toString()));
+                    if (request.headers().firstHeader(HttpHeaders.RANGE) != null) {
+                        // A range is served from storage once the whole blob is in.
+                        return fetch.flatMap(f -> f.body()
+                                .doOnNext(DataBufferUtils::release)
+                                .then(Mono.defer(() -> local.handle(request, cached))));
+                    }
+                    return fetch.flatMap(f -> ServerResponse.status(HttpStatus.OK)
+                            .contentType(MediaType.APPLICATION_OCTET_STREAM)
+                            .headers(h -> {
+                                if (f.length() >= 0) {
+                                    h.setContentLength(f.length());
+                                }
+                                h.set("Docker-Content-Digest", cached.digest().toString());
+                            })
+                            .body(BodyInserters.fromDataBuffers(f.body())));
+                })
+                .doOnError(e -> {
+                    cache.abandon(lead);
+                    log.debug(
+                            "proxy: blob {} from {}: {}",
+                            cached.digest(),
+                            target.upstream().name(),
+                            e.toString());
+                });
     }
 
-    private Mono<ServerResponse> fromCache(RouteHandler local, ServerRequest request, ProxyTarget target,
-                                           RegistryRoute cached) {
+    private Mono<ServerResponse> fromCache(
+            RouteHandler local, ServerRequest request, ProxyTarget target, RegistryRoute cached) {
         metrics.hit(target.upstream());
         return local.handle(request, cached).doOnNext(response -> {
             long length = response.headers().getContentLength();

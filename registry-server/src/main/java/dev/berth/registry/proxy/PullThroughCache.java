@@ -67,7 +67,9 @@ public final class PullThroughCache {
     private final CacheEvictor evictor;
     private final int manifestLimit;
     /** When each cached tag was last checked against its upstream (nanoTime), by {@code local:tag}. */
-    private final Cache<String, Long> validated = Caffeine.newBuilder().maximumSize(100_000).build();
+    private final Cache<String, Long> validated =
+            Caffeine.newBuilder().maximumSize(100_000).build();
+
     private final Map<String, Mono<Freshness>> manifestFlights = new ConcurrentHashMap<>();
     private final Map<Digest, Sinks.Empty<Void>> blobFlights = new ConcurrentHashMap<>();
 
@@ -77,8 +79,14 @@ public final class PullThroughCache {
         STALE
     }
 
-    PullThroughCache(ManifestService manifests, RepositoryLinks links, UploadSessions sessions, Blocking blocking,
-                     ProxyMetrics metrics, CacheEvictor evictor, long manifestLimit) {
+    PullThroughCache(
+            ManifestService manifests,
+            RepositoryLinks links,
+            UploadSessions sessions,
+            Blocking blocking,
+            ProxyMetrics metrics,
+            CacheEvictor evictor,
+            long manifestLimit) {
         this.evictor = evictor;
         this.manifests = manifests;
         this.links = links;
@@ -97,35 +105,42 @@ public final class PullThroughCache {
     public Mono<Freshness> manifest(ProxyTarget target, String reference, Digest digest) {
         String local = target.localName();
         if (digest != null) {
-            return blocking.call(() -> manifests.manifests().exists(local, digest)).flatMap(cached -> {
-                if (cached) {
-                    metrics.hit(target.upstream());
-                    return Mono.just(Freshness.FRESH);
-                }
-                return shared(local + "@" + digest, () -> fetchManifest(target, digest.toString(), digest, List.of()));
-            });
+            return blocking.call(() -> manifests.manifests().exists(local, digest))
+                    .flatMap(cached -> {
+                        if (cached) {
+                            metrics.hit(target.upstream());
+                            return Mono.just(Freshness.FRESH);
+                        }
+                        return shared(
+                                local + "@" + digest,
+                                () -> fetchManifest(target, digest.toString(), digest, List.of()));
+                    });
         }
         String key = local + ":" + reference;
         Long checked = validated.getIfPresent(key);
-        if (checked == null || System.nanoTime() - checked >= target.upstream().tagTtl().toNanos()) {
+        if (checked == null
+                || System.nanoTime() - checked >= target.upstream().tagTtl().toNanos()) {
             return shared(key, () -> revalidate(target, reference, key));
         }
         // Trusted, unless eviction removed it meanwhile.
-        return blocking.call(() -> manifests.tags().resolve(local, reference).isPresent()).flatMap(cached -> {
-            if (!cached) {
-                validated.invalidate(key);
-                return shared(key, () -> revalidate(target, reference, key));
-            }
-            metrics.hit(target.upstream());
-            return Mono.just(Freshness.FRESH);
-        });
+        return blocking.call(() -> manifests.tags().resolve(local, reference).isPresent())
+                .flatMap(cached -> {
+                    if (!cached) {
+                        validated.invalidate(key);
+                        return shared(key, () -> revalidate(target, reference, key));
+                    }
+                    metrics.hit(target.upstream());
+                    return Mono.just(Freshness.FRESH);
+                });
     }
 
     /** One fetch per key at a time: later callers share the running one's outcome. */
     private Mono<Freshness> shared(String key, Supplier<Mono<Freshness>> fetch) {
-        return manifestFlights.computeIfAbsent(key, k -> Mono.defer(fetch)
-                .doFinally(signal -> manifestFlights.remove(k))
-                .cache());
+        return manifestFlights.computeIfAbsent(
+                key,
+                k -> Mono.defer(fetch)
+                        .doFinally(signal -> manifestFlights.remove(k))
+                        .cache());
     }
 
     private Mono<Freshness> revalidate(ProxyTarget target, String tag, String key) {
@@ -137,16 +152,22 @@ public final class PullThroughCache {
                     }
                     metrics.revalidation(upstream);
                     return upstream.manifest(HttpMethod.HEAD, target.remoteName(), tag)
-                            .flatMap(head -> head.discard().thenReturn(
-                                    Optional.ofNullable(head.headers().getFirst("Docker-Content-Digest"))))
+                            .flatMap(head -> head.discard()
+                                    .thenReturn(
+                                            Optional.ofNullable(head.headers().getFirst("Docker-Content-Digest"))))
                             .flatMap(current -> {
-                                if (current.isPresent() && current.get().equals(cached.get().toString())) {
+                                if (current.isPresent()
+                                        && current.get().equals(cached.get().toString())) {
                                     metrics.hit(upstream);
                                     markValidated(key);
                                     return Mono.just(Freshness.FRESH);
                                 }
-                                log.info("proxy: {}:{} moved upstream ({} -> {}); fetching", target.localName(), tag,
-                                        cached.get(), current.orElse("unknown"));
+                                log.info(
+                                        "proxy: {}:{} moved upstream ({} -> {}); fetching",
+                                        target.localName(),
+                                        tag,
+                                        cached.get(),
+                                        current.orElse("unknown"));
                                 return fetchManifest(target, tag, null, List.of(tag))
                                         .doOnSuccess(f -> markValidated(key));
                             })
@@ -155,8 +176,13 @@ public final class PullThroughCache {
                                         && e.kind() != UpstreamException.Kind.TOO_MANY_REQUESTS) {
                                     return Mono.error(e);
                                 }
-                                log.warn("proxy: upstream {} failed revalidating {}:{} ({}); serving the cached {}"
-                                        + " marked stale", upstream.name(), target.remoteName(), tag, e.getMessage(),
+                                log.warn(
+                                        "proxy: upstream {} failed revalidating {}:{} ({}); serving the cached {}"
+                                                + " marked stale",
+                                        upstream.name(),
+                                        target.remoteName(),
+                                        tag,
+                                        e.getMessage(),
                                         cached.get());
                                 return Mono.just(Freshness.STALE);
                             });
@@ -174,41 +200,53 @@ public final class PullThroughCache {
         metrics.miss(upstream);
         return upstream.manifest(HttpMethod.GET, target.remoteName(), reference)
                 .flatMap(response -> UpstreamClient.bytes(response.body(), manifestLimit)
-                        .onErrorMap(DataBufferLimitException.class, e -> UpstreamException.unavailable(
-                                upstream.name(), "manifest " + reference + " exceeds " + manifestLimit + " bytes", e))
+                        .onErrorMap(
+                                DataBufferLimitException.class,
+                                e -> UpstreamException.unavailable(
+                                        upstream.name(),
+                                        "manifest " + reference + " exceeds " + manifestLimit + " bytes",
+                                        e))
                         .map(body -> verifiedManifest(upstream, reference, expected, response.headers(), body)))
                 .flatMap(m -> {
                     metrics.fetched(upstream, m.body().length);
-                    return blocking.call(() -> manifests.push(target.localName(), m.body(), m.parsed(), m.digest(),
-                            tags))
+                    return blocking.call(
+                                    () -> manifests.push(target.localName(), m.body(), m.parsed(), m.digest(), tags))
                             // Used now, before the eviction pass that adding it may start can rank it.
-                            .doOnSuccess(pushed -> evictor.used(target.localName(), m.digest().toString()));
+                            .doOnSuccess(pushed ->
+                                    evictor.used(target.localName(), m.digest().toString()));
                 })
                 .doOnSuccess(pushed -> evictor.added(upstream))
                 .thenReturn(Freshness.FRESH);
     }
 
-    private record FetchedManifest(byte[] body, ParsedManifest parsed, Digest digest) {
-    }
+    private record FetchedManifest(byte[] body, ParsedManifest parsed, Digest digest) {}
 
-    private static FetchedManifest verifiedManifest(UpstreamClient upstream, String reference, Digest expected,
-                                                    HttpHeaders headers, byte[] body) {
+    private static FetchedManifest verifiedManifest(
+            UpstreamClient upstream, String reference, Digest expected, HttpHeaders headers, byte[] body) {
         String announced = headers.getFirst("Docker-Content-Digest");
         Digest digest = Digest.compute(expected != null ? expected.algorithm() : DigestAlgorithm.SHA256, body);
         if ((expected != null && !expected.equals(digest))
-                || (expected == null && announced != null && announced.startsWith("sha256:")
-                && !announced.equals(digest.toString()))) {
-            log.warn("proxy: upstream {} served manifest {} whose bytes hash to {} (announced {}); not cached",
-                    upstream.name(), reference, digest, announced);
-            throw UpstreamException.unavailable(upstream.name(), "manifest " + reference
-                    + " did not match its digest", null);
+                || (expected == null
+                        && announced != null
+                        && announced.startsWith("sha256:")
+                        && !announced.equals(digest.toString()))) {
+            log.warn(
+                    "proxy: upstream {} served manifest {} whose bytes hash to {} (announced {}); not cached",
+                    upstream.name(),
+                    reference,
+                    digest,
+                    announced);
+            throw UpstreamException.unavailable(
+                    upstream.name(), "manifest " + reference + " did not match its digest", null);
         }
         try {
-            String type = headers.getContentType() == null ? null : headers.getContentType().toString();
+            String type = headers.getContentType() == null
+                    ? null
+                    : headers.getContentType().toString();
             return new FetchedManifest(body, ManifestParser.parse(body, type), digest);
         } catch (ManifestInvalidException e) {
-            throw UpstreamException.unavailable(upstream.name(), "manifest " + reference + " is invalid: "
-                    + e.getMessage(), e);
+            throw UpstreamException.unavailable(
+                    upstream.name(), "manifest " + reference + " is invalid: " + e.getMessage(), e);
         }
     }
 
@@ -224,16 +262,13 @@ public final class PullThroughCache {
     }
 
     /** A blob fetch this request must take part in: run it ({@link Lead}) or wait for another's ({@link Follow}). */
-    public sealed interface Flight permits Lead, Follow {
-    }
+    public sealed interface Flight permits Lead, Follow {}
 
     /** This request fetches; it must end the flight through {@link #fetch}, or {@link #abandon} it. */
-    public record Lead(Digest digest, Sinks.Empty<Void> done) implements Flight {
-    }
+    public record Lead(Digest digest, Sinks.Empty<Void> done) implements Flight {}
 
     /** Another request is fetching; {@link #await} completes when it has finished (either way). */
-    public record Follow(Sinks.Empty<Void> done) implements Flight {
-    }
+    public record Follow(Sinks.Empty<Void> done) implements Flight {}
 
     /** Joins the fetch of {@code digest}, starting one when none runs in this process. */
     public Flight join(Digest digest) {
@@ -263,14 +298,14 @@ public final class PullThroughCache {
 
     /** The upstream's answer to a blob {@code HEAD}: its size, when announced. */
     public Mono<Long> blobSize(ProxyTarget target, Digest digest) {
-        return target.upstream().blob(HttpMethod.HEAD, target.remoteName(), digest.toString())
+        return target.upstream()
+                .blob(HttpMethod.HEAD, target.remoteName(), digest.toString())
                 .flatMap(r -> r.discard().thenReturn(r.headers().getContentLength()))
                 .doOnError(UpstreamException.class, e -> metrics.upstreamError(target.upstream()));
     }
 
     /** A started blob fetch: the upstream's length ({@code -1} unknown) and the verified, cached body. */
-    public record Fetch(long length, Flux<DataBuffer> body) {
-    }
+    public record Fetch(long length, Flux<DataBuffer> body) {}
 
     /**
      * Fetches the blob for the lead. The body must be subscribed exactly once: as it flows it is written to
@@ -282,8 +317,8 @@ public final class PullThroughCache {
         Digest digest = lead.digest();
         metrics.miss(upstream);
         return upstream.blob(HttpMethod.GET, target.remoteName(), digest.toString())
-                .map(response -> new Fetch(response.headers().getContentLength(),
-                        tee(target, digest, response.body(), lead)))
+                .map(response ->
+                        new Fetch(response.headers().getContentLength(), tee(target, digest, response.body(), lead)))
                 .doOnError(e -> {
                     metrics.upstreamError(upstream);
                     land(lead, e);
@@ -294,16 +329,16 @@ public final class PullThroughCache {
     private Flux<DataBuffer> tee(ProxyTarget target, Digest digest, Flux<DataBuffer> upstreamBody, Lead lead) {
         UpstreamClient upstream = target.upstream();
         return Flux.usingWhen(
-                blocking.call(() -> sessions.open(sessions.create(target.localName(), digest.algorithm()))),
-                upload -> verifiedStream(upload, digest, upstreamBody, upstream),
-                upload -> Mono.fromRunnable(() -> {
-                    land(lead, null);
-                    evictor.added(upstream);
-                }),
-                (upload, error) -> discard(upload, digest, upstream, error)
-                        .doFinally(s -> land(lead, error)),
-                upload -> discard(upload, digest, upstream, null)
-                        .doFinally(s -> land(lead, new IllegalStateException("fetcher cancelled"))))
+                        blocking.call(() -> sessions.open(sessions.create(target.localName(), digest.algorithm()))),
+                        upload -> verifiedStream(upload, digest, upstreamBody, upstream),
+                        upload -> Mono.fromRunnable(() -> {
+                            land(lead, null);
+                            evictor.added(upstream);
+                        }),
+                        (upload, error) ->
+                                discard(upload, digest, upstream, error).doFinally(s -> land(lead, error)),
+                        upload -> discard(upload, digest, upstream, null)
+                                .doFinally(s -> land(lead, new IllegalStateException("fetcher cancelled"))))
                 .doOnError(e -> land(lead, e));
     }
 
@@ -311,8 +346,8 @@ public final class PullThroughCache {
      * Writes each buffer to the upload and passes on the one before it; the last is released only once the
      * digest of everything written verified (by the running digest, or else by the commit's re-read).
      */
-    private Flux<DataBuffer> verifiedStream(UploadWriter upload, Digest digest, Flux<DataBuffer> body,
-                                            UpstreamClient upstream) {
+    private Flux<DataBuffer> verifiedStream(
+            UploadWriter upload, Digest digest, Flux<DataBuffer> body, UpstreamClient upstream) {
         AtomicReference<DataBuffer> held = new AtomicReference<>();
         return body.publishOn(blocking.scheduler(), BODY_PREFETCH)
                 .<DataBuffer>handle((buffer, sink) -> {
@@ -331,11 +366,14 @@ public final class PullThroughCache {
                 })
                 // The running digest decides whether the last buffer goes out; the commit (which checks again,
                 // and syncs the bytes to storage) follows without holding the client up.
-                .concatWith(Mono.fromSupplier(() -> upload.currentDigest().filter(digest::equals)
-                        .map(verified -> held.getAndSet(null)).orElse(null)))
+                .concatWith(Mono.fromSupplier(() -> upload.currentDigest()
+                        .filter(digest::equals)
+                        .map(verified -> held.getAndSet(null))
+                        .orElse(null)))
                 .concatWith(Mono.defer(() -> blocking.call(() -> sessions.complete(upload, digest)))
-                        .onErrorMap(UploadException.class, e -> e.code() == ErrorCode.DIGEST_INVALID
-                                ? mismatch(upstream, digest, e) : e)
+                        .onErrorMap(
+                                UploadException.class,
+                                e -> e.code() == ErrorCode.DIGEST_INVALID ? mismatch(upstream, digest, e) : e)
                         .then(Mono.fromSupplier(() -> held.getAndSet(null))))
                 .doFinally(signal -> {
                     DataBuffer left = held.getAndSet(null);
@@ -352,16 +390,21 @@ public final class PullThroughCache {
      */
     private RegistryException mismatch(UpstreamClient upstream, Digest digest, UploadException e) {
         metrics.upstreamError(upstream);
-        log.warn("proxy: upstream {} served bytes for {} that do not match it ({}); client cut off, nothing cached",
-                upstream.name(), digest, e.detail());
-        return new RegistryException(ErrorCode.UNAVAILABLE, "upstream " + upstream.name()
-                + " served content that does not match its digest", digest.toString());
+        log.warn(
+                "proxy: upstream {} served bytes for {} that do not match it ({}); client cut off, nothing cached",
+                upstream.name(),
+                digest,
+                e.detail());
+        return new RegistryException(
+                ErrorCode.UNAVAILABLE,
+                "upstream " + upstream.name() + " served content that does not match its digest",
+                digest.toString());
     }
 
     private Mono<Void> discard(UploadWriter upload, Digest digest, UpstreamClient upstream, Throwable error) {
         if (error != null && !(error instanceof RegistryException)) {
-            log.info("proxy: fetch of {} from {} failed: {}; nothing cached", digest, upstream.name(),
-                    error.toString());
+            log.info(
+                    "proxy: fetch of {} from {} failed: {}; nothing cached", digest, upstream.name(), error.toString());
         }
         return blocking.run(() -> sessions.cancel(upload)).onErrorResume(e -> {
             log.warn("proxy: could not discard the upload of {}: {}", digest, e.toString());

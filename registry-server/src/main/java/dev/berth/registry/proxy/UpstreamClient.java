@@ -41,8 +41,13 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class UpstreamClient {
     /** Every manifest type Berth stores, so the upstream never downgrades to schema 1. */
-    static final String MANIFEST_ACCEPT = String.join(", ", MediaTypes.OCI_INDEX, MediaTypes.OCI_MANIFEST,
-            MediaTypes.DOCKER_MANIFEST_LIST, MediaTypes.DOCKER_MANIFEST);
+    static final String MANIFEST_ACCEPT = String.join(
+            ", ",
+            MediaTypes.OCI_INDEX,
+            MediaTypes.OCI_MANIFEST,
+            MediaTypes.DOCKER_MANIFEST_LIST,
+            MediaTypes.DOCKER_MANIFEST);
+
     private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final int TOKEN_RESPONSE_LIMIT = 1 << 20;
@@ -60,8 +65,7 @@ public final class UpstreamClient {
     /** Set once the upstream asked for Basic: later requests send it at once. */
     private volatile boolean basicWanted;
 
-    private record Token(String value, Instant refreshAt) {
-    }
+    private record Token(String value, Instant refreshAt) {}
 
     /** A response whose body the caller must consume or cancel. */
     public record Response(int status, HttpHeaders headers, Flux<DataBuffer> body) {
@@ -79,9 +83,13 @@ public final class UpstreamClient {
         this.maxSize = config.getMaxSize();
         String url = config.getUrl().toString();
         this.base = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
-        this.basicCredentials = config.getUsername() == null ? null : "Basic " + Base64.getEncoder().encodeToString(
-                (config.getUsername() + ":" + (config.getPassword() == null ? "" : config.getPassword()))
-                        .getBytes(StandardCharsets.UTF_8));
+        this.basicCredentials = config.getUsername() == null
+                ? null
+                : "Basic "
+                        + Base64.getEncoder()
+                                .encodeToString((config.getUsername() + ":"
+                                                + (config.getPassword() == null ? "" : config.getPassword()))
+                                        .getBytes(StandardCharsets.UTF_8));
         this.clock = clock;
         HttpClient http = HttpClient.create()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
@@ -93,7 +101,9 @@ public final class UpstreamClient {
             SslContext ssl = sslContext(config);
             http = http.secure(spec -> spec.sslContext(ssl));
         }
-        this.web = WebClient.builder().clientConnector(new ReactorClientHttpConnector(http)).build();
+        this.web = WebClient.builder()
+                .clientConnector(new ReactorClientHttpConnector(http))
+                .build();
     }
 
     private static SslContext sslContext(ProxyProperties.Upstream config) {
@@ -106,8 +116,10 @@ public final class UpstreamClient {
             }
             return builder.build();
         } catch (SSLException | IllegalArgumentException e) {
-            throw new IllegalStateException("upstream " + config.getName() + ": cannot set up TLS ("
-                    + config.getCaFile() + "): " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "upstream " + config.getName() + ": cannot set up TLS (" + config.getCaFile() + "): "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -146,33 +158,42 @@ public final class UpstreamClient {
 
     /** A small body (a manifest) joined into one array, failing beyond {@code limit} bytes. */
     static Mono<byte[]> bytes(Flux<DataBuffer> body, int limit) {
-        return DataBufferUtils.join(body, limit).map(buffer -> {
-            try {
-                byte[] bytes = new byte[buffer.readableByteCount()];
-                buffer.read(bytes);
-                return bytes;
-            } finally {
-                DataBufferUtils.release(buffer);
-            }
-        }).defaultIfEmpty(new byte[0]);
+        return DataBufferUtils.join(body, limit)
+                .map(buffer -> {
+                    try {
+                        byte[] bytes = new byte[buffer.readableByteCount()];
+                        buffer.read(bytes);
+                        return bytes;
+                    } finally {
+                        DataBufferUtils.release(buffer);
+                    }
+                })
+                .defaultIfEmpty(new byte[0]);
     }
 
     private Mono<Response> send(HttpMethod method, String path, String repository, String accept) {
         String scope = "repository:" + repository + ":pull";
         URI uri = URI.create(base + path);
-        return attempt(method, uri, accept, authorization(scope)).flatMap(first -> {
-            if (first.status() != 401) {
-                return Mono.just(first);
-            }
-            String challenge = first.headers().getFirst(HttpHeaders.WWW_AUTHENTICATE);
-            return first.discard().then(authorize(challenge, scope))
-                    .flatMap(auth -> attempt(method, uri, accept, auth));
-        }).flatMap(this::successOnly).onErrorMap(WebClientRequestException.class,
-                e -> UpstreamException.unavailable(name, e.getMostSpecificCause().toString(), e));
+        return attempt(method, uri, accept, authorization(scope))
+                .flatMap(first -> {
+                    if (first.status() != 401) {
+                        return Mono.just(first);
+                    }
+                    String challenge = first.headers().getFirst(HttpHeaders.WWW_AUTHENTICATE);
+                    return first.discard()
+                            .then(authorize(challenge, scope))
+                            .flatMap(auth -> attempt(method, uri, accept, auth));
+                })
+                .flatMap(this::successOnly)
+                .onErrorMap(
+                        WebClientRequestException.class,
+                        e -> UpstreamException.unavailable(
+                                name, e.getMostSpecificCause().toString(), e));
     }
 
     private Mono<Response> attempt(HttpMethod method, URI uri, String accept, String authorization) {
-        return web.method(method).uri(uri)
+        return web.method(method)
+                .uri(uri)
                 .headers(h -> {
                     h.set(HttpHeaders.ACCEPT, accept);
                     if (authorization != null) {
@@ -182,7 +203,9 @@ public final class UpstreamClient {
                 .retrieve()
                 .onStatus(status -> true, response -> Mono.empty())
                 .toEntityFlux(DataBuffer.class)
-                .map(entity -> new Response(entity.getStatusCode().value(), entity.getHeaders(),
+                .map(entity -> new Response(
+                        entity.getStatusCode().value(),
+                        entity.getHeaders(),
                         entity.getBody() == null ? Flux.empty() : entity.getBody()));
     }
 
@@ -197,8 +220,9 @@ public final class UpstreamClient {
             case 401, 403 -> UpstreamException.Kind.DENIED;
             default -> UpstreamException.Kind.UNAVAILABLE;
         };
-        return response.discard().then(Mono.error(new UpstreamException(kind, name, "answered " + status,
-                response.headers().getFirst(HttpHeaders.RETRY_AFTER), null)));
+        return response.discard()
+                .then(Mono.error(new UpstreamException(
+                        kind, name, "answered " + status, response.headers().getFirst(HttpHeaders.RETRY_AFTER), null)));
     }
 
     /** What to send first: a live token for the scope, Basic once the upstream asked for it, else nothing. */
@@ -213,21 +237,21 @@ public final class UpstreamClient {
     /** Answers a challenge: the Authorization header to retry with. */
     private Mono<String> authorize(String challenge, String scope) {
         if (challenge == null) {
-            return Mono.error(new UpstreamException(UpstreamException.Kind.DENIED, name,
-                    "answered 401 without a challenge", null, null));
+            return Mono.error(new UpstreamException(
+                    UpstreamException.Kind.DENIED, name, "answered 401 without a challenge", null, null));
         }
         String lower = challenge.trim().toLowerCase(java.util.Locale.ROOT);
         if (lower.startsWith("basic")) {
             if (basicCredentials == null) {
-                return Mono.error(new UpstreamException(UpstreamException.Kind.DENIED, name,
-                        "asks for a password and none is configured", null, null));
+                return Mono.error(new UpstreamException(
+                        UpstreamException.Kind.DENIED, name, "asks for a password and none is configured", null, null));
             }
             basicWanted = true;
             return Mono.just(basicCredentials);
         }
         if (!lower.startsWith("bearer")) {
-            return Mono.error(new UpstreamException(UpstreamException.Kind.DENIED, name,
-                    "unsupported challenge " + challenge, null, null));
+            return Mono.error(new UpstreamException(
+                    UpstreamException.Kind.DENIED, name, "unsupported challenge " + challenge, null, null));
         }
         Map<String, String> params = new HashMap<>();
         Matcher m = CHALLENGE_PARAM.matcher(challenge);
@@ -238,10 +262,11 @@ public final class UpstreamClient {
         if (realm == null) {
             return Mono.error(UpstreamException.unavailable(name, "token challenge without a realm", null));
         }
-        return token(realm, params.get("service"), params.getOrDefault("scope", scope)).map(token -> {
-            tokens.put(scope, token);
-            return "Bearer " + token.value();
-        });
+        return token(realm, params.get("service"), params.getOrDefault("scope", scope))
+                .map(token -> {
+                    tokens.put(scope, token);
+                    return "Bearer " + token.value();
+                });
     }
 
     private Mono<Token> token(String realm, String service, String scope) {
@@ -251,7 +276,8 @@ public final class UpstreamClient {
         }
         uri.queryParam("scope", scope);
         Instant asked = clock.instant();
-        return web.get().uri(uri.encode().build().toUri())
+        return web.get()
+                .uri(uri.encode().build().toUri())
                 .headers(h -> {
                     if (basicCredentials != null) {
                         h.set(HttpHeaders.AUTHORIZATION, basicCredentials);
@@ -263,14 +289,20 @@ public final class UpstreamClient {
                 .flatMap(entity -> {
                     Flux<DataBuffer> body = entity.getBody() == null ? Flux.empty() : entity.getBody();
                     if (!entity.getStatusCode().is2xxSuccessful()) {
-                        return new Response(0, entity.getHeaders(), body).discard()
-                                .then(Mono.error(new UpstreamException(UpstreamException.Kind.DENIED, name,
-                                        "token service " + realm + " answered " + entity.getStatusCode().value(),
-                                        null, null)));
+                        return new Response(0, entity.getHeaders(), body)
+                                .discard()
+                                .then(Mono.error(new UpstreamException(
+                                        UpstreamException.Kind.DENIED,
+                                        name,
+                                        "token service " + realm + " answered "
+                                                + entity.getStatusCode().value(),
+                                        null,
+                                        null)));
                     }
                     return bytes(body, TOKEN_RESPONSE_LIMIT).map(json -> parseToken(json, asked));
                 })
-                .onErrorMap(DataBufferLimitException.class,
+                .onErrorMap(
+                        DataBufferLimitException.class,
                         e -> UpstreamException.unavailable(name, "token response too large", e));
     }
 

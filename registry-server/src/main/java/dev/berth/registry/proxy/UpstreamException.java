@@ -43,14 +43,18 @@ final class UpstreamException extends RuntimeException {
         return switch (kind) {
             case NOT_FOUND -> new RegistryException(notFound, null, detail);
             case TOO_MANY_REQUESTS -> {
-                RegistryException e = new RegistryException(ErrorCode.TOOMANYREQUESTS,
-                        "upstream " + upstream + " is rate-limiting: " + getMessage(), detail);
+                RegistryException e = new RegistryException(
+                        ErrorCode.TOOMANYREQUESTS,
+                        "upstream " + upstream + " is rate-limiting: " + getMessage(),
+                        detail);
                 yield retryAfter == null ? e : e.withHeader("Retry-After", retryAfter);
             }
-            case DENIED -> new RegistryException(ErrorCode.DENIED, "upstream " + upstream + " denied access: "
-                    + getMessage(), detail);
-            case UNAVAILABLE -> new RegistryException(ErrorCode.UNAVAILABLE, "upstream " + upstream
-                    + " is unavailable: " + getMessage(), detail);
+            case DENIED ->
+                new RegistryException(
+                        ErrorCode.DENIED, "upstream " + upstream + " denied access: " + getMessage(), detail);
+            case UNAVAILABLE ->
+                new RegistryException(
+                        ErrorCode.UNAVAILABLE, "upstream " + upstream + " is unavailable: " + getMessage(), detail);
         };
     }
 }

@@ -19,7 +19,8 @@ public final class Upstreams {
 
     public Upstreams(List<UpstreamClient> upstreams) {
         this.all = List.copyOf(upstreams);
-        this.fallback = all.stream().filter(UpstreamClient::isDefault).findFirst().orElse(null);
+        this.fallback =
+                all.stream().filter(UpstreamClient::isDefault).findFirst().orElse(null);
     }
 
     /** Checks the configuration; throws {@link IllegalStateException} naming the offending property. */
@@ -36,7 +37,8 @@ public final class Upstreams {
             if (!names.add(u.getName())) {
                 throw new IllegalStateException(key + ".name '" + u.getName() + "' is used twice");
             }
-            if (u.getUrl() == null || u.getUrl().getHost() == null
+            if (u.getUrl() == null
+                    || u.getUrl().getHost() == null
                     || !List.of("http", "https").contains(u.getUrl().getScheme())) {
                 throw new IllegalStateException(key + ".url must be an http or https URL, got " + u.getUrl());
             }
@@ -89,7 +91,8 @@ public final class Upstreams {
     public Optional<ProxyTarget> byPrefix(String localName) {
         for (UpstreamClient u : all) {
             if (localName.startsWith(u.prefix() + "/")) {
-                return Optional.of(new ProxyTarget(u, localName.substring(u.prefix().length() + 1), localName));
+                return Optional.of(
+                        new ProxyTarget(u, localName.substring(u.prefix().length() + 1), localName));
             }
         }
         return Optional.empty();
@@ -107,6 +110,5 @@ public final class Upstreams {
      * @param remoteName its name on the upstream
      * @param localName  the local repository that caches it, {@code <prefix>/<remoteName>}
      */
-    public record ProxyTarget(UpstreamClient upstream, String remoteName, String localName) {
-    }
+    public record ProxyTarget(UpstreamClient upstream, String remoteName, String localName) {}
 }

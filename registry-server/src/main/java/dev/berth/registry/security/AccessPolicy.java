@@ -1,12 +1,12 @@
 package dev.berth.registry.security;
 
 import dev.berth.oci.Names;
+import dev.berth.registry.support.RepositoryGlob;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import dev.berth.registry.support.RepositoryGlob;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,24 +23,36 @@ public final class AccessPolicy {
     private final Set<String> adminUsers;
     private final String adminGroup;
 
-    private record Rule(Set<String> users, Set<String> groups, String type, Pattern repository, Set<String> actions,
-                        boolean anonymous) {
-    }
+    private record Rule(
+            Set<String> users,
+            Set<String> groups,
+            String type,
+            Pattern repository,
+            Set<String> actions,
+            boolean anonymous) {}
 
     public AccessPolicy(List<AuthProperties.AccessRule> rules, Map<String, List<String>> groups) {
         this(rules, groups, List.of(), "admins");
     }
 
     /** With the holders of the admin grant: {@code adminUsers} and the members of {@code adminGroup}. */
-    public AccessPolicy(List<AuthProperties.AccessRule> rules, Map<String, List<String>> groups,
-                        List<String> adminUsers, String adminGroup) {
+    public AccessPolicy(
+            List<AuthProperties.AccessRule> rules,
+            Map<String, List<String>> groups,
+            List<String> adminUsers,
+            String adminGroup) {
         this.adminUsers = Set.copyOf(adminUsers);
         this.adminGroup = adminGroup;
         this.groups = Map.copyOf(groups);
         List<Rule> compiled = new ArrayList<>();
         for (AuthProperties.AccessRule r : rules) {
-            compiled.add(new Rule(Set.copyOf(r.getUsers()), Set.copyOf(r.getGroups()), r.getType(),
-                    RepositoryGlob.compile(r.getRepository()), Set.copyOf(r.getActions()), r.isAnonymous()));
+            compiled.add(new Rule(
+                    Set.copyOf(r.getUsers()),
+                    Set.copyOf(r.getGroups()),
+                    r.getType(),
+                    RepositoryGlob.compile(r.getRepository()),
+                    Set.copyOf(r.getActions()),
+                    r.isAnonymous()));
         }
         this.rules = List.copyOf(compiled);
     }
@@ -67,7 +79,8 @@ public final class AccessPolicy {
 
     /** Whether the user (null: anonymous) may perform {@code action} on the resource. */
     public boolean allows(String user, String type, String name, String action) {
-        if (ResourceScope.ADMIN.type().equals(type) && ResourceScope.ADMIN.name().equals(name)) {
+        if (ResourceScope.ADMIN.type().equals(type)
+                && ResourceScope.ADMIN.name().equals(name)) {
             return ALL.contains(action) && isAdmin(user);
         }
         if (!validResource(type, name) || !ALL.contains(action)) {
@@ -84,7 +97,8 @@ public final class AccessPolicy {
             if (rule.anonymous() && action.equals("pull")) {
                 return true;
             }
-            if (user != null && appliesTo(rule, user)
+            if (user != null
+                    && appliesTo(rule, user)
                     && (rule.actions().contains("*") || rule.actions().contains(action))) {
                 return true;
             }
@@ -101,8 +115,10 @@ public final class AccessPolicy {
             return user != null;
         }
         for (Rule rule : rules) {
-            boolean grants = rule.anonymous() && action.equals("pull") || user != null && appliesTo(rule, user)
-                    && (rule.actions().contains("*") || rule.actions().contains(action));
+            boolean grants = rule.anonymous() && action.equals("pull")
+                    || user != null
+                            && appliesTo(rule, user)
+                            && (rule.actions().contains("*") || rule.actions().contains(action));
             if (grants && rule.type().equals("repository")) {
                 Matcher matcher = rule.repository().matcher(prefix);
                 // A glob is a plain regular expression: running out of input means a longer name may match.
@@ -125,7 +141,8 @@ public final class AccessPolicy {
             return false;
         }
         return adminUsers.contains(user)
-                || (adminGroup != null && groups.getOrDefault(adminGroup, List.of()).contains(user));
+                || (adminGroup != null
+                        && groups.getOrDefault(adminGroup, List.of()).contains(user));
     }
 
     private boolean appliesTo(Rule rule, String user) {

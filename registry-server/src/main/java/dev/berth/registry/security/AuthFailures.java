@@ -5,8 +5,7 @@ import org.springframework.security.core.AuthenticationException;
 
 /** The ways authentication fails, each answered differently by {@link ChallengeResponder}. */
 final class AuthFailures {
-    private AuthFailures() {
-    }
+    private AuthFailures() {}
 
     /** A wrong user name or password; counts towards the address's throttle. */
     static final class BadPassword extends AuthenticationException {

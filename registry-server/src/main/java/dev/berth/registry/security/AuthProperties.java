@@ -29,10 +29,13 @@ public class AuthProperties {
     /** The realm of the Basic challenge in htpasswd mode (and of the token endpoint's own Basic challenge). */
     @NotBlank
     private String realm = "Berth Registry";
+
     @Valid
     private final Htpasswd htpasswd = new Htpasswd();
+
     @Valid
     private final Token token = new Token();
+
     @Valid
     private final Throttle throttle = new Throttle();
     /** Groups for access rules: group name to its user names. */
@@ -179,6 +182,7 @@ public class AuthProperties {
         @NotNull
         @DurationMin(seconds = 0, message = "must not be negative")
         private Duration clockSkew = Duration.ofSeconds(30);
+
         @Valid
         private final IssuerEndpoint issuerEndpoint = new IssuerEndpoint();
 
@@ -354,7 +358,10 @@ public class AuthProperties {
         @NotBlank(message = "must be a repository glob such as team/** (or catalog with type registry)")
         private String repository = "**";
         /** Granted actions: {@code pull}, {@code push}, {@code delete}, or {@code *} (all, including catalog). */
-        private List<@NotNull @Pattern(regexp = "pull|push|delete|\\*", message = "must be pull, push, delete or *") String> actions = new ArrayList<>(List.of("pull"));
+        private List<
+                        @NotNull @Pattern(regexp = "pull|push|delete|\\*", message = "must be pull, push, delete or *")
+                        String>
+                actions = new ArrayList<>(List.of("pull"));
         /** When true, anyone (also unauthenticated clients) may pull the matching repositories. */
         private boolean anonymous;
 

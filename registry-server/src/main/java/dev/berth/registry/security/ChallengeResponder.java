@@ -28,8 +28,8 @@ import reactor.core.publisher.Mono;
  * {@code error="invalid_token"} for a token that did not verify and {@code error="insufficient_scope"} for one
  * that does not grant enough (the client then fetches a new token for the advertised scope).
  */
-final class ChallengeResponder implements ServerAuthenticationEntryPoint, ServerAccessDeniedHandler,
-        ServerAuthenticationFailureHandler {
+final class ChallengeResponder
+        implements ServerAuthenticationEntryPoint, ServerAccessDeniedHandler, ServerAuthenticationFailureHandler {
     private static final Logger audit = LoggerFactory.getLogger("berth.audit");
 
     private final AuthProperties properties;
@@ -52,8 +52,9 @@ final class ChallengeResponder implements ServerAuthenticationEntryPoint, Server
     @Override
     public Mono<Void> handle(ServerWebExchange exchange, AccessDeniedException denied) {
         if (properties.getMode() == AuthProperties.AuthMode.TOKEN) {
-            return write(exchange, unauthorized(exchange, "insufficient_scope",
-                    "the token does not grant the requested access"));
+            return write(
+                    exchange,
+                    unauthorized(exchange, "insufficient_scope", "the token does not grant the requested access"));
         }
         return write(exchange, new RegistryException(ErrorCode.DENIED, null, requiredText(exchange)));
     }
@@ -70,7 +71,8 @@ final class ChallengeResponder implements ServerAuthenticationEntryPoint, Server
             return write(exchange, unauthorized(exchange, "invalid_token", ex.getMessage()));
         }
         throttle.failure(address);
-        audit.info(new LogLine().add("event", "auth-failure")
+        audit.info(new LogLine()
+                .add("event", "auth-failure")
                 .add("method", exchange.getRequest().getMethod().name())
                 .add("path", exchange.getRequest().getPath().value())
                 .add("remote", address)
@@ -95,12 +97,16 @@ final class ChallengeResponder implements ServerAuthenticationEntryPoint, Server
         if (properties.getMode() != AuthProperties.AuthMode.TOKEN) {
             return basicChallenge(properties.getRealm());
         }
-        StringBuilder header = new StringBuilder("Bearer realm=\"").append(quote(realm(exchange).toString()))
-                .append("\",service=\"").append(quote(properties.getToken().getService())).append('"');
+        StringBuilder header = new StringBuilder("Bearer realm=\"")
+                .append(quote(realm(exchange).toString()))
+                .append("\",service=\"")
+                .append(quote(properties.getToken().getService()))
+                .append('"');
         List<ResourceScope> scopes = advertised(exchange);
         if (!scopes.isEmpty()) {
-            header.append(",scope=\"").append(scopes.stream().map(ResourceScope::toString)
-                    .collect(Collectors.joining(" "))).append('"');
+            header.append(",scope=\"")
+                    .append(scopes.stream().map(ResourceScope::toString).collect(Collectors.joining(" ")))
+                    .append('"');
         }
         if (error != null) {
             header.append(",error=\"").append(error).append('"');
@@ -122,7 +128,8 @@ final class ChallengeResponder implements ServerAuthenticationEntryPoint, Server
             return token.getRealm();
         }
         URI uri = exchange.getRequest().getURI();
-        return URI.create(uri.getScheme() + "://" + uri.getRawAuthority() + token.getIssuerEndpoint().getPath());
+        return URI.create(uri.getScheme() + "://" + uri.getRawAuthority()
+                + token.getIssuerEndpoint().getPath());
     }
 
     private static List<ResourceScope> required(ServerWebExchange exchange) {
@@ -139,10 +146,12 @@ final class ChallengeResponder implements ServerAuthenticationEntryPoint, Server
             return List.of(ResourceScope.ADMIN);
         }
         try {
-            RegistryRoute route = RegistryRoute.parse(exchange.getRequest().getPath().pathWithinApplication().value());
+            RegistryRoute route = RegistryRoute.parse(
+                    exchange.getRequest().getPath().pathWithinApplication().value());
             var method = exchange.getRequest().getMethod();
             var query = exchange.getRequest().getQueryParams();
-            return forChallenge ? RequiredAccess.forChallenge(method, route, query)
+            return forChallenge
+                    ? RequiredAccess.forChallenge(method, route, query)
                     : RequiredAccess.of(method, route, query);
         } catch (RegistryException e) {
             return List.of();
@@ -151,8 +160,10 @@ final class ChallengeResponder implements ServerAuthenticationEntryPoint, Server
 
     /** The spec's error detail for auth errors: the access that was needed. */
     private static List<java.util.Map<String, Object>> requiredText(ServerWebExchange exchange) {
-        return required(exchange).stream().map(s -> java.util.Map.<String, Object>of(
-                "Type", s.type(), "Name", s.name(), "Action", String.join(",", s.orderedActions()))).toList();
+        return required(exchange).stream()
+                .map(s -> java.util.Map.<String, Object>of(
+                        "Type", s.type(), "Name", s.name(), "Action", String.join(",", s.orderedActions())))
+                .toList();
     }
 
     private Mono<Void> write(ServerWebExchange exchange, RegistryException error) {

@@ -8,8 +8,7 @@ import org.springframework.web.server.ServerWebExchange;
  * ({@code server.forward-headers-strategy}), which rewrites the remote address before this runs.
  */
 public final class ClientAddress {
-    private ClientAddress() {
-    }
+    private ClientAddress() {}
 
     /** The remote IP address, or {@code unknown}. */
     public static String of(ServerWebExchange exchange) {
@@ -17,6 +16,8 @@ public final class ClientAddress {
         if (remote == null) {
             return "unknown";
         }
-        return remote.getAddress() == null ? remote.getHostString() : remote.getAddress().getHostAddress();
+        return remote.getAddress() == null
+                ? remote.getHostString()
+                : remote.getAddress().getHostAddress();
     }
 }

@@ -20,14 +20,16 @@ public class FailureThrottle {
     private final Clock clock;
     private final Cache<String, Window> failures;
 
-    private record Window(Instant start, AtomicInteger count) {
-    }
+    private record Window(Instant start, AtomicInteger count) {}
 
     public FailureThrottle(int maxFailures, Duration window, Clock clock) {
         this.maxFailures = maxFailures;
         this.window = window;
         this.clock = clock;
-        this.failures = Caffeine.newBuilder().expireAfterWrite(window).maximumSize(100_000).build();
+        this.failures = Caffeine.newBuilder()
+                .expireAfterWrite(window)
+                .maximumSize(100_000)
+                .build();
     }
 
     /** When the address is blocked, how long until it may try again. */
@@ -46,7 +48,9 @@ public class FailureThrottle {
     /** Records one failure from the address. */
     public void failure(String address) {
         if (maxFailures > 0) {
-            failures.get(address, a -> new Window(clock.instant(), new AtomicInteger())).count().incrementAndGet();
+            failures.get(address, a -> new Window(clock.instant(), new AtomicInteger()))
+                    .count()
+                    .incrementAndGet();
         }
     }
 

@@ -61,6 +61,7 @@ public class HtpasswdFile {
      * cost is the one most users of the file have (see {@link #typicalCost}), set again when the file changes.
      */
     private volatile String dummyHash;
+
     private volatile FileTime loadedMtime;
     private volatile Instant nextCheck = Instant.MIN;
 
@@ -73,7 +74,10 @@ public class HtpasswdFile {
         this.reloadInterval = reloadInterval;
         this.clock = clock;
         this.check = check;
-        this.verified = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(10_000).build();
+        this.verified = Caffeine.newBuilder()
+                .expireAfterWrite(cacheTtl)
+                .maximumSize(10_000)
+                .build();
         random.nextBytes(salt);
         reloadIfChanged(true);
     }
@@ -102,8 +106,12 @@ public class HtpasswdFile {
 
     /** The bcrypt cost of a hash ({@code $2y$10$...}), or -1 when it has none. */
     static int cost(String hash) {
-        if (hash.length() < 7 || hash.charAt(0) != '$' || hash.charAt(3) != '$' || hash.charAt(6) != '$'
-                || !Character.isDigit(hash.charAt(4)) || !Character.isDigit(hash.charAt(5))) {
+        if (hash.length() < 7
+                || hash.charAt(0) != '$'
+                || hash.charAt(3) != '$'
+                || hash.charAt(6) != '$'
+                || !Character.isDigit(hash.charAt(4))
+                || !Character.isDigit(hash.charAt(5))) {
             return -1;
         }
         return Integer.parseInt(hash.substring(4, 6));
@@ -120,7 +128,8 @@ public class HtpasswdFile {
         }
         return counts.entrySet().stream()
                 .max(Map.Entry.<Integer, Integer>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
-                .map(Map.Entry::getKey).orElse(DEFAULT_COST);
+                .map(Map.Entry::getKey)
+                .orElse(DEFAULT_COST);
     }
 
     /** A hash of a random password at {@code cost}, kept when the cost did not change. */
@@ -184,7 +193,9 @@ public class HtpasswdFile {
             String hash = trimmed.substring(colon + 1);
             if (!hash.startsWith("$2")) {
                 // MD5, SHA1 and crypt entries are weak; refuse them rather than accept them silently.
-                log.warn("{}: ignoring non-bcrypt entry for user '{}' (use htpasswd -B)", path,
+                log.warn(
+                        "{}: ignoring non-bcrypt entry for user '{}' (use htpasswd -B)",
+                        path,
                         trimmed.substring(0, colon));
                 continue;
             }

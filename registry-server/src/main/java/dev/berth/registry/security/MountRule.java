@@ -18,20 +18,16 @@ public final class MountRule {
     public static final String REFUSAL_ATTRIBUTE = MountRule.class.getName() + ".refusal";
 
     /** The answer of the rule. */
-    public sealed interface Source permits AnyRepository, FromRepository, Refused {
-    }
+    public sealed interface Source permits AnyRepository, FromRepository, Refused {}
 
     /** Any stored blob may be mounted (open registry). */
-    public record AnyRepository() implements Source {
-    }
+    public record AnyRepository() implements Source {}
 
     /** The blob may be mounted if {@code name} links it. */
-    public record FromRepository(String name) implements Source {
-    }
+    public record FromRepository(String name) implements Source {}
 
     /** No mount: start an ordinary upload. */
-    public record Refused(String reason) implements Source {
-    }
+    public record Refused(String reason) implements Source {}
 
     private final AuthProperties.AuthMode mode;
 
@@ -54,7 +50,8 @@ public final class MountRule {
             return new Refused("from is not a valid repository name");
         }
         // No grants on the exchange means no chain decided this request: refuse rather than guess.
-        boolean mayPull = CallerGrants.of(exchangeAttributes).map(g -> g.mayPull(from)).orElse(false);
+        boolean mayPull =
+                CallerGrants.of(exchangeAttributes).map(g -> g.mayPull(from)).orElse(false);
         return mayPull ? new FromRepository(from) : new Refused("caller may not pull from");
     }
 }

@@ -45,8 +45,8 @@ final class OperationsAuthorizationManager implements ReactiveAuthorizationManag
 
     private boolean isAdmin(RegistryAuthentication user) {
         if (user.tokenAccess() != null) {
-            return user.tokenAccess().stream().anyMatch(grant -> grant.allows(ResourceScope.ADMIN.type(),
-                    ResourceScope.ADMIN.name(), "*"));
+            return user.tokenAccess().stream()
+                    .anyMatch(grant -> grant.allows(ResourceScope.ADMIN.type(), ResourceScope.ADMIN.name(), "*"));
         }
         return policy.isAdmin(user.getName());
     }

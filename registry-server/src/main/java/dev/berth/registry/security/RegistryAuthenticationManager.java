@@ -22,8 +22,8 @@ final class RegistryAuthenticationManager implements ReactiveAuthenticationManag
     private final TokenVerifier verifier;
     private final FailureThrottle throttle;
 
-    RegistryAuthenticationManager(AuthProperties.AuthMode mode, HtpasswdFile htpasswd, TokenVerifier verifier,
-                                  FailureThrottle throttle) {
+    RegistryAuthenticationManager(
+            AuthProperties.AuthMode mode, HtpasswdFile htpasswd, TokenVerifier verifier, FailureThrottle throttle) {
         this.mode = mode;
         this.htpasswd = htpasswd;
         this.verifier = verifier;
@@ -48,7 +48,8 @@ final class RegistryAuthenticationManager implements ReactiveAuthenticationManag
             return Mono.just(UsernamePasswordAuthenticationToken.unauthenticated(userPassword[0], userPassword[1]));
         }
         if (mode == AuthProperties.AuthMode.TOKEN && startsWithIgnoreCase(header, "Bearer ")) {
-            return Mono.just(new BearerCredentials(header.substring("Bearer ".length()).trim()));
+            return Mono.just(
+                    new BearerCredentials(header.substring("Bearer ".length()).trim()));
         }
         return Mono.empty();
     }
@@ -60,7 +61,8 @@ final class RegistryAuthenticationManager implements ReactiveAuthenticationManag
             String password = String.valueOf(basic.getCredentials());
             return Mono.fromCallable(() -> htpasswd.authenticate(user, password))
                     .subscribeOn(Schedulers.boundedElastic())
-                    .flatMap(ok -> ok ? Mono.just((Authentication) RegistryAuthentication.basic(user))
+                    .flatMap(ok -> ok
+                            ? Mono.just((Authentication) RegistryAuthentication.basic(user))
                             : Mono.error(new AuthFailures.BadPassword("invalid user name or password")));
         }
         if (authentication instanceof BearerCredentials bearer && verifier != null) {
@@ -80,7 +82,9 @@ final class RegistryAuthenticationManager implements ReactiveAuthenticationManag
     /** User and password of a Basic header, or null when malformed. */
     static String[] decodeBasic(String header) {
         try {
-            String decoded = new String(Base64.getDecoder().decode(header.substring("Basic ".length()).trim()),
+            String decoded = new String(
+                    Base64.getDecoder()
+                            .decode(header.substring("Basic ".length()).trim()),
                     StandardCharsets.UTF_8);
             int colon = decoded.indexOf(':');
             return colon <= 0 ? null : new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};

@@ -37,12 +37,13 @@ final class RegistryAuthorizationManager implements ReactiveAuthorizationManager
         ServerWebExchange exchange = context.getExchange();
         RegistryRoute route;
         try {
-            route = RegistryRoute.parse(exchange.getRequest().getPath().pathWithinApplication().value());
+            route = RegistryRoute.parse(
+                    exchange.getRequest().getPath().pathWithinApplication().value());
         } catch (RegistryException e) {
             return Mono.just(GRANTED);
         }
-        List<ResourceScope> required = RequiredAccess.of(exchange.getRequest().getMethod(), route,
-                exchange.getRequest().getQueryParams());
+        List<ResourceScope> required = RequiredAccess.of(
+                exchange.getRequest().getMethod(), route, exchange.getRequest().getQueryParams());
         return authentication
                 .filter(RegistryAuthentication.class::isInstance)
                 .cast(RegistryAuthentication.class)
@@ -50,7 +51,8 @@ final class RegistryAuthorizationManager implements ReactiveAuthorizationManager
                     exchange.getAttributes().put(RegistryAuthentication.USER_ATTRIBUTE, user.getName());
                     return decide(exchange, route, new CallerGrants(user, policy, anonymousByPolicy()), required);
                 })
-                .switchIfEmpty(Mono.fromSupplier(() -> route.kind() == RouteKind.BASE ? REFUSED
+                .switchIfEmpty(Mono.fromSupplier(() -> route.kind() == RouteKind.BASE
+                        ? REFUSED
                         : decide(exchange, route, new CallerGrants(null, policy, anonymousByPolicy()), required)));
     }
 
@@ -59,8 +61,8 @@ final class RegistryAuthorizationManager implements ReactiveAuthorizationManager
         return mode == AuthProperties.AuthMode.HTPASSWD;
     }
 
-    private AuthorizationResult decide(ServerWebExchange exchange, RegistryRoute route, CallerGrants grants,
-                                       List<ResourceScope> required) {
+    private AuthorizationResult decide(
+            ServerWebExchange exchange, RegistryRoute route, CallerGrants grants, List<ResourceScope> required) {
         exchange.getAttributes().put(CallerGrants.ATTRIBUTE, grants);
         if (route.kind() == RouteKind.CATALOG) {
             // The catalog lists what the caller may pull (RepositoryVisibility): an identity is enough. Anonymous

@@ -103,7 +103,8 @@ public final class RepositoryVisibility {
 
             @Override
             public boolean mayShowUnder(String prefix) {
-                return granted.stream().anyMatch(g -> g.name().startsWith(prefix) && g.allows("repository", g.name(), "pull"));
+                return granted.stream()
+                        .anyMatch(g -> g.name().startsWith(prefix) && g.allows("repository", g.name(), "pull"));
             }
         };
     }

@@ -40,14 +40,15 @@ public class RequestLimitsConfiguration {
         @SuppressWarnings("deprecation") // maxChunkSize, see BODY_SLICE
         public void customize(NettyReactiveWebServerFactory factory) {
             factory.addServerCustomizers(server -> {
-                var configured = server.httpRequestDecoder(spec -> spec
-                                .maxInitialLineLength((int) limits.getMaxInitialLineLength().toBytes())
+                var configured = server.httpRequestDecoder(spec -> spec.maxInitialLineLength(
+                                        (int) limits.getMaxInitialLineLength().toBytes())
                                 .maxHeaderSize((int) limits.getMaxHeaderSize().toBytes())
                                 .maxChunkSize(BODY_SLICE))
                         .idleTimeout(limits.getIdleTimeout())
                         .readTimeout(limits.getReadTimeout());
                 configured = configured.doOnChannelInit(slowClientGuards());
-                return limits.getRequestTimeout() == null ? configured
+                return limits.getRequestTimeout() == null
+                        ? configured
                         : configured.requestTimeout(limits.getRequestTimeout());
             });
         }
@@ -56,7 +57,8 @@ public class RequestLimitsConfiguration {
         private ChannelPipelineConfigurer slowClientGuards() {
             Duration headTimeout = limits.getRequestHeadTimeout();
             ConnectionsPerAddress cap = limits.getMaxConnectionsPerAddress() > 0
-                    ? new ConnectionsPerAddress(limits.getMaxConnectionsPerAddress()) : null;
+                    ? new ConnectionsPerAddress(limits.getMaxConnectionsPerAddress())
+                    : null;
             return (observer, channel, remote) -> {
                 if (cap != null) {
                     cap.admit(channel);

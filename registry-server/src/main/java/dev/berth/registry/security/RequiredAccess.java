@@ -16,8 +16,7 @@ import org.springframework.util.MultiValueMap;
  * advertised in challenges, though, so that a client fetching a token asks for it.
  */
 final class RequiredAccess {
-    private RequiredAccess() {
-    }
+    private RequiredAccess() {}
 
     /** The scopes a request must hold (empty for {@code /v2/}). */
     static List<ResourceScope> of(HttpMethod method, RegistryRoute route, MultiValueMap<String, String> query) {
@@ -38,8 +37,8 @@ final class RequiredAccess {
      * a client that pushes also checks what exists (and this is what docker and containerd request themselves),
      * plus {@code pull} on the valid {@code from} of a mount, which the mount needs to succeed.
      */
-    static List<ResourceScope> forChallenge(HttpMethod method, RegistryRoute route,
-                                            MultiValueMap<String, String> query) {
+    static List<ResourceScope> forChallenge(
+            HttpMethod method, RegistryRoute route, MultiValueMap<String, String> query) {
         List<ResourceScope> advertised = new ArrayList<>();
         for (ResourceScope scope : of(method, route, query)) {
             if (scope.actions().contains("push")) {

@@ -67,7 +67,8 @@ public record ResourceScope(String type, String name, Set<String> actions) {
 
     /** True when this (granted) scope covers the given action on the given resource. */
     public boolean allows(String wantedType, String wantedName, String action) {
-        return type.equals(wantedType) && name.equals(wantedName)
+        return type.equals(wantedType)
+                && name.equals(wantedName)
                 && (actions.contains(action) || actions.contains("*"));
     }
 

@@ -62,19 +62,23 @@ public class SecurityConfiguration {
 
     @Bean
     FailureThrottle failureThrottle(AuthProperties properties, Clock securityClock) {
-        return new FailureThrottle(properties.getThrottle().getMaxFailures(), properties.getThrottle().getWindow(),
+        return new FailureThrottle(
+                properties.getThrottle().getMaxFailures(),
+                properties.getThrottle().getWindow(),
                 securityClock);
     }
 
     @Bean
     AccessPolicy accessPolicy(AuthProperties properties) {
-        return new AccessPolicy(properties.getRules(), properties.getGroups(), properties.getAdminUsers(),
-                properties.getAdminGroup());
+        return new AccessPolicy(
+                properties.getRules(), properties.getGroups(), properties.getAdminUsers(), properties.getAdminGroup());
     }
 
     @Bean
     RepositoryVisibility repositoryVisibility(AuthProperties properties, AccessPolicy policy) {
-        return new RepositoryVisibility(properties.getMode(), policy,
+        return new RepositoryVisibility(
+                properties.getMode(),
+                policy,
                 properties.getToken().getIssuerEndpoint().isEnabled());
     }
 
@@ -82,9 +86,11 @@ public class SecurityConfiguration {
     @ConditionalOnProperty(prefix = "berth.auth.htpasswd", name = "path")
     HtpasswdFile htpasswdFile(AuthProperties properties, Clock securityClock) {
         AuthProperties.Htpasswd htpasswd = properties.getHtpasswd();
-        Path file = ConfigurationProblem.readableFile(HTPASSWD_PATH, htpasswd.getPath(),
-                "a bcrypt htpasswd file (htpasswd -Bc FILE USER writes one)");
-        return ConfigurationProblem.check(HTPASSWD_PATH, "Point " + HTPASSWD_PATH + " at a readable htpasswd file.",
+        Path file = ConfigurationProblem.readableFile(
+                HTPASSWD_PATH, htpasswd.getPath(), "a bcrypt htpasswd file (htpasswd -Bc FILE USER writes one)");
+        return ConfigurationProblem.check(
+                HTPASSWD_PATH,
+                "Point " + HTPASSWD_PATH + " at a readable htpasswd file.",
                 () -> new HtpasswdFile(file, htpasswd.getCacheTtl(), htpasswd.getReloadInterval(), securityClock));
     }
 
@@ -94,21 +100,28 @@ public class SecurityConfiguration {
         AuthProperties.Token token = properties.getToken();
         AuthProperties.IssuerEndpoint endpoint = token.getIssuerEndpoint();
         if (properties.getMode() != AuthProperties.AuthMode.TOKEN) {
-            throw new ConfigurationProblem("berth.auth.token.issuer-endpoint.enabled",
-                    "The token issuer endpoint is on, but berth.auth.mode is " + properties.getMode().name()
-                            .toLowerCase(java.util.Locale.ROOT) + ".",
+            throw new ConfigurationProblem(
+                    "berth.auth.token.issuer-endpoint.enabled",
+                    "The token issuer endpoint is on, but berth.auth.mode is "
+                            + properties.getMode().name().toLowerCase(java.util.Locale.ROOT) + ".",
                     "Set berth.auth.mode=token, or berth.auth.token.issuer-endpoint.enabled=false.");
         }
         Path keyPath = endpoint.getSigningKey();
         if (keyPath != null && Files.exists(keyPath)) {
             ConfigurationProblem.readableFile(SIGNING_KEY, keyPath, "a PEM private key");
         }
-        SigningKey key = ConfigurationProblem.check(SIGNING_KEY, "Point " + SIGNING_KEY + " at an unencrypted PEM "
+        SigningKey key = ConfigurationProblem.check(
+                SIGNING_KEY,
+                "Point " + SIGNING_KEY + " at an unencrypted PEM "
                         + "private key (EC P-256 or RSA), or at a path that does not exist yet in a writable directory: "
                         + "Berth then generates a key there.",
                 () -> SigningKey.loadOrGenerate(keyPath, endpoint.getAlgorithm()));
-        return new TokenIssuer(key,
-                token.getIssuer(), token.getService(), endpoint.getExpiresIn(), endpoint.getRefreshTokenTtl(),
+        return new TokenIssuer(
+                key,
+                token.getIssuer(),
+                token.getService(),
+                endpoint.getExpiresIn(),
+                endpoint.getRefreshTokenTtl(),
                 securityClock);
     }
 
@@ -119,48 +132,72 @@ public class SecurityConfiguration {
         List<PublicKey> keys = new ArrayList<>();
         for (var path : token.getTrustedKeys()) {
             Path file = ConfigurationProblem.readableFile(TRUSTED_KEYS, path, "a PEM public key or certificate");
-            keys.addAll(ConfigurationProblem.check(TRUSTED_KEYS, "Point " + TRUSTED_KEYS + " at PEM files holding "
-                    + "public keys (BEGIN PUBLIC KEY) or certificates of the token service.",
+            keys.addAll(ConfigurationProblem.check(
+                    TRUSTED_KEYS,
+                    "Point " + TRUSTED_KEYS + " at PEM files holding "
+                            + "public keys (BEGIN PUBLIC KEY) or certificates of the token service.",
                     () -> PemFiles.readPublicKeys(file)));
         }
         issuer.ifAvailable(i -> keys.add(i.key().publicKey()));
         if (keys.isEmpty() && token.getJwksUrl() == null) {
-            throw new ConfigurationProblem(TRUSTED_KEYS, "berth.auth.mode=token, but no key may sign tokens.",
+            throw new ConfigurationProblem(
+                    TRUSTED_KEYS,
+                    "berth.auth.mode=token, but no key may sign tokens.",
                     "Set " + TRUSTED_KEYS + " (PEM keys of your token service), berth.auth.token.jwks-url, or "
                             + "berth.auth.token.issuer-endpoint.enabled=true to let Berth issue tokens itself.");
         }
         if (token.getRealm() == null && issuer.getIfAvailable() == null) {
-            throw new ConfigurationProblem("berth.auth.token.realm", "berth.auth.mode=token with an external token "
-                    + "service, but clients are not told where it is.", "Set berth.auth.token.realm to the token "
-                    + "service URL, or berth.auth.token.issuer-endpoint.enabled=true.");
+            throw new ConfigurationProblem(
+                    "berth.auth.token.realm",
+                    "berth.auth.mode=token with an external token " + "service, but clients are not told where it is.",
+                    "Set berth.auth.token.realm to the token "
+                            + "service URL, or berth.auth.token.issuer-endpoint.enabled=true.");
         }
-        return ConfigurationProblem.check("berth.auth.token.jwks-url", "Set berth.auth.token.jwks-url to an "
-                + "http(s) URL of a JWKS document.", () -> new TokenVerifier(token.getIssuer(), token.getService(),
-                token.getClockSkew(), securityClock, keys, token.getJwksUrl()));
+        return ConfigurationProblem.check(
+                "berth.auth.token.jwks-url",
+                "Set berth.auth.token.jwks-url to an " + "http(s) URL of a JWKS document.",
+                () -> new TokenVerifier(
+                        token.getIssuer(),
+                        token.getService(),
+                        token.getClockSkew(),
+                        securityClock,
+                        keys,
+                        token.getJwksUrl()));
     }
 
     /** Always defined: it also keeps Spring Boot from creating its default user with a generated password. */
     @Bean
-    RegistryAuthenticationManager registryAuthenticationManager(AuthProperties properties,
-                                                                ObjectProvider<HtpasswdFile> htpasswd,
-                                                                ObjectProvider<TokenVerifier> verifier,
-                                                                FailureThrottle throttle) {
+    RegistryAuthenticationManager registryAuthenticationManager(
+            AuthProperties properties,
+            ObjectProvider<HtpasswdFile> htpasswd,
+            ObjectProvider<TokenVerifier> verifier,
+            FailureThrottle throttle) {
         if (properties.getMode() == AuthProperties.AuthMode.HTPASSWD && htpasswd.getIfAvailable() == null) {
-            throw new ConfigurationProblem(HTPASSWD_PATH, "berth.auth.mode=htpasswd, but no htpasswd file is set.",
+            throw new ConfigurationProblem(
+                    HTPASSWD_PATH,
+                    "berth.auth.mode=htpasswd, but no htpasswd file is set.",
                     "Set " + HTPASSWD_PATH + " to a bcrypt htpasswd file (htpasswd -Bc FILE USER writes one).");
         }
-        return new RegistryAuthenticationManager(properties.getMode(), htpasswd.getIfAvailable(),
-                verifier.getIfAvailable(), throttle);
+        return new RegistryAuthenticationManager(
+                properties.getMode(), htpasswd.getIfAvailable(), verifier.getIfAvailable(), throttle);
     }
 
     @Bean
-    SecurityWebFilterChain registrySecurityChain(ServerHttpSecurity http, AuthProperties properties,
-                                                 RegistryAuthenticationManager authentication, AccessPolicy policy,
-                                                 FailureThrottle throttle, RegistryErrorHandler errors) {
+    SecurityWebFilterChain registrySecurityChain(
+            ServerHttpSecurity http,
+            AuthProperties properties,
+            RegistryAuthenticationManager authentication,
+            AccessPolicy policy,
+            FailureThrottle throttle,
+            RegistryErrorHandler errors) {
         if (properties.getMode() == AuthProperties.AuthMode.NONE) {
-            return http.securityMatcher(exchange -> ServerWebExchangeMatcher.MatchResult.notMatch()).build();
+            return http.securityMatcher(exchange -> ServerWebExchangeMatcher.MatchResult.notMatch())
+                    .build();
         }
-        return statelessChain(http, ServerWebExchangeMatchers.pathMatchers("/v2", "/v2/**"), authentication,
+        return statelessChain(
+                http,
+                ServerWebExchangeMatchers.pathMatchers("/v2", "/v2/**"),
+                authentication,
                 new RegistryAuthorizationManager(properties.getMode(), policy),
                 new ChallengeResponder(properties, throttle, errors));
     }
@@ -168,33 +205,43 @@ public class SecurityConfiguration {
     /** {@code /admin/**} and the actuator endpoints other than health and info; see the class comment. */
     @Bean
     @Order(Ordered.HIGHEST_PRECEDENCE)
-    SecurityWebFilterChain operationsSecurityChain(ServerHttpSecurity http, AuthProperties properties,
-                                                   RegistryAuthenticationManager authentication, AccessPolicy policy,
-                                                   FailureThrottle throttle, RegistryErrorHandler errors,
-                                                   Environment environment) {
+    SecurityWebFilterChain operationsSecurityChain(
+            ServerHttpSecurity http,
+            AuthProperties properties,
+            RegistryAuthenticationManager authentication,
+            AccessPolicy policy,
+            FailureThrottle throttle,
+            RegistryErrorHandler errors,
+            Environment environment) {
         if (properties.getMode() == AuthProperties.AuthMode.NONE) {
-            return http.securityMatcher(exchange -> ServerWebExchangeMatcher.MatchResult.notMatch()).build();
+            return http.securityMatcher(exchange -> ServerWebExchangeMatcher.MatchResult.notMatch())
+                    .build();
         }
         ServerWebExchangeMatcher admin = ServerWebExchangeMatchers.pathMatchers("/admin", "/admin/**");
         ServerWebExchangeMatcher matcher = ManagementPortType.get(environment) == ManagementPortType.SAME
-                ? new OrServerWebExchangeMatcher(admin,
-                        EndpointRequest.toAnyEndpoint().excluding("health", "info"))
+                ? new OrServerWebExchangeMatcher(
+                        admin, EndpointRequest.toAnyEndpoint().excluding("health", "info"))
                 : admin;
-        return statelessChain(http, matcher, authentication, new OperationsAuthorizationManager(policy),
+        return statelessChain(
+                http,
+                matcher,
+                authentication,
+                new OperationsAuthorizationManager(policy),
                 new ChallengeResponder(properties, throttle, errors));
     }
 
-    static SecurityWebFilterChain statelessChain(ServerHttpSecurity http, ServerWebExchangeMatcher matcher,
-                                                 RegistryAuthenticationManager authentication,
-                                                 ReactiveAuthorizationManager<AuthorizationContext> access,
-                                                 ChallengeResponder responder) {
+    static SecurityWebFilterChain statelessChain(
+            ServerHttpSecurity http,
+            ServerWebExchangeMatcher matcher,
+            RegistryAuthenticationManager authentication,
+            ReactiveAuthorizationManager<AuthorizationContext> access,
+            ChallengeResponder responder) {
         AuthenticationWebFilter authenticationFilter = new AuthenticationWebFilter(authentication);
         authenticationFilter.setServerAuthenticationConverter(authentication);
         authenticationFilter.setAuthenticationFailureHandler(responder);
         // Stateless: every request carries its credentials, nothing is kept in a session.
         authenticationFilter.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
-        return http
-                .securityMatcher(matcher)
+        return http.securityMatcher(matcher)
                 .csrf(ServerHttpSecurity.CsrfSpec::disable)
                 .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
                 .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
@@ -206,21 +253,25 @@ public class SecurityConfiguration {
                 .headers(headers -> headers.cache(ServerHttpSecurity.HeaderSpec.CacheSpec::disable))
                 .addFilterAt(authenticationFilter, SecurityWebFiltersOrder.AUTHENTICATION)
                 .authorizeExchange(exchanges -> exchanges.anyExchange().access(access))
-                .exceptionHandling(handling -> handling.authenticationEntryPoint(responder)
-                        .accessDeniedHandler(responder))
+                .exceptionHandling(
+                        handling -> handling.authenticationEntryPoint(responder).accessDeniedHandler(responder))
                 .build();
     }
 
     @Bean
     @ConditionalOnProperty(prefix = "berth.auth.token.issuer-endpoint", name = "enabled", havingValue = "true")
-    RouterFunction<ServerResponse> tokenEndpointRoute(AuthProperties properties, TokenIssuer issuer,
-                                                      TokenVerifier verifier, ObjectProvider<HtpasswdFile> htpasswd,
-                                                      AccessPolicy policy, FailureThrottle throttle) {
-        TokenEndpoint endpoint = new TokenEndpoint(properties, issuer, verifier, htpasswd.getIfAvailable(), policy,
-                throttle);
+    RouterFunction<ServerResponse> tokenEndpointRoute(
+            AuthProperties properties,
+            TokenIssuer issuer,
+            TokenVerifier verifier,
+            ObjectProvider<HtpasswdFile> htpasswd,
+            AccessPolicy policy,
+            FailureThrottle throttle) {
+        TokenEndpoint endpoint =
+                new TokenEndpoint(properties, issuer, verifier, htpasswd.getIfAvailable(), policy, throttle);
         String path = properties.getToken().getIssuerEndpoint().getPath();
-        return RouterFunctions.route(RequestPredicates.method(HttpMethod.GET).and(RequestPredicates.path(path)),
-                        endpoint::get)
+        return RouterFunctions.route(
+                        RequestPredicates.method(HttpMethod.GET).and(RequestPredicates.path(path)), endpoint::get)
                 .andRoute(RequestPredicates.method(HttpMethod.POST).and(RequestPredicates.path(path)), endpoint::post);
     }
 }

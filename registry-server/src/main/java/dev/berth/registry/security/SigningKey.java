@@ -46,8 +46,9 @@ public record SigningKey(JWSAlgorithm algorithm, JWSSigner signer, PublicKey pub
         KeyPair pair = switch (algorithm.toUpperCase(java.util.Locale.ROOT)) {
             case "ES256" -> Certificates.ecKeyPair();
             case "RS256" -> Certificates.rsaKeyPair(2048);
-            default -> throw new IllegalStateException(
-                    "berth.auth.token.issuer-endpoint.algorithm must be ES256 or RS256, not " + algorithm);
+            default ->
+                throw new IllegalStateException(
+                        "berth.auth.token.issuer-endpoint.algorithm must be ES256 or RS256, not " + algorithm);
         };
         if (path != null) {
             PemFiles.write(path, pair.getPrivate());
@@ -67,14 +68,23 @@ public record SigningKey(JWSAlgorithm algorithm, JWSSigner signer, PublicKey pub
                 }
                 JWK jwk = new ECKey.Builder(Curve.P_256, ecPublic).build();
                 String kid = jwk.computeThumbprint().toString();
-                return new SigningKey(JWSAlgorithm.ES256, new ECDSASigner(ec),
-                        publicKey, new ECKey.Builder((ECKey) jwk).keyID(kid).build(), kid);
+                return new SigningKey(
+                        JWSAlgorithm.ES256,
+                        new ECDSASigner(ec),
+                        publicKey,
+                        new ECKey.Builder((ECKey) jwk).keyID(kid).build(),
+                        kid);
             }
-            if (key instanceof java.security.interfaces.RSAPrivateKey rsa && publicKey instanceof RSAPublicKey rsaPublic) {
+            if (key instanceof java.security.interfaces.RSAPrivateKey rsa
+                    && publicKey instanceof RSAPublicKey rsaPublic) {
                 JWK jwk = new RSAKey.Builder(rsaPublic).build();
                 String kid = jwk.computeThumbprint().toString();
-                return new SigningKey(JWSAlgorithm.RS256, new RSASSASigner(rsa), publicKey,
-                        new RSAKey.Builder((RSAKey) jwk).keyID(kid).build(), kid);
+                return new SigningKey(
+                        JWSAlgorithm.RS256,
+                        new RSASSASigner(rsa),
+                        publicKey,
+                        new RSAKey.Builder((RSAKey) jwk).keyID(kid).build(),
+                        kid);
             }
         } catch (JOSEException e) {
             throw new IllegalStateException("unusable signing key: " + e.getMessage(), e);
@@ -85,18 +95,19 @@ public record SigningKey(JWSAlgorithm algorithm, JWSSigner signer, PublicKey pub
     private static PublicKey publicOf(PrivateKey key, Path path) {
         try {
             if (key instanceof RSAPrivateCrtKey rsa) {
-                return KeyFactory.getInstance("RSA").generatePublic(
-                        new RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
+                return KeyFactory.getInstance("RSA")
+                        .generatePublic(new RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
             }
             // PKCS#8 EC keys may omit the public point; the PEM key pair of SEC1 files carries it.
             if (key instanceof ECPrivateKey ec) {
                 org.bouncycastle.jce.spec.ECParameterSpec spec =
                         org.bouncycastle.jcajce.provider.asymmetric.util.EC5Util.convertSpec(ec.getParams());
-                org.bouncycastle.math.ec.ECPoint q = spec.getG().multiply(ec.getS()).normalize();
+                org.bouncycastle.math.ec.ECPoint q =
+                        spec.getG().multiply(ec.getS()).normalize();
                 java.security.spec.ECPoint w = new java.security.spec.ECPoint(
                         q.getAffineXCoord().toBigInteger(), q.getAffineYCoord().toBigInteger());
-                return KeyFactory.getInstance("EC").generatePublic(
-                        new java.security.spec.ECPublicKeySpec(w, ec.getParams()));
+                return KeyFactory.getInstance("EC")
+                        .generatePublic(new java.security.spec.ECPublicKeySpec(w, ec.getParams()));
             }
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(path + ": cannot derive public key: " + e.getMessage(), e);

@@ -44,8 +44,13 @@ final class TokenEndpoint {
     private final AccessPolicy policy;
     private final FailureThrottle throttle;
 
-    TokenEndpoint(AuthProperties properties, TokenIssuer issuer, TokenVerifier verifier, HtpasswdFile htpasswd,
-                  AccessPolicy policy, FailureThrottle throttle) {
+    TokenEndpoint(
+            AuthProperties properties,
+            TokenIssuer issuer,
+            TokenVerifier verifier,
+            HtpasswdFile htpasswd,
+            AccessPolicy policy,
+            FailureThrottle throttle) {
         this.properties = properties;
         this.issuer = issuer;
         this.verifier = verifier;
@@ -57,8 +62,8 @@ final class TokenEndpoint {
     /** GET: parameters from the query string; credentials only from the Basic header, never from the URL. */
     Mono<ServerResponse> get(ServerRequest request) {
         if (request.queryParams().containsKey("grant_type")) {
-            return Mono.error(new RegistryException(ErrorCode.UNSUPPORTED, "grant_type needs POST", null)
-                    .withStatus(400));
+            return Mono.error(
+                    new RegistryException(ErrorCode.UNSUPPORTED, "grant_type needs POST", null).withStatus(400));
         }
         return respond(request, request.queryParams());
     }
@@ -93,26 +98,30 @@ final class TokenEndpoint {
                     body.put("expires_in", token.expiresIn().toSeconds());
                     body.put("issued_at", DateTimeFormatter.ISO_INSTANT.format(token.issuedAt()));
                     if (!granted.isEmpty()) {
-                        body.put("scope", granted.stream().map(ResourceScope::toString)
-                                .collect(Collectors.joining(" ")));
+                        body.put(
+                                "scope",
+                                granted.stream().map(ResourceScope::toString).collect(Collectors.joining(" ")));
                     }
                     if (offline && subject != null && !"refresh_token".equals(grantType)) {
                         body.put("refresh_token", issuer.refreshToken(subject));
                     }
-                    audit.info(new LogLine().add("event", "token")
+                    audit.info(new LogLine()
+                            .add("event", "token")
                             .add("user", subject == null ? "-" : subject)
                             .add("remote", address)
                             .add("requested", join(requested))
                             .add("granted", join(granted))
                             .toString());
-                    return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
-                            .cacheControl(CacheControl.noStore()).bodyValue(body);
+                    return ServerResponse.ok()
+                            .contentType(MediaType.APPLICATION_JSON)
+                            .cacheControl(CacheControl.noStore())
+                            .bodyValue(body);
                 });
     }
 
     /** Who is asking: a user, or empty for anonymous. Errors are 401 (bad credentials) or 429 (throttled). */
-    private Mono<java.util.Optional<String>> identify(ServerRequest request, MultiValueMap<String, String> params,
-                                                     String grantType, String address) {
+    private Mono<java.util.Optional<String>> identify(
+            ServerRequest request, MultiValueMap<String, String> params, String grantType, String address) {
         return Mono.fromCallable(() -> {
             if ("refresh_token".equals(grantType)) {
                 return java.util.Optional.of(redeem(params.getFirst("refresh_token"), address));
@@ -123,11 +132,11 @@ final class TokenEndpoint {
                 user = params.getFirst("username");
                 password = params.getFirst("password");
             } else if (grantType != null) {
-                throw new RegistryException(ErrorCode.UNSUPPORTED, "unsupported grant_type", grantType)
-                        .withStatus(400);
+                throw new RegistryException(ErrorCode.UNSUPPORTED, "unsupported grant_type", grantType).withStatus(400);
             }
             String header = request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
-            if (user == null && header != null
+            if (user == null
+                    && header != null
                     && RegistryAuthenticationManager.startsWithIgnoreCase(header, "Basic ")) {
                 String[] basic = RegistryAuthenticationManager.decodeBasic(header);
                 if (basic == null) {
@@ -169,7 +178,8 @@ final class TokenEndpoint {
 
     private RegistryException invalidCredentials(String address, String reason) {
         throttle.failure(address);
-        audit.info(new LogLine().add("event", "auth-failure")
+        audit.info(new LogLine()
+                .add("event", "auth-failure")
                 .add("path", properties.getToken().getIssuerEndpoint().getPath())
                 .add("remote", address)
                 .add("reason", reason)

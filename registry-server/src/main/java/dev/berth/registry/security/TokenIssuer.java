@@ -29,11 +29,10 @@ public class TokenIssuer {
     private final Clock clock;
 
     /** A signed access token and its times. */
-    public record IssuedToken(String token, Instant issuedAt, Duration expiresIn) {
-    }
+    public record IssuedToken(String token, Instant issuedAt, Duration expiresIn) {}
 
-    public TokenIssuer(SigningKey key, String issuer, String audience, Duration accessTtl, Duration refreshTtl,
-                       Clock clock) {
+    public TokenIssuer(
+            SigningKey key, String issuer, String audience, Duration accessTtl, Duration refreshTtl, Clock clock) {
         this.key = key;
         this.issuer = issuer;
         this.audience = audience;
@@ -57,14 +56,17 @@ public class TokenIssuer {
             entry.put("actions", scope.orderedActions());
             claim.add(entry);
         }
-        JWTClaimsSet claims = base(subject, now, accessTtl).claim("access", claim).build();
+        JWTClaimsSet claims =
+                base(subject, now, accessTtl).claim("access", claim).build();
         return new IssuedToken(sign(claims), now, accessTtl);
     }
 
     /** A refresh token for {@code subject}. */
     public String refreshToken(String subject) {
         Instant now = clock.instant();
-        return sign(base(subject, now, refreshTtl).claim(TokenVerifier.TOKEN_USE, "refresh").build());
+        return sign(base(subject, now, refreshTtl)
+                .claim(TokenVerifier.TOKEN_USE, "refresh")
+                .build());
     }
 
     private JWTClaimsSet.Builder base(String subject, Instant now, Duration ttl) {
@@ -79,8 +81,12 @@ public class TokenIssuer {
     }
 
     private String sign(JWTClaimsSet claims) {
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(key.algorithm()).type(JOSEObjectType.JWT)
-                .keyID(key.keyId()).build(), claims);
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(key.algorithm())
+                        .type(JOSEObjectType.JWT)
+                        .keyID(key.keyId())
+                        .build(),
+                claims);
         try {
             jwt.sign(key.signer());
         } catch (JOSEException e) {

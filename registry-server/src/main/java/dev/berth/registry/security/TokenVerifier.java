@@ -44,6 +44,7 @@ public class TokenVerifier {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TokenVerifier.class);
     /** Claim that marks Berth's refresh tokens, which are never accepted as access tokens. */
     static final String TOKEN_USE = "token_use";
+
     private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256);
 
     private final String issuer;
@@ -54,8 +55,7 @@ public class TokenVerifier {
     private final JWKSource<SecurityContext> remoteKeys;
 
     /** A verified token: who it was issued to and what it grants. */
-    public record Verified(String subject, List<ResourceScope> access, Instant expiresAt, String tokenUse) {
-    }
+    public record Verified(String subject, List<ResourceScope> access, Instant expiresAt, String tokenUse) {}
 
     /** Why a token was refused; the message is safe to show to the client. */
     public static class InvalidTokenException extends Exception {
@@ -64,8 +64,13 @@ public class TokenVerifier {
         }
     }
 
-    public TokenVerifier(String issuer, String audience, Duration clockSkew, Clock clock,
-                         Collection<PublicKey> trustedKeys, URI jwksUrl) {
+    public TokenVerifier(
+            String issuer,
+            String audience,
+            Duration clockSkew,
+            Clock clock,
+            Collection<PublicKey> trustedKeys,
+            URI jwksUrl) {
         this.issuer = issuer;
         this.audience = audience;
         this.clockSkew = clockSkew;
@@ -76,7 +81,9 @@ public class TokenVerifier {
         }
         this.localKeys = List.copyOf(keys);
         try {
-            this.remoteKeys = jwksUrl == null ? null : JWKSourceBuilder.create(jwksUrl.toURL()).retrying(true).build();
+            this.remoteKeys = jwksUrl == null
+                    ? null
+                    : JWKSourceBuilder.create(jwksUrl.toURL()).retrying(true).build();
         } catch (MalformedURLException e) {
             throw new IllegalArgumentException("berth.auth.token.jwks-url: " + e.getMessage(), e);
         }
@@ -139,8 +146,8 @@ public class TokenVerifier {
         } catch (ParseException e) {
             throw new InvalidTokenException("malformed claims");
         }
-        return new Verified(claims.getSubject() == null ? "" : claims.getSubject(), access(claims),
-                exp.toInstant(), tokenUse);
+        return new Verified(
+                claims.getSubject() == null ? "" : claims.getSubject(), access(claims), exp.toInstant(), tokenUse);
     }
 
     /**
@@ -158,7 +165,8 @@ public class TokenVerifier {
         }
         List<JWK> remote;
         try {
-            JWKMatcher matcher = kid == null ? new JWKMatcher.Builder().build()
+            JWKMatcher matcher = kid == null
+                    ? new JWKMatcher.Builder().build()
                     : new JWKMatcher.Builder().keyID(kid).build();
             remote = remoteKeys.get(new JWKSelector(matcher), null);
         } catch (com.nimbusds.jose.jwk.source.RateLimitReachedException e) {
@@ -217,7 +225,8 @@ public class TokenVerifier {
             throw new InvalidTokenException("malformed access claim");
         }
         for (Object entry : entries) {
-            if (!(entry instanceof Map<?, ?> map) || !(map.get("type") instanceof String type)
+            if (!(entry instanceof Map<?, ?> map)
+                    || !(map.get("type") instanceof String type)
                     || !(map.get("name") instanceof String name)) {
                 throw new InvalidTokenException("malformed access claim");
             }
@@ -237,9 +246,11 @@ public class TokenVerifier {
     private static JWK toJwk(PublicKey key) {
         if (key instanceof ECPublicKey ec) {
             try {
-                ECKey jwk = new ECKey.Builder(com.nimbusds.jose.jwk.Curve.forECParameterSpec(ec.getParams()), ec)
+                ECKey jwk =
+                        new ECKey.Builder(com.nimbusds.jose.jwk.Curve.forECParameterSpec(ec.getParams()), ec).build();
+                return new ECKey.Builder(jwk)
+                        .keyID(jwk.computeThumbprint().toString())
                         .build();
-                return new ECKey.Builder(jwk).keyID(jwk.computeThumbprint().toString()).build();
             } catch (JOSEException | NullPointerException e) {
                 throw new IllegalArgumentException("unsupported EC curve in trusted key", e);
             }
@@ -247,7 +258,9 @@ public class TokenVerifier {
         if (key instanceof RSAPublicKey rsa) {
             try {
                 RSAKey jwk = new RSAKey.Builder(rsa).build();
-                return new RSAKey.Builder(jwk).keyID(jwk.computeThumbprint().toString()).build();
+                return new RSAKey.Builder(jwk)
+                        .keyID(jwk.computeThumbprint().toString())
+                        .build();
             } catch (JOSEException e) {
                 throw new IllegalArgumentException(e);
             }

@@ -34,8 +34,8 @@ public final class UiAccess {
 
     /** Whether deletes are enabled and the user may delete manifests and tags of the repository. */
     public boolean mayDelete(String user, String repository) {
-        return deleteEnabled && (mode == AuthProperties.AuthMode.NONE
-                || policy.allows(user, "repository", repository, "delete"));
+        return deleteEnabled
+                && (mode == AuthProperties.AuthMode.NONE || policy.allows(user, "repository", repository, "delete"));
     }
 
     /** Whether the user has the admin grant ({@code /admin/**}); open with {@code mode=none}. */

@@ -12,7 +12,6 @@ import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.authorization.AuthorizationContext;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatcher;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
-import reactor.core.publisher.Mono;
 
 /**
  * Authentication for the web UI's own JSON endpoints ({@code /ui/api/**}): the same credentials as the API
@@ -27,18 +26,27 @@ public class UiSecurityConfiguration {
 
     @Bean
     UiAccess uiAccess(AuthProperties auth, AccessPolicy policy, BerthProperties berth) {
-        return new UiAccess(auth.getMode(), policy, berth.getStorage().getDelete().isEnabled());
+        return new UiAccess(
+                auth.getMode(), policy, berth.getStorage().getDelete().isEnabled());
     }
 
     @Bean
-    SecurityWebFilterChain uiApiSecurityChain(ServerHttpSecurity http, AuthProperties properties,
-                                              RegistryAuthenticationManager authentication,
-                                              FailureThrottle throttle, RegistryErrorHandler errors) {
+    SecurityWebFilterChain uiApiSecurityChain(
+            ServerHttpSecurity http,
+            AuthProperties properties,
+            RegistryAuthenticationManager authentication,
+            FailureThrottle throttle,
+            RegistryErrorHandler errors) {
         if (properties.getMode() == AuthProperties.AuthMode.NONE) {
-            return http.securityMatcher(exchange -> ServerWebExchangeMatcher.MatchResult.notMatch()).build();
+            return http.securityMatcher(exchange -> ServerWebExchangeMatcher.MatchResult.notMatch())
+                    .build();
         }
-        return SecurityConfiguration.statelessChain(http, ServerWebExchangeMatchers.pathMatchers("/ui/api/**"),
-                authentication, anyoneRecordingUser(), new ChallengeResponder(properties, throttle, errors));
+        return SecurityConfiguration.statelessChain(
+                http,
+                ServerWebExchangeMatchers.pathMatchers("/ui/api/**"),
+                authentication,
+                anyoneRecordingUser(),
+                new ChallengeResponder(properties, throttle, errors));
     }
 
     /** Lets everyone through, noting who authenticated (for the handlers, the access log and the audit log). */
@@ -48,8 +56,9 @@ public class UiSecurityConfiguration {
                 .filter(RegistryAuthentication.class::isInstance)
                 .doOnNext(user -> {
                     if (user.getName() != null && !user.getName().isEmpty()) {
-                        context.getExchange().getAttributes().put(RegistryAuthentication.USER_ATTRIBUTE,
-                                user.getName());
+                        context.getExchange()
+                                .getAttributes()
+                                .put(RegistryAuthentication.USER_ATTRIBUTE, user.getName());
                     }
                 })
                 .map(user -> (org.springframework.security.authorization.AuthorizationResult) granted)

@@ -74,7 +74,8 @@ public class BlobStore {
                 return RegistryCaches.Answer.absent();
             }
             Optional<Long> size = size(digest);
-            return size.isEmpty() ? RegistryCaches.Answer.absent()
+            return size.isEmpty()
+                    ? RegistryCaches.Answer.absent()
                     : new RegistryCaches.Answer<>(size.get(), !state.intent() && !state.claimed());
         });
     }
@@ -84,8 +85,8 @@ public class BlobStore {
      * changes, and reading through a repository is guarded by its revision link, not by this method.
      */
     public byte[] readSmall(Digest digest) throws IOException {
-        return caches.manifest(digest,
-                () -> RegistryCaches.Answer.of(driver.getContent(RegistryLayout.blobData(digest))));
+        return caches.manifest(
+                digest, () -> RegistryCaches.Answer.of(driver.getContent(RegistryLayout.blobData(digest))));
     }
 
     /** Streams a blob from {@code offset}. */
@@ -165,7 +166,8 @@ public class BlobStore {
     }
 
     private void touch(Digest digest) throws IOException {
-        driver.putContent(RegistryLayout.blobMarker(digest, RegistryLayout.TOUCHED),
+        driver.putContent(
+                RegistryLayout.blobMarker(digest, RegistryLayout.TOUCHED),
                 Instant.now().toString().getBytes(StandardCharsets.US_ASCII));
     }
 }

@@ -36,9 +36,10 @@ public final class Blocking {
     /** Like {@link #call}, for calls without a result. */
     public Mono<Void> run(IoRun run) {
         return Mono.<Void>fromCallable(() -> {
-            run.run();
-            return null;
-        }).subscribeOn(scheduler);
+                    run.run();
+                    return null;
+                })
+                .subscribeOn(scheduler);
     }
 
     /** The storage pool, for operators such as {@code publishOn} on streamed bodies. */

@@ -30,8 +30,7 @@ public final class GcMarkers {
     }
 
     /** What a directory holds, from one listing: its markers and whether {@code data} (or {@code link}) is there. */
-    public record State(boolean exists, boolean content, boolean intent, boolean claimed) {
-    }
+    public record State(boolean exists, boolean content, boolean intent, boolean claimed) {}
 
     /** The markers of {@code dir} and whether its {@code contentName} object exists; one list call. */
     public State state(String dir, String contentName) throws IOException {
@@ -77,7 +76,7 @@ public final class GcMarkers {
      */
     public State rescueAndAwait(String dir, String contentName, long maxWaitMillis) throws IOException {
         long deadline = System.nanoTime() + maxWaitMillis * 1_000_000L;
-        for (;;) {
+        for (; ; ) {
             State state = rescue(dir, contentName);
             if (!state.claimed() || !state.content()) {
                 return state;
@@ -97,8 +96,8 @@ public final class GcMarkers {
 
     /** GC side: announces the intent to delete {@code dir}'s content. */
     public void intend(String dir) throws IOException {
-        driver.putContent(dir + "/" + RegistryLayout.GC_INTENT,
-                Instant.now().toString().getBytes(StandardCharsets.US_ASCII));
+        driver.putContent(
+                dir + "/" + RegistryLayout.GC_INTENT, Instant.now().toString().getBytes(StandardCharsets.US_ASCII));
     }
 
     /** GC side: turns the intent into a claim; false when a writer rescued the content meanwhile. */

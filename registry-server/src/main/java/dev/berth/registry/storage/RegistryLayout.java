@@ -58,8 +58,7 @@ public final class RegistryLayout {
     /** Marker name: a writer relied on the blob next to it; its GC grace period restarts from this time. */
     public static final String TOUCHED = "touched";
 
-    private RegistryLayout() {
-    }
+    private RegistryLayout() {}
 
     public static String blobDir(Digest d) {
         return BLOBS + "/" + d.algorithm().id() + "/" + d.hex().substring(0, 2) + "/" + d.hex();
@@ -229,16 +228,22 @@ public final class RegistryLayout {
         }
         String[] r = Arrays.copyOfRange(s, data + 1, s.length);
         return switch (s[data]) {
-            case "_layers" -> r.length == 3 && r[2].equals("link")
-                    ? digestOf(r[0], r[1]).map(d -> new StoredPath.LayerLink(name, d)) : Optional.empty();
+            case "_layers" ->
+                r.length == 3 && r[2].equals("link")
+                        ? digestOf(r[0], r[1]).map(d -> new StoredPath.LayerLink(name, d))
+                        : Optional.empty();
             case MANIFESTS_DIR -> manifestsObject(name, r);
-            case "_referrers" -> r.length == 5 && r[4].equals("link")
-                    ? digestOf(r[0], r[1]).flatMap(subject -> digestOf(r[2], r[3])
-                            .map(referrer -> new StoredPath.ReferrerLink(name, subject, referrer)))
-                    : Optional.empty();
-            case "_uploads" -> r.length >= 2
-                    ? Optional.of(new StoredPath.UploadFile(name, r[0], String.join("/", Arrays.copyOfRange(r, 1, r.length))))
-                    : Optional.empty();
+            case "_referrers" ->
+                r.length == 5 && r[4].equals("link")
+                        ? digestOf(r[0], r[1])
+                                .flatMap(subject -> digestOf(r[2], r[3])
+                                        .map(referrer -> new StoredPath.ReferrerLink(name, subject, referrer)))
+                        : Optional.empty();
+            case "_uploads" ->
+                r.length >= 2
+                        ? Optional.of(new StoredPath.UploadFile(
+                                name, r[0], String.join("/", Arrays.copyOfRange(r, 1, r.length))))
+                        : Optional.empty();
             default -> Optional.empty();
         };
     }
@@ -251,7 +256,10 @@ public final class RegistryLayout {
                 default -> Optional.empty();
             });
         }
-        if (r.length == 4 && r[0].equals("tags") && r[2].equals("current") && r[3].equals("link")
+        if (r.length == 4
+                && r[0].equals("tags")
+                && r[2].equals("current")
+                && r[3].equals("link")
                 && Names.isTag(r[1])) {
             return Optional.of(new StoredPath.TagCurrent(name, r[1]));
         }

@@ -25,8 +25,7 @@ import java.util.function.Predicate;
 public final class Repositories {
     private static final int MIN_CHUNK = 64;
 
-    private Repositories() {
-    }
+    private Repositories() {}
 
     /** What makes a directory a repository for a walk. */
     public enum Holding {
@@ -46,8 +45,14 @@ public final class Repositories {
      * order, after {@code after} (null: from the first). Subtrees for whose prefix (ending with '/')
      * {@code mayShowUnder} is false are skipped without being read.
      */
-    public static List<String> walk(StorageDriver driver, String after, int limit, Holding holding,
-                                    Predicate<String> visible, Predicate<String> mayShowUnder) throws IOException {
+    public static List<String> walk(
+            StorageDriver driver,
+            String after,
+            int limit,
+            Holding holding,
+            Predicate<String> visible,
+            Predicate<String> mayShowUnder)
+            throws IOException {
         if (limit <= 0) {
             return List.of();
         }
@@ -91,11 +96,15 @@ public final class Repositories {
         final List<String> found = new ArrayList<>();
 
         /** A child's subtree waiting for its turn: names starting with {@code prefix}, from {@code children}. */
-        private record Subtree(String prefix, Children children) {
-        }
+        private record Subtree(String prefix, Children children) {}
 
-        OrderedWalk(StorageDriver driver, String after, int wanted, Holding holding, Predicate<String> visible,
-                    Predicate<String> mayShowUnder) {
+        OrderedWalk(
+                StorageDriver driver,
+                String after,
+                int wanted,
+                Holding holding,
+                Predicate<String> visible,
+                Predicate<String> mayShowUnder) {
             this.driver = driver;
             this.after = after;
             this.wanted = wanted;
@@ -141,7 +150,8 @@ public final class Repositories {
 
         /** Walks the waiting subtrees that sort before {@code next} (all of them when null); true once full. */
         private boolean walkWaiting(Deque<Subtree> waiting, String next) throws IOException {
-            while (!waiting.isEmpty() && (next == null || waiting.peek().prefix().compareTo(next) < 0)) {
+            while (!waiting.isEmpty()
+                    && (next == null || waiting.peek().prefix().compareTo(next) < 0)) {
                 Subtree subtree = waiting.pop();
                 if (directory(subtree.children(), subtree.prefix())) {
                     return true;
@@ -167,8 +177,11 @@ public final class Repositories {
                 }
                 from = rest.substring(0, end);
             }
-            return new Children(driver, dir, from, holding == Holding.ANYTHING ? Integer.MAX_VALUE
-                    : Math.max(MIN_CHUNK, wanted + 8));
+            return new Children(
+                    driver,
+                    dir,
+                    from,
+                    holding == Holding.ANYTHING ? Integer.MAX_VALUE : Math.max(MIN_CHUNK, wanted + 8));
         }
     }
 
@@ -205,7 +218,8 @@ public final class Repositories {
             }
             for (String child : buffer) {
                 String leaf = leaf(child);
-                if (holding == Holding.ANYTHING ? RegistryLayout.isDataDirectory(leaf)
+                if (holding == Holding.ANYTHING
+                        ? RegistryLayout.isDataDirectory(leaf)
                         : leaf.equals(RegistryLayout.MANIFESTS_DIR)) {
                     return true;
                 }
@@ -233,7 +247,9 @@ public final class Repositories {
                 }
                 started = true;
                 if (chunk == Integer.MAX_VALUE || !(driver instanceof OrderedListCapable ordered)) {
-                    page = driver.list(dir).stream().filter(c -> last == null || leaf(c).compareTo(last) > 0).toList();
+                    page = driver.list(dir).stream()
+                            .filter(c -> last == null || leaf(c).compareTo(last) > 0)
+                            .toList();
                     complete = true;
                 } else {
                     page = ordered.listAfter(dir, last, chunk);

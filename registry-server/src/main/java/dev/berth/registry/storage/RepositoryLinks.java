@@ -41,13 +41,17 @@ public class RepositoryLinks {
      * to {@code berth.cache.ttl} late, while the bytes stay readable (see {@code dev.berth.registry.cache}).
      */
     public boolean isLinkedCached(String repository, Digest digest) throws IOException {
-        return caches.link(repository, digest, () -> isLinked(repository, digest)
-                ? RegistryCaches.Answer.of(Boolean.TRUE) : RegistryCaches.Answer.absent());
+        return caches.link(
+                repository,
+                digest,
+                () -> isLinked(repository, digest)
+                        ? RegistryCaches.Answer.of(Boolean.TRUE)
+                        : RegistryCaches.Answer.absent());
     }
 
     public void link(String repository, Digest digest) throws IOException {
-        driver.putContent(RegistryLayout.layerLink(repository, digest),
-                digest.toString().getBytes(StandardCharsets.US_ASCII));
+        driver.putContent(
+                RegistryLayout.layerLink(repository, digest), digest.toString().getBytes(StandardCharsets.US_ASCII));
         caches.invalidateLink(repository, digest);
     }
 
@@ -72,7 +76,7 @@ public class RepositoryLinks {
      * BlobStore#DEFAULT_CLAIM_WAIT}.
      */
     public void rescueRevision(String name, Digest digest) throws IOException {
-        markers.rescueAndAwait(RegistryLayout.manifestRevisionDir(name, digest), "link",
-                BlobStore.DEFAULT_CLAIM_WAIT.toMillis());
+        markers.rescueAndAwait(
+                RegistryLayout.manifestRevisionDir(name, digest), "link", BlobStore.DEFAULT_CLAIM_WAIT.toMillis());
     }
 }

@@ -7,8 +7,7 @@ import java.io.IOException;
 
 /** Whole walks of registry directories that may not exist yet, and the digests their link paths name. */
 public final class StorageWalk {
-    private StorageWalk() {
-    }
+    private StorageWalk() {}
 
     /** Receives every object of the walk. */
     @FunctionalInterface

@@ -79,8 +79,13 @@ public final class LogLine {
             return true; // C0 controls, DEL, C1 controls (NEL among them)
         }
         return switch (Character.getType(cp)) {
-            case Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR, Character.FORMAT, Character.CONTROL,
-                 Character.SURROGATE, Character.UNASSIGNED, Character.PRIVATE_USE -> true;
+            case Character.LINE_SEPARATOR,
+                    Character.PARAGRAPH_SEPARATOR,
+                    Character.FORMAT,
+                    Character.CONTROL,
+                    Character.SURROGATE,
+                    Character.UNASSIGNED,
+                    Character.PRIVATE_USE -> true;
             case Character.SPACE_SEPARATOR -> cp != ' ';
             default -> false;
         };

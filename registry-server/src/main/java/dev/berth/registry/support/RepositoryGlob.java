@@ -7,8 +7,7 @@ import java.util.regex.Pattern;
  * {@code *} anything but '/', {@code ?} one character other than '/'; everything else is literal.
  */
 public final class RepositoryGlob {
-    private RepositoryGlob() {
-    }
+    private RepositoryGlob() {}
 
     public static Pattern compile(String glob) {
         StringBuilder regex = new StringBuilder();

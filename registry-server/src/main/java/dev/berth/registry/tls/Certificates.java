@@ -37,8 +37,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 public final class Certificates {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private Certificates() {
-    }
+    private Certificates() {}
 
     /** A fresh EC P-256 key pair. */
     public static KeyPair ecKeyPair() {
@@ -77,39 +76,58 @@ public final class Certificates {
      *
      * @param hosts DNS names and IP addresses for the subjectAltName extension (servers)
      */
-    public static X509Certificate issue(String commonName, KeyPair subjectKeys, Usage usage, List<String> hosts,
-                                        Duration validity, X509Certificate issuer, PrivateKey issuerKey) {
+    public static X509Certificate issue(
+            String commonName,
+            KeyPair subjectKeys,
+            Usage usage,
+            List<String> hosts,
+            Duration validity,
+            X509Certificate issuer,
+            PrivateKey issuerKey) {
         try {
             X500Name subject = new X500Name("CN=" + commonName);
-            X500Name issuerName = issuer == null ? subject : X500Name.getInstance(
-                    issuer.getSubjectX500Principal().getEncoded());
+            X500Name issuerName = issuer == null
+                    ? subject
+                    : X500Name.getInstance(issuer.getSubjectX500Principal().getEncoded());
             PrivateKey signingKey = issuer == null ? subjectKeys.getPrivate() : issuerKey;
             Instant now = Instant.now();
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuerName,
-                    new BigInteger(127, RANDOM).add(BigInteger.ONE), Date.from(now.minus(Duration.ofMinutes(5))),
-                    Date.from(now.plus(validity)), subject, subjectKeys.getPublic());
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                    issuerName,
+                    new BigInteger(127, RANDOM).add(BigInteger.ONE),
+                    Date.from(now.minus(Duration.ofMinutes(5))),
+                    Date.from(now.plus(validity)),
+                    subject,
+                    subjectKeys.getPublic());
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
-            builder.addExtension(Extension.subjectKeyIdentifier, false,
+            builder.addExtension(
+                    Extension.subjectKeyIdentifier,
+                    false,
                     extensions.createSubjectKeyIdentifier(subjectKeys.getPublic()));
             if (issuer != null) {
-                builder.addExtension(Extension.authorityKeyIdentifier, false,
-                        extensions.createAuthorityKeyIdentifier(issuer));
+                builder.addExtension(
+                        Extension.authorityKeyIdentifier, false, extensions.createAuthorityKeyIdentifier(issuer));
             }
             boolean ca = usage == Usage.CA;
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
-            builder.addExtension(Extension.keyUsage, true, ca
-                    ? new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature)
-                    : new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+            builder.addExtension(
+                    Extension.keyUsage,
+                    true,
+                    ca
+                            ? new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature)
+                            : new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
             if (!ca) {
-                builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-                        usage == Usage.SERVER ? KeyPurposeId.id_kp_serverAuth : KeyPurposeId.id_kp_clientAuth));
+                builder.addExtension(
+                        Extension.extendedKeyUsage,
+                        false,
+                        new ExtendedKeyUsage(
+                                usage == Usage.SERVER ? KeyPurposeId.id_kp_serverAuth : KeyPurposeId.id_kp_clientAuth));
             }
             if (!hosts.isEmpty()) {
                 builder.addExtension(Extension.subjectAlternativeName, false, subjectAltNames(hosts));
             }
             String algorithm = signingKey.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
-            return new JcaX509CertificateConverter().getCertificate(
-                    builder.build(new JcaContentSignerBuilder(algorithm).build(signingKey)));
+            return new JcaX509CertificateConverter()
+                    .getCertificate(builder.build(new JcaContentSignerBuilder(algorithm).build(signingKey)));
         } catch (GeneralSecurityException | OperatorCreationException | java.io.IOException e) {
             throw new IllegalStateException("cannot issue certificate for " + commonName, e);
         }
@@ -118,8 +136,10 @@ public final class Certificates {
     private static GeneralNames subjectAltNames(List<String> hosts) {
         List<GeneralName> names = new ArrayList<>();
         for (String host : hosts) {
-            names.add(isIpLiteral(host) ? new GeneralName(GeneralName.iPAddress, ipBytes(host))
-                    : new GeneralName(GeneralName.dNSName, host));
+            names.add(
+                    isIpLiteral(host)
+                            ? new GeneralName(GeneralName.iPAddress, ipBytes(host))
+                            : new GeneralName(GeneralName.dNSName, host));
         }
         return new GeneralNames(names.toArray(GeneralName[]::new));
     }
@@ -131,7 +151,8 @@ public final class Certificates {
     private static org.bouncycastle.asn1.DEROctetString ipBytes(String host) {
         try {
             // An IP literal never triggers a DNS lookup.
-            return new org.bouncycastle.asn1.DEROctetString(InetAddress.getByName(host).getAddress());
+            return new org.bouncycastle.asn1.DEROctetString(
+                    InetAddress.getByName(host).getAddress());
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("not an IP address: " + host, e);
         }

@@ -41,11 +41,11 @@ import org.bouncycastle.pkcs.PKCSException;
 public final class PemFiles {
     /** Used as an instance, not registered globally: its cipher names (e.g. PKCS7Padding) are what OpenSSL uses. */
     private static final Provider BC = new BouncyCastleProvider();
+
     private static final JcaPEMKeyConverter KEYS = new JcaPEMKeyConverter();
     private static final JcaX509CertificateConverter CERTIFICATES = new JcaX509CertificateConverter();
 
-    private PemFiles() {
-    }
+    private PemFiles() {}
 
     /** All certificates in the file, in file order (leaf first for a chain). */
     public static List<X509Certificate> readCertificates(Path file) {
@@ -75,8 +75,10 @@ public final class PemFiles {
                 if (object instanceof PEMEncryptedKeyPair encrypted) {
                     char[] given = requirePassword(file, password);
                     try {
-                        return KEYS.getKeyPair(encrypted.decryptKeyPair(
-                                new JcePEMDecryptorProviderBuilder().setProvider(BC).build(given))).getPrivate();
+                        return KEYS.getKeyPair(encrypted.decryptKeyPair(new JcePEMDecryptorProviderBuilder()
+                                        .setProvider(BC)
+                                        .build(given)))
+                                .getPrivate();
                     } catch (IOException e) {
                         throw wrongPassword(file, e);
                     }
@@ -84,8 +86,10 @@ public final class PemFiles {
                 if (object instanceof PKCS8EncryptedPrivateKeyInfo encrypted) {
                     char[] given = requirePassword(file, password);
                     try {
-                        return KEYS.getPrivateKey(encrypted.decryptPrivateKeyInfo(
-                                new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(given)));
+                        return KEYS.getPrivateKey(
+                                encrypted.decryptPrivateKeyInfo(new JceOpenSSLPKCS8DecryptorProviderBuilder()
+                                        .setProvider(BC)
+                                        .build(given)));
                     } catch (PKCSException e) {
                         throw wrongPassword(file, e);
                     }
@@ -145,7 +149,10 @@ public final class PemFiles {
                 // not a POSIX file system; the directory's permissions must protect the key
             }
             Files.writeString(temp, toPem(objects), StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
-            Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+            Files.move(
+                    temp,
+                    file,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -155,7 +162,7 @@ public final class PemFiles {
     private static List<Object> readObjects(Path file) {
         List<Object> objects = new ArrayList<>();
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
-             PEMParser parser = new PEMParser(reader)) {
+                PEMParser parser = new PEMParser(reader)) {
             for (Object object = parser.readObject(); object != null; object = parser.readObject()) {
                 objects.add(object);
             }

@@ -8,8 +8,8 @@ import java.security.KeyPair;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.security.SecureRandom;
+import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -50,11 +50,12 @@ public class TlsConfiguration {
         SslBundle bundle = bundle(tls);
         return new OrderedCustomizer(factory -> {
             Ssl ssl = Ssl.forBundle(BUNDLE);
-            ssl.setClientAuth(switch (tls.getClientAuth()) {
-                case NONE -> Ssl.ClientAuth.NONE;
-                case WANT -> Ssl.ClientAuth.WANT;
-                case NEED -> Ssl.ClientAuth.NEED;
-            });
+            ssl.setClientAuth(
+                    switch (tls.getClientAuth()) {
+                        case NONE -> Ssl.ClientAuth.NONE;
+                        case WANT -> Ssl.ClientAuth.WANT;
+                        case NEED -> Ssl.ClientAuth.NEED;
+                    });
             factory.setSsl(ssl);
             factory.setSslBundles(new DefaultSslBundleRegistry(BUNDLE, bundle));
         });
@@ -69,30 +70,45 @@ public class TlsConfiguration {
             keyPath = dir.resolve("tls.key");
             if (!Files.exists(certificatePath) || !Files.exists(keyPath)) {
                 KeyPair keys = Certificates.ecKeyPair();
-                X509Certificate certificate = Certificates.issue("berth-dev", keys, Certificates.Usage.SERVER,
-                        tls.getSelfSigned().getHosts(), Duration.ofDays(365), null, null);
+                X509Certificate certificate = Certificates.issue(
+                        "berth-dev",
+                        keys,
+                        Certificates.Usage.SERVER,
+                        tls.getSelfSigned().getHosts(),
+                        Duration.ofDays(365),
+                        null,
+                        null);
                 PemFiles.write(keyPath, keys.getPrivate());
                 PemFiles.write(certificatePath, certificate);
-                log.warn("generated a self-signed development certificate in {} (hosts {}); clients must trust {}",
-                        dir.toAbsolutePath(), tls.getSelfSigned().getHosts(), certificatePath.toAbsolutePath());
+                log.warn(
+                        "generated a self-signed development certificate in {} (hosts {}); clients must trust {}",
+                        dir.toAbsolutePath(),
+                        tls.getSelfSigned().getHosts(),
+                        certificatePath.toAbsolutePath());
             }
         }
         if (certificatePath == null || keyPath == null) {
-            throw new ConfigurationProblem(certificatePath == null ? CERTIFICATE : PRIVATE_KEY,
+            throw new ConfigurationProblem(
+                    certificatePath == null ? CERTIFICATE : PRIVATE_KEY,
                     "berth.tls.enabled=true needs both berth.tls.certificate and berth.tls.private-key.",
                     "Set berth.tls.certificate and berth.tls.private-key to PEM files, or set "
                             + "berth.tls.self-signed.enabled=true for a development certificate.");
         }
-        Path certificateFile = ConfigurationProblem.readableFile(CERTIFICATE, certificatePath,
-                "a PEM file with the server certificate and its chain");
-        List<X509Certificate> chain = ConfigurationProblem.check(CERTIFICATE,
+        Path certificateFile = ConfigurationProblem.readableFile(
+                CERTIFICATE, certificatePath, "a PEM file with the server certificate and its chain");
+        List<X509Certificate> chain = ConfigurationProblem.check(
+                CERTIFICATE,
                 "Point " + CERTIFICATE + " at a PEM file holding the server certificate (BEGIN CERTIFICATE), "
-                        + "followed by its intermediates.", () -> PemFiles.readCertificates(certificateFile));
+                        + "followed by its intermediates.",
+                () -> PemFiles.readCertificates(certificateFile));
         PrivateKey key = privateKey(tls, keyPath);
         if (!pairs(key, chain.get(0).getPublicKey())) {
-            throw new ConfigurationProblem(PRIVATE_KEY, "The private key in " + keyPath.toAbsolutePath()
-                    + " does not belong to the certificate in " + certificatePath.toAbsolutePath() + " (subject "
-                    + chain.get(0).getSubjectX500Principal().getName() + ").",
+            throw new ConfigurationProblem(
+                    PRIVATE_KEY,
+                    "The private key in " + keyPath.toAbsolutePath()
+                            + " does not belong to the certificate in " + certificatePath.toAbsolutePath()
+                            + " (subject "
+                            + chain.get(0).getSubjectX500Principal().getName() + ").",
                     "Point " + PRIVATE_KEY + " at the key the certificate was issued for, or " + CERTIFICATE
                             + " at that key's certificate (the leaf certificate must come first in the file).");
         }
@@ -115,23 +131,34 @@ public class TlsConfiguration {
             }
             return SslBundle.of(SslStoreBundle.of(keyStore, password, trustStore), SslBundleKey.of(password, ALIAS));
         } catch (GeneralSecurityException | java.io.IOException e) {
-            throw new ConfigurationProblem(CERTIFICATE, "Cannot build a key store from " + certificatePath
-                    + " and " + keyPath + ": " + e.getMessage(), "Check both PEM files.", e);
+            throw new ConfigurationProblem(
+                    CERTIFICATE,
+                    "Cannot build a key store from " + certificatePath + " and " + keyPath + ": " + e.getMessage(),
+                    "Check both PEM files.",
+                    e);
         }
     }
 
     private static PrivateKey privateKey(TlsProperties tls, Path keyPath) {
         Path keyFile = ConfigurationProblem.readableFile(PRIVATE_KEY, keyPath, "a PEM private key");
-        char[] password = tls.getKeyPassword() == null ? null : tls.getKeyPassword().toCharArray();
+        char[] password =
+                tls.getKeyPassword() == null ? null : tls.getKeyPassword().toCharArray();
         try {
-            return ConfigurationProblem.check(PRIVATE_KEY, "Point " + PRIVATE_KEY + " at a PEM private key "
-                    + "(PKCS#1, PKCS#8 or EC; BEGIN ... PRIVATE KEY).", () -> PemFiles.readPrivateKey(keyFile, password));
+            return ConfigurationProblem.check(
+                    PRIVATE_KEY,
+                    "Point " + PRIVATE_KEY + " at a PEM private key "
+                            + "(PKCS#1, PKCS#8 or EC; BEGIN ... PRIVATE KEY).",
+                    () -> PemFiles.readPrivateKey(keyFile, password));
         } catch (ConfigurationProblem e) {
             if (e.getCause() instanceof PemFiles.KeyPasswordException wrong) {
-                throw new ConfigurationProblem(KEY_PASSWORD, wrong.getMessage() + ".", password == null
-                        ? "Set " + KEY_PASSWORD + " to the key's password, or point " + PRIVATE_KEY
-                                + " at an unencrypted key (openssl pkey -in KEY -out PLAIN)."
-                        : "Set " + KEY_PASSWORD + " to the password the key was encrypted with.", wrong);
+                throw new ConfigurationProblem(
+                        KEY_PASSWORD,
+                        wrong.getMessage() + ".",
+                        password == null
+                                ? "Set " + KEY_PASSWORD + " to the key's password, or point " + PRIVATE_KEY
+                                        + " at an unencrypted key (openssl pkey -in KEY -out PLAIN)."
+                                : "Set " + KEY_PASSWORD + " to the password the key was encrypted with.",
+                        wrong);
             }
             throw e;
         }
@@ -139,14 +166,18 @@ public class TlsConfiguration {
 
     private static List<X509Certificate> clientCas(TlsProperties tls) {
         if (tls.getClientCa() == null) {
-            throw new ConfigurationProblem(CLIENT_CA, "berth.tls.client-auth=" + tls.getClientAuth()
-                    .name().toLowerCase(java.util.Locale.ROOT) + " needs the CA certificates that client "
-                    + "certificates must chain to.", "Set " + CLIENT_CA + " to a PEM file of CA certificates, or "
-                    + "set berth.tls.client-auth=none.");
+            throw new ConfigurationProblem(
+                    CLIENT_CA,
+                    "berth.tls.client-auth=" + tls.getClientAuth().name().toLowerCase(java.util.Locale.ROOT)
+                            + " needs the CA certificates that client "
+                            + "certificates must chain to.",
+                    "Set " + CLIENT_CA + " to a PEM file of CA certificates, or " + "set berth.tls.client-auth=none.");
         }
         Path file = ConfigurationProblem.readableFile(CLIENT_CA, tls.getClientCa(), "a PEM file of CA certificates");
-        return ConfigurationProblem.check(CLIENT_CA, "Point " + CLIENT_CA + " at a PEM file of CA certificates "
-                + "(BEGIN CERTIFICATE).", () -> PemFiles.readCertificates(file));
+        return ConfigurationProblem.check(
+                CLIENT_CA,
+                "Point " + CLIENT_CA + " at a PEM file of CA certificates " + "(BEGIN CERTIFICATE).",
+                () -> PemFiles.readCertificates(file));
     }
 
     /** Whether {@code key} is the private half of {@code publicKey}: it signs, and the public key verifies. */

@@ -27,6 +27,7 @@ public class TlsProperties {
     private ClientAuth clientAuth = ClientAuth.NONE;
     /** PEM file with the CA certificates client certificates must chain to. */
     private Path clientCa;
+
     @Valid
     private final SelfSigned selfSigned = new SelfSigned();
 

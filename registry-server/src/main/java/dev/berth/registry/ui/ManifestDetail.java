@@ -19,11 +19,11 @@ import tools.jackson.databind.JsonNode;
 final class ManifestDetail {
     private static final int MAX_REFERRERS = 200;
 
-    private ManifestDetail() {
-    }
+    private ManifestDetail() {}
 
-    static Map<String, Object> of(RepositoryBrowser browser, String repository, String reference,
-                                  Descriptor manifest, boolean mayDelete) throws IOException {
+    static Map<String, Object> of(
+            RepositoryBrowser browser, String repository, String reference, Descriptor manifest, boolean mayDelete)
+            throws IOException {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("repository", repository);
         out.put("reference", reference);
@@ -37,12 +37,21 @@ final class ManifestDetail {
             out.put("annotations", parsed.annotations());
             out.put("subject", parsed.subject() == null ? null : descriptor(parsed.subject()));
             if (parsed.isIndex()) {
-                out.put("manifests", parsed.children().stream().map(ManifestDetail::descriptor).toList());
+                out.put(
+                        "manifests",
+                        parsed.children().stream()
+                                .map(ManifestDetail::descriptor)
+                                .toList());
             } else {
-                List<Descriptor> layers = parsed.imageManifest() == null ? List.of()
+                List<Descriptor> layers = parsed.imageManifest() == null
+                        ? List.of()
                         : parsed.imageManifest().layersOrEmpty();
-                out.put("layers", layers.stream().map(ManifestDetail::descriptor).toList());
-                Descriptor config = parsed.imageManifest() == null ? null : parsed.imageManifest().config();
+                out.put(
+                        "layers",
+                        layers.stream().map(ManifestDetail::descriptor).toList());
+                Descriptor config = parsed.imageManifest() == null
+                        ? null
+                        : parsed.imageManifest().config();
                 if (config != null) {
                     Map<String, Object> c = descriptor(config);
                     browser.config(parsed).ifPresent(json -> c.putAll(config(json, layers)));
@@ -51,8 +60,9 @@ final class ManifestDetail {
             }
         }
         Map<String, List<Map<String, Object>>> referrers = new LinkedHashMap<>();
-        browser.referrers(repository, manifest.digest(), MAX_REFERRERS).forEach((type, list) ->
-                referrers.put(type, list.stream().map(ManifestDetail::descriptor).toList()));
+        browser.referrers(repository, manifest.digest(), MAX_REFERRERS)
+                .forEach((type, list) -> referrers.put(
+                        type, list.stream().map(ManifestDetail::descriptor).toList()));
         out.put("referrers", referrers);
         out.put("raw", new String(browser.content(manifest), java.nio.charset.StandardCharsets.UTF_8));
         return out;
@@ -102,7 +112,9 @@ final class ManifestDetail {
                 h.put("comment", RepositoryBrowser.text(step, "comment"));
                 boolean empty = step.path("empty_layer").asBoolean(false);
                 h.put("emptyLayer", empty);
-                h.put("size", !empty && layer < layers.size() ? layers.get(layer++).size() : 0L);
+                h.put(
+                        "size",
+                        !empty && layer < layers.size() ? layers.get(layer++).size() : 0L);
                 history.add(h);
             }
         }
@@ -122,7 +134,11 @@ final class ManifestDetail {
         Map<String, String> out = new LinkedHashMap<>();
         if (object != null && object.isObject()) {
             for (Map.Entry<String, JsonNode> e : object.properties()) {
-                out.put(e.getKey(), e.getValue().isString() ? e.getValue().asString() : e.getValue().toString());
+                out.put(
+                        e.getKey(),
+                        e.getValue().isString()
+                                ? e.getValue().asString()
+                                : e.getValue().toString());
             }
         }
         return out;

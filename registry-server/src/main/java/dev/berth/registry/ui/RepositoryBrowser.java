@@ -53,20 +53,26 @@ public class RepositoryBrowser {
      * @param size     bytes of the distinct blobs the repository links (layers and configs)
      * @param lastPush the latest write of a tag or manifest revision, null if unknown
      */
-    public record RepositorySummary(String name, int tags, long size, Instant lastPush) {
-    }
+    public record RepositorySummary(String name, int tags, long size, Instant lastPush) {}
 
     /** One row of a repository's tag list. */
-    public record TagRow(String name, String digest, String mediaType, long size, List<String> platforms,
-                         String created, Instant pushed) {
-    }
+    public record TagRow(
+            String name,
+            String digest,
+            String mediaType,
+            long size,
+            List<String> platforms,
+            String created,
+            Instant pushed) {}
 
     /** A page of tags; {@code total} counts the tags matching the filter. */
-    public record TagPage(String repository, int total, int page, int pageSize, List<TagRow> tags) {
-    }
+    public record TagPage(String repository, int total, int page, int pageSize, List<TagRow> tags) {}
 
     /** Tag list orders. */
-    public enum TagOrder { NAME, PUSHED }
+    public enum TagOrder {
+        NAME,
+        PUSHED
+    }
 
     /**
      * Tag count from one listing of the tags directory; last push from the revision links' times and the tags
@@ -106,13 +112,14 @@ public class RepositoryBrowser {
             if (filter == null || tag.contains(filter)) {
                 // Push times only when sorting by them: one stat per tag, the only O(tags) storage work here.
                 Instant time = order == TagOrder.PUSHED ? modified(RegistryLayout.tagCurrent(name, tag)) : null;
-                all.add(new java.util.AbstractMap.SimpleEntry<>(tag,
-                        order == TagOrder.PUSHED && time == null ? Instant.EPOCH : time));
+                all.add(new java.util.AbstractMap.SimpleEntry<>(
+                        tag, order == TagOrder.PUSHED && time == null ? Instant.EPOCH : time));
             }
         }
         Comparator<Map.Entry<String, Instant>> byName = Map.Entry.comparingByKey();
         Comparator<Map.Entry<String, Instant>> sort = order == TagOrder.PUSHED
-                ? Map.Entry.<String, Instant>comparingByValue().thenComparing(byName) : byName;
+                ? Map.Entry.<String, Instant>comparingByValue().thenComparing(byName)
+                : byName;
         all.sort(descending ? sort.reversed() : sort);
         int from = Math.min(all.size(), page * pageSize);
         int to = Math.min(all.size(), from + pageSize);
@@ -120,8 +127,8 @@ public class RepositoryBrowser {
         List<TagRow> rows = new ArrayList<>();
         for (Map.Entry<String, Instant> e : all.subList(from, to)) {
             Optional<Digest> target = manifests.tags().resolve(name, e.getKey());
-            Optional<Descriptor> descriptor = target.isEmpty() ? Optional.empty()
-                    : manifests.manifests().stat(name, target.get());
+            Optional<Descriptor> descriptor =
+                    target.isEmpty() ? Optional.empty() : manifests.manifests().stat(name, target.get());
             if (descriptor.isEmpty()) {
                 continue; // deleted since the listing
             }
@@ -130,10 +137,15 @@ public class RepositoryBrowser {
                 facts = facts(name, descriptor.get());
                 seen.put(descriptor.get().digest(), facts);
             }
-            Instant pushed = e.getValue() != null ? e.getValue()
-                    : modified(RegistryLayout.tagCurrent(name, e.getKey()));
-            rows.add(new TagRow(e.getKey(), descriptor.get().digest().toString(), descriptor.get().mediaType(),
-                    facts.size(), facts.platforms(), facts.created(),
+            Instant pushed =
+                    e.getValue() != null ? e.getValue() : modified(RegistryLayout.tagCurrent(name, e.getKey()));
+            rows.add(new TagRow(
+                    e.getKey(),
+                    descriptor.get().digest().toString(),
+                    descriptor.get().mediaType(),
+                    facts.size(),
+                    facts.platforms(),
+                    facts.created(),
                     Instant.EPOCH.equals(pushed) ? null : pushed));
         }
         return new TagPage(name, all.size(), page, pageSize, rows);
@@ -154,8 +166,7 @@ public class RepositoryBrowser {
     }
 
     /** Size (manifest, config and layers, summed over an index's children), platforms and creation time. */
-    private record Facts(long size, List<String> platforms, String created) {
-    }
+    private record Facts(long size, List<String> platforms, String created) {}
 
     private Facts facts(String name, Descriptor manifest) throws IOException {
         ParsedManifest parsed = parse(manifest);
@@ -180,10 +191,13 @@ public class RepositoryBrowser {
             return new Facts(size, platforms, created);
         }
         Optional<JsonNode> config = config(parsed);
-        List<String> platforms = config.map(c -> text(c, "os") == null ? List.<String>of()
-                : List.of(platform(Platform.of(text(c, "os"), text(c, "architecture"), text(c, "variant")))))
+        List<String> platforms = config.map(c -> text(c, "os") == null
+                        ? List.<String>of()
+                        : List.of(platform(Platform.of(text(c, "os"), text(c, "architecture"), text(c, "variant")))))
                 .orElse(List.of());
-        return new Facts(manifest.size() + blobBytes(parsed), platforms,
+        return new Facts(
+                manifest.size() + blobBytes(parsed),
+                platforms,
                 config.map(c -> text(c, "created")).orElse(null));
     }
 
@@ -207,10 +221,12 @@ public class RepositoryBrowser {
 
     /** An image manifest's config as JSON, when it is an image config of reasonable size. */
     Optional<JsonNode> config(ParsedManifest parsed) throws IOException {
-        Descriptor config = parsed.imageManifest() == null ? null : parsed.imageManifest().config();
-        if (config == null || config.size() > MAX_CONFIG_BYTES
+        Descriptor config =
+                parsed.imageManifest() == null ? null : parsed.imageManifest().config();
+        if (config == null
+                || config.size() > MAX_CONFIG_BYTES
                 || !(MediaTypes.OCI_CONFIG.equals(config.mediaType())
-                || MediaTypes.DOCKER_CONFIG.equals(config.mediaType()))) {
+                        || MediaTypes.DOCKER_CONFIG.equals(config.mediaType()))) {
             return Optional.empty();
         }
         try {
@@ -230,7 +246,10 @@ public class RepositoryBrowser {
     /** Referrers of {@code subject} grouped by artifact type (up to {@code limit} in all). */
     Map<String, List<Descriptor>> referrers(String name, Digest subject, int limit) throws IOException {
         Map<String, List<Descriptor>> grouped = new LinkedHashMap<>();
-        for (Descriptor d : manifests.referrers().list(name, subject, x -> true, null, limit).referrers()) {
+        for (Descriptor d : manifests
+                .referrers()
+                .list(name, subject, x -> true, null, limit)
+                .referrers()) {
             String type = d.artifactType() != null ? d.artifactType() : d.mediaType();
             grouped.computeIfAbsent(type, k -> new ArrayList<>()).add(d);
         }

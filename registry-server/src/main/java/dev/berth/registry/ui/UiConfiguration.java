@@ -46,8 +46,13 @@ public class UiConfiguration {
     }
 
     @Bean
-    RouterFunction<ServerResponse> uiRoutes(UiAccess access, AuthProperties auth, VisibleRepositories visible,
-                                            RepositoryBrowser browser, Blocking blocking, ReadOnlyMode readOnly) {
+    RouterFunction<ServerResponse> uiRoutes(
+            UiAccess access,
+            AuthProperties auth,
+            VisibleRepositories visible,
+            RepositoryBrowser browser,
+            Blocking blocking,
+            ReadOnlyMode readOnly) {
         UiHandler api = new UiHandler(access, auth, visible, browser, blocking, readOnly);
         ClassPathResource index = new ClassPathResource("ui/index.html");
         return RouterFunctions.route()
@@ -55,8 +60,15 @@ public class UiConfiguration {
                 .GET("/ui/api/repositories", api::repositories)
                 .GET("/ui/api/tags", api::tags)
                 .GET("/ui/api/manifest", api::manifest)
-                .GET("/ui", request -> ServerResponse.permanentRedirect(URI.create("/ui/")).build())
-                .GET("/ui/", request -> ServerResponse.ok().contentType(MediaType.TEXT_HTML).bodyValue(index))
+                .GET(
+                        "/ui",
+                        request -> ServerResponse.permanentRedirect(URI.create("/ui/"))
+                                .build())
+                .GET(
+                        "/ui/",
+                        request -> ServerResponse.ok()
+                                .contentType(MediaType.TEXT_HTML)
+                                .bodyValue(index))
                 .add(RouterFunctions.resources("/ui/**", ASSETS))
                 .build();
     }

@@ -43,8 +43,13 @@ final class UiHandler {
     private final Blocking blocking;
     private final ReadOnlyMode readOnly;
 
-    UiHandler(UiAccess access, AuthProperties auth, VisibleRepositories visible, RepositoryBrowser browser,
-              Blocking blocking, ReadOnlyMode readOnly) {
+    UiHandler(
+            UiAccess access,
+            AuthProperties auth,
+            VisibleRepositories visible,
+            RepositoryBrowser browser,
+            Blocking blocking,
+            ReadOnlyMode readOnly) {
         this.access = access;
         this.auth = auth;
         this.visible = visible;
@@ -70,19 +75,26 @@ final class UiHandler {
 
     Mono<ServerResponse> repositories(ServerRequest request) {
         String user = UiAccess.user(request.exchange());
-        String query = request.queryParam("q").map(String::trim).filter(s -> !s.isEmpty()).orElse(null);
+        String query = request.queryParam("q")
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .orElse(null);
         String last = request.queryParam("last").filter(s -> !s.isEmpty()).orElse(null);
         int limit = pageSize(request);
-        return blocking.call(() -> visible.page(user, query, last, limit)).flatMap(page -> Flux
-                .fromIterable(page.names())
-                .flatMapSequential(name -> blocking.call(() -> browser.summary(name)), SUMMARIES_AT_ONCE)
-                .collectList()
-                .flatMap(rows -> {
-                    Map<String, Object> body = new LinkedHashMap<>();
-                    body.put("repositories", rows);
-                    body.put("next", page.more() && !rows.isEmpty() ? rows.get(rows.size() - 1).name() : null);
-                    return json(HttpStatus.OK, body);
-                }));
+        return blocking.call(() -> visible.page(user, query, last, limit))
+                .flatMap(page -> Flux.fromIterable(page.names())
+                        .flatMapSequential(name -> blocking.call(() -> browser.summary(name)), SUMMARIES_AT_ONCE)
+                        .collectList()
+                        .flatMap(rows -> {
+                            Map<String, Object> body = new LinkedHashMap<>();
+                            body.put("repositories", rows);
+                            body.put(
+                                    "next",
+                                    page.more() && !rows.isEmpty()
+                                            ? rows.get(rows.size() - 1).name()
+                                            : null);
+                            return json(HttpStatus.OK, body);
+                        }));
     }
 
     Mono<ServerResponse> tags(ServerRequest request) {
@@ -91,9 +103,14 @@ final class UiHandler {
         if (repository.isEmpty()) {
             return notFound();
         }
-        String filter = request.queryParam("q").map(String::trim).filter(s -> !s.isEmpty()).orElse(null);
-        RepositoryBrowser.TagOrder order = request.queryParam("sort").filter("pushed"::equals).isPresent()
-                ? RepositoryBrowser.TagOrder.PUSHED : RepositoryBrowser.TagOrder.NAME;
+        String filter = request.queryParam("q")
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .orElse(null);
+        RepositoryBrowser.TagOrder order =
+                request.queryParam("sort").filter("pushed"::equals).isPresent()
+                        ? RepositoryBrowser.TagOrder.PUSHED
+                        : RepositoryBrowser.TagOrder.NAME;
         boolean descending = request.queryParam("order").filter("desc"::equals).isPresent();
         int page = Math.max(0, intParam(request, "page", 0));
         int size = pageSize(request);
@@ -153,6 +170,8 @@ final class UiHandler {
     }
 
     private static Mono<ServerResponse> json(HttpStatus status, Object body) {
-        return ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON).bodyValue(body);
+        return ServerResponse.status(status)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(body);
     }
 }

@@ -20,7 +20,7 @@ public class VisibleRepositories {
 
     /** Up to {@code limit} names after {@code last} (null: from the start); {@code more} if any remain. */
     public Catalog.Page page(String user, String contains, String last, int limit) throws IOException {
-        return catalog.list(last, limit,
-                name -> (contains == null || name.contains(contains)) && access.mayPull(user, name));
+        return catalog.list(
+                last, limit, name -> (contains == null || name.contains(contains)) && access.mayPull(user, name));
     }
 }

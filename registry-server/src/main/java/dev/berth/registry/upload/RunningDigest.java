@@ -33,10 +33,13 @@ public final class RunningDigest {
         if (!portable) {
             return new RunningDigest(algorithm, algorithm.newMessageDigest(), null);
         }
-        return new RunningDigest(algorithm, null, switch (algorithm) {
-            case SHA256 -> new SHA256Digest();
-            case SHA512 -> new SHA512Digest();
-        });
+        return new RunningDigest(
+                algorithm,
+                null,
+                switch (algorithm) {
+                    case SHA256 -> new SHA256Digest();
+                    case SHA512 -> new SHA512Digest();
+                });
     }
 
     /**
@@ -45,10 +48,13 @@ public final class RunningDigest {
      */
     public static RunningDigest restore(DigestAlgorithm algorithm, byte[] state) {
         try {
-            return new RunningDigest(algorithm, null, switch (algorithm) {
-                case SHA256 -> new SHA256Digest(state);
-                case SHA512 -> new SHA512Digest(state);
-            });
+            return new RunningDigest(
+                    algorithm,
+                    null,
+                    switch (algorithm) {
+                        case SHA256 -> new SHA256Digest(state);
+                        case SHA512 -> new SHA512Digest(state);
+                    });
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("not a saved " + algorithm.id() + " state", e);
         }

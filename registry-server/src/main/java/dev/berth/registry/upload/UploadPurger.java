@@ -51,7 +51,8 @@ public final class UploadPurger implements AutoCloseable {
         if (interval.isZero() || interval.isNegative()) {
             return;
         }
-        executor.scheduleWithFixedDelay(this::purgeQuietly, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(
+                this::purgeQuietly, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** One pass over every repository; returns how many sessions (and S3 multipart uploads) were discarded. */

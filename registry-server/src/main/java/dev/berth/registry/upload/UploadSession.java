@@ -27,8 +27,8 @@ public record UploadSession(String repository, String id, Instant startedAt, Dig
         String[] lines = new String(stored, StandardCharsets.US_ASCII).split("\n");
         try {
             Instant started = Instant.parse(lines[0].trim());
-            DigestAlgorithm algorithm = lines.length > 1
-                    ? DigestAlgorithm.fromId(lines[1].trim()).orElse(null) : DigestAlgorithm.SHA256;
+            DigestAlgorithm algorithm =
+                    lines.length > 1 ? DigestAlgorithm.fromId(lines[1].trim()).orElse(null) : DigestAlgorithm.SHA256;
             return algorithm == null ? null : new UploadSession(repository, id, started, algorithm);
         } catch (DateTimeParseException e) {
             return null;

@@ -1,5 +1,7 @@
 package dev.berth.registry.upload;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.berth.oci.Digest;
 import dev.berth.oci.DigestAlgorithm;
 import dev.berth.oci.ErrorCode;
@@ -18,8 +20,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +50,7 @@ public class UploadSessions {
 
     /** How long a request waits for an upload held by another request: 20 x 50 ms. */
     private static final int BUSY_RETRIES = 20;
+
     private static final long BUSY_WAIT_MILLIS = 50;
 
     private final StorageDriver driver;
@@ -60,7 +61,10 @@ public class UploadSessions {
     private final boolean portableDigests;
     /** Fast digests between the requests of an upload, keyed by session and offset; lost on restart. */
     private final Cache<String, RunningDigest> liveDigests = Caffeine.newBuilder()
-            .maximumSize(10_000).expireAfterAccess(Duration.ofHours(1)).build();
+            .maximumSize(10_000)
+            .expireAfterAccess(Duration.ofHours(1))
+            .build();
+
     private final List<CommitListener> listeners = new CopyOnWriteArrayList<>();
 
     /** Told about every upload this process commits (metrics). */
@@ -73,8 +77,13 @@ public class UploadSessions {
     }
 
     /** @param portableDigests save digest states to storage (replicas without sticky sessions) */
-    public UploadSessions(StorageDriver driver, BlobStore blobs, RepositoryLinks links, long maxBlobSize,
-                          Clock clock, boolean portableDigests) {
+    public UploadSessions(
+            StorageDriver driver,
+            BlobStore blobs,
+            RepositoryLinks links,
+            long maxBlobSize,
+            Clock clock,
+            boolean portableDigests) {
         this.portableDigests = portableDigests;
         this.driver = driver;
         this.blobs = blobs;
@@ -93,11 +102,11 @@ public class UploadSessions {
 
     /** Starts a session whose bytes are hashed with {@code algorithm} as they arrive. */
     public UploadSession create(String repository, DigestAlgorithm algorithm) throws IOException {
-        UploadSession session = new UploadSession(repository, UUID.randomUUID().toString(),
-                clock.instant(), algorithm);
+        UploadSession session = new UploadSession(repository, UUID.randomUUID().toString(), clock.instant(), algorithm);
         // Empty unfinished data first, the marker second: a crash in between leaves only an orphan that no
         // session refers to. Starting with data means every later request can simply append.
-        driver.writer(RegistryLayout.uploadData(repository, session.id()), false).close();
+        driver.writer(RegistryLayout.uploadData(repository, session.id()), false)
+                .close();
         driver.putContent(RegistryLayout.uploadStartedAt(repository, session.id()), session.encode());
         return session;
     }
@@ -138,8 +147,10 @@ public class UploadSessions {
                     throw new UploadException(ErrorCode.BLOB_UPLOAD_UNKNOWN, null, session.id());
                 }
                 if (attempt >= BUSY_RETRIES) {
-                    throw new UploadException(ErrorCode.BLOB_UPLOAD_INVALID,
-                            "upload is in use by another request; retry later", session.id());
+                    throw new UploadException(
+                            ErrorCode.BLOB_UPLOAD_INVALID,
+                            "upload is in use by another request; retry later",
+                            session.id());
                 }
                 sleep(BUSY_WAIT_MILLIS);
             }
@@ -168,8 +179,8 @@ public class UploadSessions {
             return null;
         }
         try {
-            byte[] state = driver.getContent(RegistryLayout.uploadHashState(session.repository(), session.id(),
-                    session.algorithm(), offset));
+            byte[] state = driver.getContent(
+                    RegistryLayout.uploadHashState(session.repository(), session.id(), session.algorithm(), offset));
             return RunningDigest.restore(session.algorithm(), state);
         } catch (PathNotFoundException | IllegalArgumentException e) {
             log.info("upload {}: no digest state at offset {}; the final PUT will re-hash", session.id(), offset);
@@ -202,8 +213,9 @@ public class UploadSessions {
         if (digest != null && upload.written() > 0) {
             UploadSession s = upload.session();
             if (digest.portable()) {
-                driver.putContent(RegistryLayout.uploadHashState(s.repository(), s.id(), s.algorithm(),
-                        upload.size()), digest.state());
+                driver.putContent(
+                        RegistryLayout.uploadHashState(s.repository(), s.id(), s.algorithm(), upload.size()),
+                        digest.state());
             } else {
                 liveDigests.put(liveKey(s, upload.size()), digest);
             }
@@ -300,8 +312,10 @@ public class UploadSessions {
 
     private UploadException mismatch(UploadSession s, Digest expected, Digest actual) {
         deleteQuietly(s);
-        return new UploadException(ErrorCode.DIGEST_INVALID,
-                "provided digest did not match uploaded content", "expected " + expected + ", got " + actual);
+        return new UploadException(
+                ErrorCode.DIGEST_INVALID,
+                "provided digest did not match uploaded content",
+                "expected " + expected + ", got " + actual);
     }
 
     private Digest rehash(String path, DigestAlgorithm algorithm) throws IOException {

@@ -33,6 +33,7 @@ public final class UploadWriter {
     private byte[] block;
     /** Bytes in {@link #block} not yet written; they count in {@link #size()}. */
     private int gathered;
+
     private boolean finished;
 
     UploadWriter(UploadSession session, FileWriter writer, RunningDigest digest, long maxSize) {
@@ -81,8 +82,8 @@ public final class UploadWriter {
             return;
         }
         if (size() + length > maxSize) {
-            throw new UploadException(ErrorCode.SIZE_EXCEEDED,
-                    "blob exceeds the maximum size of " + maxSize + " bytes", null);
+            throw new UploadException(
+                    ErrorCode.SIZE_EXCEEDED, "blob exceeds the maximum size of " + maxSize + " bytes", null);
         }
         if (block == null) {
             block = new byte[BLOCK];

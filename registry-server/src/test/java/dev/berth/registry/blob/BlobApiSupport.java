@@ -44,7 +44,8 @@ public abstract class BlobApiSupport {
     @LocalServerPort
     protected int port;
 
-    protected final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    protected final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     protected static Path tempRoot(String prefix) {
         return TempRoots.create(prefix);
@@ -71,8 +72,11 @@ public abstract class BlobApiSupport {
 
     /** Sends {@code body} with a Content-Length (null: no body). Headers as name, value pairs. */
     protected Resp send(String method, String path, byte[] body, String... headers) {
-        return send(method, path, body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofByteArray(body), headers);
+        return send(
+                method,
+                path,
+                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body),
+                headers);
     }
 
     /** Sends {@code body} with chunked transfer encoding: no Content-Length. */
@@ -89,12 +93,13 @@ public abstract class BlobApiSupport {
      * the JDK client can stall a kept-alive connection whose response overtook the request body.
      */
     protected Resp sendAnsweredEarly(String method, String path, byte[] body, String... headers) {
-        HttpClient fresh = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient fresh =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         return send(fresh, method, path, HttpRequest.BodyPublishers.ofByteArray(body), headers);
     }
 
-    private Resp send(HttpClient client, String method, String path, HttpRequest.BodyPublisher body,
-                      String... headers) {
+    private Resp send(
+            HttpClient client, String method, String path, HttpRequest.BodyPublisher body, String... headers) {
         return TestHttp.send(client, method, uri(path), body, java.time.Duration.ofSeconds(20), headers);
     }
 
@@ -134,7 +139,8 @@ public abstract class BlobApiSupport {
         }
         try (Stream<Path> files = Files.walk(dir)) {
             return files.filter(p -> p.getFileName().toString().equals("data"))
-                    .filter(p -> p.toString().contains(digest.hex())).count();
+                    .filter(p -> p.toString().contains(digest.hex()))
+                    .count();
         }
     }
 

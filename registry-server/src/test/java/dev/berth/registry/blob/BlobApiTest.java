@@ -33,7 +33,9 @@ class BlobApiTest extends BlobApiSupport {
         assertThat(r.header("ETag")).isEqualTo("\"" + digest + "\"");
         assertThat(r.header("Accept-Ranges")).isEqualTo("bytes");
 
-        assertThat(get(blobPath(repo, digest), "If-None-Match", "\"" + digest + "\"").status()).isEqualTo(304);
+        assertThat(get(blobPath(repo, digest), "If-None-Match", "\"" + digest + "\"")
+                        .status())
+                .isEqualTo(304);
     }
 
     @Test
@@ -49,9 +51,14 @@ class BlobApiTest extends BlobApiSupport {
         assertThat(r.body()).isEmpty();
 
         // On the wire: the header block only, with the blob's length, and no body bytes after it.
-        String answer = raw(("HEAD " + blobPath(repo, digest) + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII), 2000);
-        assertThat(answer).startsWith("HTTP/1.1 200").containsIgnoringCase("content-length: 123457").endsWith("\r\n\r\n");
+        String answer = raw(
+                ("HEAD " + blobPath(repo, digest) + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII),
+                2000);
+        assertThat(answer)
+                .startsWith("HTTP/1.1 200")
+                .containsIgnoringCase("content-length: 123457")
+                .endsWith("\r\n\r\n");
     }
 
     @Test

@@ -27,14 +27,16 @@ class BlobLimitsTest extends BlobApiSupport {
     void announcedOversizeIsRefusedBeforeTheBodyIsRead() throws Exception {
         String repo = newRepo("announced");
         String location = startUpload(repo, "");
-        String answer = raw(("PATCH " + location + " HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII), 2000);
+        String answer = raw(
+                ("PATCH " + location + " HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII),
+                2000);
         assertThat(answer).startsWith("HTTP/1.1 413").contains("SIZE_EXCEEDED");
         // An upload that can never complete is discarded.
         assertThat(get(location).status()).isEqualTo(404);
 
-        Resp post = sendAnsweredEarly("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + sha256(new byte[1_100_000]),
-                new byte[1_100_000]);
+        Resp post = sendAnsweredEarly(
+                "POST", "/v2/" + repo + "/blobs/uploads/?digest=" + sha256(new byte[1_100_000]), new byte[1_100_000]);
         assertThat(post.status()).isEqualTo(413);
     }
 
@@ -49,7 +51,8 @@ class BlobLimitsTest extends BlobApiSupport {
 
         // Exactly at the limit is fine.
         byte[] max = randomBytes(1_000_000, 31);
-        assertThat(send("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + sha256(max), max).status())
+        assertThat(send("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + sha256(max), max)
+                        .status())
                 .isEqualTo(201);
     }
 }

@@ -34,7 +34,8 @@ class LargeUploadTest extends BlobApiSupport {
         AtomicLong peakDirect = new AtomicLong();
         Thread sampler = new Thread(() -> {
             while (running.get()) {
-                peakDirect.accumulateAndGet(PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory(), Math::max);
+                peakDirect.accumulateAndGet(
+                        PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory(), Math::max);
                 try {
                     Thread.sleep(5);
                 } catch (InterruptedException e) {

@@ -71,7 +71,8 @@ class UploadApiTest extends BlobApiSupport {
         assertThat(r.errorCode()).isEqualTo("DIGEST_INVALID");
         assertThat(head(blobPath(repo, wrong)).status()).isEqualTo(404);
         assertThat(storedBlobFiles(ROOT, sha256(content))).isZero();
-        assertThat(Files.exists(ROOT.resolve(RegistryLayout.uploads(repo).substring(1)))).isFalse();
+        assertThat(Files.exists(ROOT.resolve(RegistryLayout.uploads(repo).substring(1))))
+                .isFalse();
     }
 
     @Test
@@ -82,8 +83,14 @@ class UploadApiTest extends BlobApiSupport {
         String location = startUpload(repo, "");
         int[] cuts = {0, 2000, 4000, 5000};
         for (int i = 0; i + 1 < cuts.length; i++) {
-            Resp r = send("PATCH", location, Arrays.copyOfRange(content, cuts[i], cuts[i + 1]),
-                    "Content-Range", cuts[i] + "-" + (cuts[i + 1] - 1), "Content-Type", "application/octet-stream");
+            Resp r = send(
+                    "PATCH",
+                    location,
+                    Arrays.copyOfRange(content, cuts[i], cuts[i + 1]),
+                    "Content-Range",
+                    cuts[i] + "-" + (cuts[i + 1] - 1),
+                    "Content-Type",
+                    "application/octet-stream");
             assertThat(r.status()).as("%s", r).isEqualTo(202);
             assertThat(r.header("Range")).isEqualTo("0-" + (cuts[i + 1] - 1));
             assertThat(r.header("Docker-Upload-UUID")).isNotBlank();
@@ -112,14 +119,26 @@ class UploadApiTest extends BlobApiSupport {
         String location = startUpload(repo, "");
         int[] cuts = {0, 1, 262_143, 262_145, 600_000};
         for (int i = 0; i + 1 < cuts.length; i++) {
-            Resp r = send("PATCH", location, Arrays.copyOfRange(content, cuts[i], cuts[i + 1]),
-                    "Content-Range", cuts[i] + "-" + (cuts[i + 1] - 1), "Content-Type", "application/octet-stream");
+            Resp r = send(
+                    "PATCH",
+                    location,
+                    Arrays.copyOfRange(content, cuts[i], cuts[i + 1]),
+                    "Content-Range",
+                    cuts[i] + "-" + (cuts[i + 1] - 1),
+                    "Content-Type",
+                    "application/octet-stream");
             assertThat(r.status()).as("%s", r).isEqualTo(202);
             location = r.header("Location");
             assertThat(get(location).header("Range")).isEqualTo("0-" + (cuts[i + 1] - 1));
         }
-        Resp put = send("PUT", location + "?digest=" + digest, Arrays.copyOfRange(content, 600_000, content.length),
-                "Content-Range", "600000-" + (content.length - 1), "Content-Type", "application/octet-stream");
+        Resp put = send(
+                "PUT",
+                location + "?digest=" + digest,
+                Arrays.copyOfRange(content, 600_000, content.length),
+                "Content-Range",
+                "600000-" + (content.length - 1),
+                "Content-Type",
+                "application/octet-stream");
         assertThat(put.status()).as("%s", put).isEqualTo(201);
         assertThat(get(blobPath(repo, digest)).body()).isEqualTo(content);
     }
@@ -150,7 +169,8 @@ class UploadApiTest extends BlobApiSupport {
         byte[] content = randomBytes(3000, 7);
         String location = startUpload(repo, "");
         // First chunk must start at 0.
-        Resp bad = sendAnsweredEarly("PATCH", location, Arrays.copyOfRange(content, 1000, 2000), "Content-Range", "1000-1999");
+        Resp bad = sendAnsweredEarly(
+                "PATCH", location, Arrays.copyOfRange(content, 1000, 2000), "Content-Range", "1000-1999");
         assertThat(bad.status()).isEqualTo(416);
         assertThat(bad.errorCode()).isEqualTo("BLOB_UPLOAD_INVALID");
         assertThat(bad.header("Location")).isEqualTo(location);
@@ -160,13 +180,26 @@ class UploadApiTest extends BlobApiSupport {
         assertThat(ok.status()).isEqualTo(202);
         // Going back, skipping ahead, and a range that disagrees with Content-Length are all refused.
         assertThat(sendAnsweredEarly("PATCH", location, Arrays.copyOfRange(content, 0, 1000), "Content-Range", "0-999")
-                .status())
+                        .status())
                 .isEqualTo(416);
-        assertThat(sendAnsweredEarly("PATCH", location, Arrays.copyOfRange(content, 2000, 3000),
-                "Content-Range", "2000-2999").header("Range")).isEqualTo("0-999");
-        assertThat(sendAnsweredEarly("PATCH", location, Arrays.copyOfRange(content, 1000, 2000),
-                "Content-Range", "1000-1499").status()).isEqualTo(416);
-        assertThat(sendAnsweredEarly("PATCH", location, new byte[1], "Content-Range", "garbage").status())
+        assertThat(sendAnsweredEarly(
+                                "PATCH",
+                                location,
+                                Arrays.copyOfRange(content, 2000, 3000),
+                                "Content-Range",
+                                "2000-2999")
+                        .header("Range"))
+                .isEqualTo("0-999");
+        assertThat(sendAnsweredEarly(
+                                "PATCH",
+                                location,
+                                Arrays.copyOfRange(content, 1000, 2000),
+                                "Content-Range",
+                                "1000-1499")
+                        .status())
+                .isEqualTo(416);
+        assertThat(sendAnsweredEarly("PATCH", location, new byte[1], "Content-Range", "garbage")
+                        .status())
                 .isEqualTo(416);
 
         Resp status = get(location);
@@ -175,13 +208,24 @@ class UploadApiTest extends BlobApiSupport {
 
         // An out-of-order final chunk on PUT is 416 too, and the session survives it.
         Digest digest = sha256(content);
-        assertThat(sendAnsweredEarly("PUT", location + "?digest=" + digest, Arrays.copyOfRange(content, 2000, 3000),
-                "Content-Range", "2000-2999").status()).isEqualTo(416);
+        assertThat(sendAnsweredEarly(
+                                "PUT",
+                                location + "?digest=" + digest,
+                                Arrays.copyOfRange(content, 2000, 3000),
+                                "Content-Range",
+                                "2000-2999")
+                        .status())
+                .isEqualTo(416);
         assertThat(send("PATCH", location, Arrays.copyOfRange(content, 1000, 2000), "Content-Range", "1000-1999")
-                .status()).isEqualTo(202);
+                        .status())
+                .isEqualTo(202);
         // Final chunk carried by the PUT.
-        Resp put = send("PUT", location + "?digest=" + digest, Arrays.copyOfRange(content, 2000, 3000),
-                "Content-Range", "2000-2999");
+        Resp put = send(
+                "PUT",
+                location + "?digest=" + digest,
+                Arrays.copyOfRange(content, 2000, 3000),
+                "Content-Range",
+                "2000-2999");
         assertThat(put.status()).as("%s", put).isEqualTo(201);
         assertThat(get(blobPath(repo, digest)).body()).isEqualTo(content);
     }
@@ -196,11 +240,16 @@ class UploadApiTest extends BlobApiSupport {
         Resp status = get(location);
         assertThat(status.status()).isEqualTo(404);
         assertThat(status.errorCode()).isEqualTo("BLOB_UPLOAD_UNKNOWN");
-        assertThat(sendAnsweredEarly("PATCH", location, new byte[10]).errorCode()).isEqualTo("BLOB_UPLOAD_UNKNOWN");
-        assertThat(send("PUT", location + "?digest=" + sha256(new byte[0]), (byte[]) null).status()).isEqualTo(404);
+        assertThat(sendAnsweredEarly("PATCH", location, new byte[10]).errorCode())
+                .isEqualTo("BLOB_UPLOAD_UNKNOWN");
+        assertThat(send("PUT", location + "?digest=" + sha256(new byte[0]), (byte[]) null)
+                        .status())
+                .isEqualTo(404);
         assertThat(send("DELETE", location, (byte[]) null).status()).isEqualTo(404);
-        assertThat(Files.exists(ROOT.resolve(RegistryLayout.upload(repo, location.substring(
-                location.lastIndexOf('/') + 1)).substring(1)))).isFalse();
+        assertThat(Files.exists(
+                        ROOT.resolve(RegistryLayout.upload(repo, location.substring(location.lastIndexOf('/') + 1))
+                                .substring(1))))
+                .isFalse();
     }
 
     @Test
@@ -209,7 +258,8 @@ class UploadApiTest extends BlobApiSupport {
         Resp r = get("/v2/" + repo + "/blobs/uploads/does-not-exist");
         assertThat(r.status()).isEqualTo(404);
         assertThat(r.errorCode()).isEqualTo("BLOB_UPLOAD_UNKNOWN");
-        assertThat(sendAnsweredEarly("PATCH", "/v2/" + repo + "/blobs/uploads/nope", new byte[3]).status())
+        assertThat(sendAnsweredEarly("PATCH", "/v2/" + repo + "/blobs/uploads/nope", new byte[3])
+                        .status())
                 .isEqualTo(404);
     }
 
@@ -221,7 +271,8 @@ class UploadApiTest extends BlobApiSupport {
         Digest digest = push(source, content);
         assertThat(get(blobPath(target, digest)).status()).isEqualTo(404);
 
-        Resp mount = send("POST", "/v2/" + target + "/blobs/uploads/?mount=" + digest + "&from=" + source, (byte[]) null);
+        Resp mount =
+                send("POST", "/v2/" + target + "/blobs/uploads/?mount=" + digest + "&from=" + source, (byte[]) null);
         assertThat(mount.status()).as("%s", mount).isEqualTo(201);
         assertThat(mount.header("Location")).isEqualTo(blobPath(target, digest));
         assertThat(mount.header("Docker-Content-Digest")).isEqualTo(digest.toString());
@@ -229,17 +280,19 @@ class UploadApiTest extends BlobApiSupport {
 
         // Automatic mount: no "from", or a "from" that does not hold it, still mounts a stored blob.
         String other = newRepo("mountauto");
-        assertThat(send("POST", "/v2/" + other + "/blobs/uploads/?mount=" + digest, (byte[]) null).status())
+        assertThat(send("POST", "/v2/" + other + "/blobs/uploads/?mount=" + digest, (byte[]) null)
+                        .status())
                 .isEqualTo(201);
         String third = newRepo("mountwrong");
-        assertThat(send("POST", "/v2/" + third + "/blobs/uploads/?mount=" + digest + "&from=nobody/here",
-                (byte[]) null).status()).isEqualTo(201);
+        assertThat(send("POST", "/v2/" + third + "/blobs/uploads/?mount=" + digest + "&from=nobody/here", (byte[]) null)
+                        .status())
+                .isEqualTo(201);
         assertThat(head(blobPath(third, digest)).status()).isEqualTo(200);
 
         // A blob stored nowhere: a normal upload session starts instead.
         Digest missing = sha256("never pushed".getBytes(StandardCharsets.UTF_8));
-        Resp fallback = send("POST", "/v2/" + target + "/blobs/uploads/?mount=" + missing + "&from=" + source,
-                (byte[]) null);
+        Resp fallback =
+                send("POST", "/v2/" + target + "/blobs/uploads/?mount=" + missing + "&from=" + source, (byte[]) null);
         assertThat(fallback.status()).isEqualTo(202);
         assertThat(fallback.header("Location")).startsWith("/v2/" + target + "/blobs/uploads/");
         assertThat(get(fallback.header("Location")).status()).isEqualTo(204);
@@ -255,8 +308,12 @@ class UploadApiTest extends BlobApiSupport {
         String location = startUpload(repo, "?digest-algorithm=sha512");
         Resp patch = send("PATCH", location, Arrays.copyOfRange(content, 0, 1500), "Content-Range", "0-1499");
         assertThat(patch.status()).isEqualTo(202);
-        Resp put = send("PUT", location + "?digest=" + digest, Arrays.copyOfRange(content, 1500, 4000),
-                "Content-Range", "1500-3999");
+        Resp put = send(
+                "PUT",
+                location + "?digest=" + digest,
+                Arrays.copyOfRange(content, 1500, 4000),
+                "Content-Range",
+                "1500-3999");
         assertThat(put.status()).as("%s", put).isEqualTo(201);
         assertThat(put.header("Docker-Content-Digest")).isEqualTo(digest.toString());
         Resp head = head(blobPath(repo, digest));
@@ -276,11 +333,14 @@ class UploadApiTest extends BlobApiSupport {
         location = startUpload(repo2, "");
         send("PATCH", location, content);
         Digest wrong = Digest.compute(DigestAlgorithm.SHA512, new byte[] {1});
-        assertThat(send("PUT", location + "?digest=" + wrong, (byte[]) null).errorCode()).isEqualTo("DIGEST_INVALID");
+        assertThat(send("PUT", location + "?digest=" + wrong, (byte[]) null).errorCode())
+                .isEqualTo("DIGEST_INVALID");
 
         // Single POST in sha512.
         String repo3 = newRepo("sha512post");
-        assertThat(send("POST", "/v2/" + repo3 + "/blobs/uploads/?digest=" + digest, content).status()).isEqualTo(201);
+        assertThat(send("POST", "/v2/" + repo3 + "/blobs/uploads/?digest=" + digest, content)
+                        .status())
+                .isEqualTo(201);
     }
 
     @Test
@@ -303,8 +363,8 @@ class UploadApiTest extends BlobApiSupport {
     void malformedDigestsAre400NeverServerErrors() {
         String repo = newRepo("malformed");
         String location = startUpload(repo, "");
-        for (String digest : new String[] {"", "sha256:xyz", "sha256:" + "A".repeat(64), "md5:abc",
-                "sha256", "nonsense"}) {
+        for (String digest :
+                new String[] {"", "sha256:xyz", "sha256:" + "A".repeat(64), "md5:abc", "sha256", "nonsense"}) {
             Resp r = sendAnsweredEarly("PUT", location + "?digest=" + digest, new byte[1]);
             assertThat(r.status()).as("digest '%s': %s", digest, r).isEqualTo(400);
             assertThat(r.errorCode()).isEqualTo("DIGEST_INVALID");
@@ -315,11 +375,14 @@ class UploadApiTest extends BlobApiSupport {
         // The session survives bad requests.
         assertThat(get(location).status()).isEqualTo(204);
 
-        assertThat(sendAnsweredEarly("POST", "/v2/" + repo + "/blobs/uploads/?digest=sha256:nope", new byte[1]).status())
+        assertThat(sendAnsweredEarly("POST", "/v2/" + repo + "/blobs/uploads/?digest=sha256:nope", new byte[1])
+                        .status())
                 .isEqualTo(400);
-        assertThat(send("POST", "/v2/" + repo + "/blobs/uploads/?mount=bogus", (byte[]) null).status())
+        assertThat(send("POST", "/v2/" + repo + "/blobs/uploads/?mount=bogus", (byte[]) null)
+                        .status())
                 .isEqualTo(400);
-        assertThat(send("POST", "/v2/" + repo + "/blobs/uploads/?digest-algorithm=md5", (byte[]) null).status())
+        assertThat(send("POST", "/v2/" + repo + "/blobs/uploads/?digest-algorithm=md5", (byte[]) null)
+                        .status())
                 .isEqualTo(400);
         assertThat(get("/v2/" + repo + "/blobs/sha256:1234").status()).isEqualTo(400);
     }
@@ -353,8 +416,10 @@ class UploadApiTest extends BlobApiSupport {
         assertThat(get(blobPath(repoA, digest)).body()).isEqualTo(content);
         assertThat(get(blobPath(repoB, digest)).body()).isEqualTo(content);
         assertThat(storedBlobFiles(ROOT, digest)).isEqualTo(1);
-        assertThat(Files.exists(ROOT.resolve(RegistryLayout.uploads(repoA).substring(1)))).isFalse();
-        assertThat(Files.exists(ROOT.resolve(RegistryLayout.uploads(repoB).substring(1)))).isFalse();
+        assertThat(Files.exists(ROOT.resolve(RegistryLayout.uploads(repoA).substring(1))))
+                .isFalse();
+        assertThat(Files.exists(ROOT.resolve(RegistryLayout.uploads(repoB).substring(1))))
+                .isFalse();
     }
 
     @Test
@@ -372,11 +437,15 @@ class UploadApiTest extends BlobApiSupport {
 
         assertThat(put.status()).as("%s", put).isEqualTo(201);
         assertThat(get(blobPath(repoB, digest)).body()).isEqualTo(content);
-        assertThat(Files.getAttribute(stored, "unix:ino")).as("the stored file was kept, not replaced").isEqualTo(inode);
+        assertThat(Files.getAttribute(stored, "unix:ino"))
+                .as("the stored file was kept, not replaced")
+                .isEqualTo(inode);
         assertThat(Files.exists(stored.resolveSibling(RegistryLayout.TOUCHED)))
-                .as("retained for the manifest PUT that follows").isTrue();
+                .as("retained for the manifest PUT that follows")
+                .isTrue();
         assertThat(storedBlobFiles(ROOT, digest)).isEqualTo(1);
-        assertThat(Files.exists(ROOT.resolve(RegistryLayout.uploads(repoB).substring(1)))).isFalse();
+        assertThat(Files.exists(ROOT.resolve(RegistryLayout.uploads(repoB).substring(1))))
+                .isFalse();
         assertThat(get(location).status()).isEqualTo(404);
     }
 
@@ -387,7 +456,8 @@ class UploadApiTest extends BlobApiSupport {
         String location = startUpload(repo, "");
         // Announce 1 MiB, send 256 KiB, vanish.
         byte[] head = ("PATCH " + location + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
-                + "Content-Length: " + content.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+                        + "Content-Length: " + content.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
             socket.getOutputStream().write(head);
             socket.getOutputStream().write(content, 0, 256 * 1024);
@@ -398,8 +468,12 @@ class UploadApiTest extends BlobApiSupport {
         Resp status = await().atMost(Duration.ofSeconds(10)).until(() -> get(location), r -> r.status() == 204);
         long offset = Long.parseLong(status.header("Range").substring(2)) + 1;
         assertThat(offset).isBetween(1L, 256L * 1024);
-        Resp rest = send("PATCH", location, Arrays.copyOfRange(content, (int) offset, content.length),
-                "Content-Range", offset + "-" + (content.length - 1));
+        Resp rest = send(
+                "PATCH",
+                location,
+                Arrays.copyOfRange(content, (int) offset, content.length),
+                "Content-Range",
+                offset + "-" + (content.length - 1));
         assertThat(rest.status()).as("%s", rest).isEqualTo(202);
         Resp put = send("PUT", location + "?digest=" + sha256(content), (byte[]) null);
         assertThat(put.status()).as("%s", put).isEqualTo(201);

@@ -46,8 +46,10 @@ class VanishingBlobTest extends BlobApiSupport {
 
     /** Forwards every call to {@code delegate}; {@code localFile} first deletes a path listed in {@link #VANISH}. */
     private static StorageDriver vanishing(FilesystemDriver delegate) {
-        return (StorageDriver) Proxy.newProxyInstance(VanishingBlobTest.class.getClassLoader(),
-                new Class<?>[] {StorageDriver.class, LocalFileCapable.class}, (proxy, method, args) -> {
+        return (StorageDriver) Proxy.newProxyInstance(
+                VanishingBlobTest.class.getClassLoader(),
+                new Class<?>[] {StorageDriver.class, LocalFileCapable.class},
+                (proxy, method, args) -> {
                     if (method.getName().equals("localFile")) {
                         String path = (String) args[0];
                         if (VANISH.remove(path)) {

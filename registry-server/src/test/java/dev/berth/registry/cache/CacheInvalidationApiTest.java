@@ -39,10 +39,13 @@ class CacheInvalidationApiTest {
 
     @LocalServerPort
     int port;
+
     @Autowired
     RegistryCaches caches;
+
     @Autowired
     GarbageCollector collector;
+
     private TestRegistry registry;
 
     @BeforeEach
@@ -78,23 +81,30 @@ class CacheInvalidationApiTest {
     void tagPutAndDeleteInvalidateTheTag() {
         String repo = repo("tag");
         String first = registry.putManifest(repo, "latest", registry.image(repo, bytes("one")));
-        assertThat(registry.get("/v2/" + repo + "/manifests/latest").header("Docker-Content-Digest")).isEqualTo(first);
+        assertThat(registry.get("/v2/" + repo + "/manifests/latest").header("Docker-Content-Digest"))
+                .isEqualTo(first);
         String second = registry.putManifest(repo, "latest", registry.image(repo, bytes("two")));
-        assertThat(registry.get("/v2/" + repo + "/manifests/latest").header("Docker-Content-Digest")).isEqualTo(second);
-        assertThat(registry.delete("/v2/" + repo + "/manifests/latest").status()).isEqualTo(202);
+        assertThat(registry.get("/v2/" + repo + "/manifests/latest").header("Docker-Content-Digest"))
+                .isEqualTo(second);
+        assertThat(registry.delete("/v2/" + repo + "/manifests/latest").status())
+                .isEqualTo(202);
         assertThat(registry.get("/v2/" + repo + "/manifests/latest").status()).isEqualTo(404);
         // The revision itself stays, by digest.
-        assertThat(registry.head("/v2/" + repo + "/manifests/" + second).status()).isEqualTo(200);
+        assertThat(registry.head("/v2/" + repo + "/manifests/" + second).status())
+                .isEqualTo(200);
     }
 
     @Test
     void manifestDeleteInvalidatesRevisionAndTags() {
         String repo = repo("manifest");
         String digest = registry.putManifest(repo, "a", registry.image(repo, bytes("m")));
-        assertThat(registry.head("/v2/" + repo + "/manifests/" + digest).status()).isEqualTo(200);
+        assertThat(registry.head("/v2/" + repo + "/manifests/" + digest).status())
+                .isEqualTo(200);
         assertThat(registry.get("/v2/" + repo + "/manifests/a").status()).isEqualTo(200);
-        assertThat(registry.delete("/v2/" + repo + "/manifests/" + digest).status()).isEqualTo(202);
-        assertThat(registry.head("/v2/" + repo + "/manifests/" + digest).status()).isEqualTo(404);
+        assertThat(registry.delete("/v2/" + repo + "/manifests/" + digest).status())
+                .isEqualTo(202);
+        assertThat(registry.head("/v2/" + repo + "/manifests/" + digest).status())
+                .isEqualTo(404);
         assertThat(registry.get("/v2/" + repo + "/manifests/a").status()).isEqualTo(404);
     }
 
@@ -125,11 +135,13 @@ class CacheInvalidationApiTest {
         String digest = registry.putManifest(repo, "t", registry.image(repo, layer));
         String blob = "/v2/" + repo + "/blobs/" + Digest.sha256(layer);
         assertThat(registry.get("/v2/" + repo + "/manifests/t").status()).isEqualTo(200);
-        assertThat(registry.head("/v2/" + repo + "/manifests/" + digest).status()).isEqualTo(200);
+        assertThat(registry.head("/v2/" + repo + "/manifests/" + digest).status())
+                .isEqualTo(200);
         assertThat(registry.head(blob).status()).isEqualTo(200);
         assertThat(registry.delete("/admin/repositories/" + repo).status()).isEqualTo(202);
         assertThat(registry.get("/v2/" + repo + "/manifests/t").status()).isEqualTo(404);
-        assertThat(registry.head("/v2/" + repo + "/manifests/" + digest).status()).isEqualTo(404);
+        assertThat(registry.head("/v2/" + repo + "/manifests/" + digest).status())
+                .isEqualTo(404);
         assertThat(registry.head(blob).status()).isEqualTo(404);
     }
 
@@ -142,9 +154,15 @@ class CacheInvalidationApiTest {
         assertThat(registry.head(path).status()).isEqualTo(200);
         assertThat(registry.head(path).status()).isEqualTo(200); // now cached, for an hour
         // Settle delay zero: only this process's own invalidation can keep the cache honest here.
-        collector.run(GcOptions.builder().gracePeriod(Duration.ZERO).settleDelay(Duration.ZERO)
-                .uploadTtl(Duration.ofDays(1)).parallelism(2).batchSize(100).build());
-        assertThat(Files.exists(root.resolve(RegistryLayout.blobData(d).substring(1)))).isFalse();
+        collector.run(GcOptions.builder()
+                .gracePeriod(Duration.ZERO)
+                .settleDelay(Duration.ZERO)
+                .uploadTtl(Duration.ofDays(1))
+                .parallelism(2)
+                .batchSize(100)
+                .build());
+        assertThat(Files.exists(root.resolve(RegistryLayout.blobData(d).substring(1))))
+                .isFalse();
         assertThat(registry.head(path).status()).isEqualTo(404);
         assertThat(registry.get(path).status()).isEqualTo(404);
     }

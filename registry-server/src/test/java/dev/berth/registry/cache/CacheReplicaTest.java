@@ -49,7 +49,10 @@ class CacheReplicaTest {
     private static ConfigurableApplicationContext replica() {
         // Arguments, not default properties: those rank below application.properties (server.port=5000).
         return new SpringApplicationBuilder(RegistryApplication.class)
-                .run("--server.port=0", "--berth.storage.filesystem.root=" + root, "--spring.main.banner-mode=off",
+                .run(
+                        "--server.port=0",
+                        "--berth.storage.filesystem.root=" + root,
+                        "--spring.main.banner-mode=off",
                         "--berth.cache.ttl=" + TTL.toMillis() + "ms",
                         "--berth.gc.settle-delay=" + SETTLE.toMillis() + "ms");
     }
@@ -64,12 +67,12 @@ class CacheReplicaTest {
     }
 
     private static TestRegistry client(ConfigurableApplicationContext context) {
-        return new TestRegistry(((WebServerApplicationContext) context).getWebServer().getPort());
+        return new TestRegistry(
+                ((WebServerApplicationContext) context).getWebServer().getPort());
     }
 
     /** One poll of replica B: when it started (nanos) and what it answered. */
-    private record Poll(long startedAt, String method, int status, boolean fullBody) {
-    }
+    private record Poll(long startedAt, String method, int status, boolean fullBody) {}
 
     @Test
     void aBlobCollectedByAnotherReplicaIsNeverReportedPresentOnceUnreadable() throws Exception {
@@ -96,16 +99,24 @@ class CacheReplicaTest {
             while (!done.get()) {
                 long started = System.nanoTime();
                 Resp r = get ? onB.get(path) : onB.head(path);
-                polls.add(new Poll(started, get ? "GET" : "HEAD", r.status(),
+                polls.add(new Poll(
+                        started,
+                        get ? "GET" : "HEAD",
+                        r.status(),
                         !get || r.status() != 200 || Arrays.equals(r.body(), content)));
                 get = !get;
             }
         });
         watcher.start();
         poller.start();
-        GcReport report = a.getBean(GarbageCollector.class).run(GcOptions.builder()
-                .gracePeriod(Duration.ZERO).settleDelay(SETTLE).uploadTtl(Duration.ofDays(1)).parallelism(2)
-                .batchSize(100).build());
+        GcReport report = a.getBean(GarbageCollector.class)
+                .run(GcOptions.builder()
+                        .gracePeriod(Duration.ZERO)
+                        .settleDelay(SETTLE)
+                        .uploadTtl(Duration.ofDays(1))
+                        .parallelism(2)
+                        .batchSize(100)
+                        .build());
         // Keep polling until B has been asked at least once after the bytes were gone.
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             synchronized (polls) {
@@ -120,9 +131,13 @@ class CacheReplicaTest {
         assertThat(Files.exists(data)).isFalse();
         assertThat(polls).as("B was polled throughout the collection").hasSizeGreaterThan(20);
         for (Poll p : polls) {
-            assertThat(p.fullBody()).as("a 200 GET on B serves the whole blob: %s", p).isTrue();
+            assertThat(p.fullBody())
+                    .as("a 200 GET on B serves the whole blob: %s", p)
+                    .isTrue();
             if (p.startedAt() > goneAt.get()) {
-                assertThat(p.status()).as("%s started after the bytes were deleted", p).isEqualTo(404);
+                assertThat(p.status())
+                        .as("%s started after the bytes were deleted", p)
+                        .isEqualTo(404);
             }
         }
         assertThat(polls.get(polls.size() - 1).status()).isEqualTo(404);
@@ -137,11 +152,12 @@ class CacheReplicaTest {
         byte[] layer = ("bound-layer-" + System.nanoTime()).getBytes(StandardCharsets.UTF_8);
         String first = onA.putManifest(repo, "latest", onA.image(repo, layer));
         String blob = "/v2/" + repo + "/blobs/" + Digest.sha256(layer);
-        assertThat(onB.get("/v2/" + repo + "/manifests/latest").header("Docker-Content-Digest")).isEqualTo(first);
+        assertThat(onB.get("/v2/" + repo + "/manifests/latest").header("Docker-Content-Digest"))
+                .isEqualTo(first);
         assertThat(onB.head(blob).status()).isEqualTo(200);
 
-        String second = onA.putManifest(repo, "latest", onA.image(repo, ("other-" + System.nanoTime())
-                .getBytes(StandardCharsets.UTF_8)));
+        String second = onA.putManifest(
+                repo, "latest", onA.image(repo, ("other-" + System.nanoTime()).getBytes(StandardCharsets.UTF_8)));
         assertThat(onA.delete(blob).status()).isEqualTo(202);
         long changed = System.nanoTime();
         // Until the TTL runs out B may still answer from its cache; a 200 for the unlinked blob still serves it.

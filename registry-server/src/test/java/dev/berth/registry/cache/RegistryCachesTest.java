@@ -33,6 +33,7 @@ class RegistryCachesTest {
 
     @TempDir
     Path root;
+
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
     private final Ticker ticker = now::get;
     private StorageDriver driver;
@@ -159,8 +160,13 @@ class RegistryCachesTest {
                 .hasMessageContaining("berth.gc.settle-delay");
         CacheConfiguration.checkSettleDelay(Duration.ofSeconds(5), Duration.ofSeconds(6));
         assertThatThrownBy(() -> new SpringApplicationBuilder(RegistryApplication.class)
-                .run("--server.port=0", "--berth.storage.filesystem.root=" + storage, "--spring.main.banner-mode=off",
-                        "--berth.cache.ttl=10m", "--berth.gc.settle-delay=5m").close())
+                        .run(
+                                "--server.port=0",
+                                "--berth.storage.filesystem.root=" + storage,
+                                "--spring.main.banner-mode=off",
+                                "--berth.cache.ttl=10m",
+                                "--berth.gc.settle-delay=5m")
+                        .close())
                 .hasStackTraceContaining("must be longer than berth.cache.ttl");
     }
 }

@@ -21,7 +21,8 @@ import java.util.Map;
  */
 public final class TestRegistry {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final String base;
 
     public TestRegistry(int port) {
@@ -47,8 +48,12 @@ public final class TestRegistry {
     /** Uploads {@code content} in one POST and returns its digest. */
     public Digest pushBlob(String repo, byte[] content) {
         Digest d = Digest.sha256(content);
-        Resp r = send("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + d, content,
-                "Content-Type", "application/octet-stream");
+        Resp r = send(
+                "POST",
+                "/v2/" + repo + "/blobs/uploads/?digest=" + d,
+                content,
+                "Content-Type",
+                "application/octet-stream");
         assertThat(r.status()).as("%s", r).isEqualTo(201);
         return d;
     }

@@ -31,17 +31,25 @@ class S3StorageConfigurationTest {
     @Test
     void everyVariableOfTheComposeFileBinds() throws IOException {
         Map<String, Object> env = composeEnvironment(Path.of("../docker-compose.yml"));
-        assertThat(env).containsOnlyKeys("BERTH_STORAGE_DRIVER", "BERTH_STORAGE_S3_BUCKET", "BERTH_STORAGE_S3_REGION",
-                "BERTH_STORAGE_S3_ENDPOINT", "BERTH_STORAGE_S3_PATH_STYLE_ACCESS", "BERTH_STORAGE_S3_ACCESS_KEY",
-                "BERTH_STORAGE_S3_SECRET_KEY");
+        assertThat(env)
+                .containsOnlyKeys(
+                        "BERTH_STORAGE_DRIVER",
+                        "BERTH_STORAGE_S3_BUCKET",
+                        "BERTH_STORAGE_S3_REGION",
+                        "BERTH_STORAGE_S3_ENDPOINT",
+                        "BERTH_STORAGE_S3_PATH_STYLE_ACCESS",
+                        "BERTH_STORAGE_S3_ACCESS_KEY",
+                        "BERTH_STORAGE_S3_SECRET_KEY");
         SystemEnvironmentPropertySource source = new SystemEnvironmentPropertySource("systemEnvironment", env);
 
-        assertThat(bind(source, "berth", BerthProperties.class).getStorage().getDriver()).isEqualTo(env.get("BERTH_STORAGE_DRIVER"));
+        assertThat(bind(source, "berth", BerthProperties.class).getStorage().getDriver())
+                .isEqualTo(env.get("BERTH_STORAGE_DRIVER"));
         S3DriverConfig config = s3(source).toDriverConfig();
         assertThat(config.bucket()).isEqualTo(env.get("BERTH_STORAGE_S3_BUCKET"));
         assertThat(config.region()).isEqualTo(env.get("BERTH_STORAGE_S3_REGION"));
         assertThat(config.endpoint()).isEqualTo(URI.create((String) env.get("BERTH_STORAGE_S3_ENDPOINT")));
-        assertThat(config.pathStyleAccess()).isEqualTo(Boolean.parseBoolean((String) env.get("BERTH_STORAGE_S3_PATH_STYLE_ACCESS")));
+        assertThat(config.pathStyleAccess())
+                .isEqualTo(Boolean.parseBoolean((String) env.get("BERTH_STORAGE_S3_PATH_STYLE_ACCESS")));
         assertThat(config.accessKey()).isEqualTo(env.get("BERTH_STORAGE_S3_ACCESS_KEY"));
         assertThat(config.secretKey()).isEqualTo(env.get("BERTH_STORAGE_S3_SECRET_KEY"));
     }
@@ -90,16 +98,20 @@ class S3StorageConfigurationTest {
 
     @Test
     void invalidSettingsFailAtStartupNamingTheProperty() {
-        assertThatThrownBy(() -> S3Properties.unset().toDriverConfig())
-                .hasMessageContaining("berth.storage.s3.bucket");
-        assertThatThrownBy(() -> s3(new MapPropertySource("test", Map.of(
-                "berth.storage.s3.bucket", "b", "berth.storage.s3.part-size", "1MB"))).toDriverConfig())
-                .hasMessageContaining("berth.storage.s3").hasMessageContaining("partSize");
-        assertThatThrownBy(() -> s3(new MapPropertySource("test", Map.of(
-                "berth.storage.s3.bucket", "b", "berth.storage.s3.access-key", "only-the-key"))).toDriverConfig())
+        assertThatThrownBy(() -> S3Properties.unset().toDriverConfig()).hasMessageContaining("berth.storage.s3.bucket");
+        assertThatThrownBy(() -> s3(new MapPropertySource(
+                                "test", Map.of("berth.storage.s3.bucket", "b", "berth.storage.s3.part-size", "1MB")))
+                        .toDriverConfig())
+                .hasMessageContaining("berth.storage.s3")
+                .hasMessageContaining("partSize");
+        assertThatThrownBy(() -> s3(new MapPropertySource(
+                                "test",
+                                Map.of("berth.storage.s3.bucket", "b", "berth.storage.s3.access-key", "only-the-key")))
+                        .toDriverConfig())
                 .hasMessageContaining("secretKey");
-        assertThatThrownBy(() -> s3(new MapPropertySource("test", Map.of(
-                "berth.storage.s3.bucket", "b", "berth.storage.s3.kms-key-id", "k"))).toDriverConfig())
+        assertThatThrownBy(() -> s3(new MapPropertySource(
+                                "test", Map.of("berth.storage.s3.bucket", "b", "berth.storage.s3.kms-key-id", "k")))
+                        .toDriverConfig())
                 .hasMessageContaining("server-side-encryption=kms");
     }
 
@@ -109,17 +121,24 @@ class S3StorageConfigurationTest {
      */
     @Test
     void thePropertiesAreTheDriverConfigNameForName() {
-        List<String> driver = Arrays.stream(S3DriverConfig.class.getRecordComponents()).map(RecordComponent::getName).toList();
-        List<String> properties = Arrays.stream(S3Properties.class.getRecordComponents()).map(RecordComponent::getName)
-                .filter(name -> !name.equals("compatibilityCheck")).toList();
+        List<String> driver = Arrays.stream(S3DriverConfig.class.getRecordComponents())
+                .map(RecordComponent::getName)
+                .toList();
+        List<String> properties = Arrays.stream(S3Properties.class.getRecordComponents())
+                .map(RecordComponent::getName)
+                .filter(name -> !name.equals("compatibilityCheck"))
+                .toList();
         assertThat(properties).containsExactlyElementsOf(driver);
     }
 
     @Test
     void unsetPropertiesTakeTheDriverDefaults() {
-        S3DriverConfig config = s3(new MapPropertySource("test", Map.of("berth.storage.s3.bucket", "b"))).toDriverConfig();
+        S3DriverConfig config = s3(new MapPropertySource("test", Map.of("berth.storage.s3.bucket", "b")))
+                .toDriverConfig();
 
-        assertThat(config).usingRecursiveComparison().isEqualTo(S3DriverConfig.builder("b").build());
+        assertThat(config)
+                .usingRecursiveComparison()
+                .isEqualTo(S3DriverConfig.builder("b").build());
     }
 
     private static S3Properties s3(org.springframework.core.env.PropertySource<?> source) {

@@ -22,6 +22,7 @@ class GarbageCollectorTest {
 
     @TempDir
     Path dir;
+
     GcFixture fx;
 
     @BeforeEach
@@ -44,20 +45,29 @@ class GarbageCollectorTest {
         fx.ageEverything(OLD);
         Digest youngOrphan = fx.blob("other").digest();
 
-        GcReport report = new GarbageCollector(fx.driver).run(GcFixture.options(Duration.ofHours(1), Duration.ofDays(1)));
+        GcReport report =
+                new GarbageCollector(fx.driver).run(GcFixture.options(Duration.ofHours(1), Duration.ofDays(1)));
 
         for (Descriptor kept : new Descriptor[] {index, amd, arm, signature, sbomOfSignature}) {
-            assertThat(fx.revisionExists(repo, kept.digest())).as("revision %s", kept.digest()).isTrue();
+            assertThat(fx.revisionExists(repo, kept.digest()))
+                    .as("revision %s", kept.digest())
+                    .isTrue();
             for (Digest d : fx.closure(kept.digest())) {
-                assertThat(fx.blobExists(d)).as("blob %s of %s", d, kept.digest()).isTrue();
+                assertThat(fx.blobExists(d))
+                        .as("blob %s of %s", d, kept.digest())
+                        .isTrue();
             }
         }
         assertThat(fx.tags.resolve(repo, "v1")).contains(index.digest());
         assertThat(fx.revisionExists(repo, untagged.digest())).isFalse();
         assertThat(fx.blobExists(untagged.digest())).isFalse();
         assertThat(fx.blobExists(untaggedLayer)).isFalse();
-        assertThat(fx.links.isLinked(repo, untaggedLayer)).as("link removed with the blob").isFalse();
-        assertThat(fx.revisionExists(repo, orphanOfUntagged.digest())).as("referrer of a deleted subject").isFalse();
+        assertThat(fx.links.isLinked(repo, untaggedLayer))
+                .as("link removed with the blob")
+                .isFalse();
+        assertThat(fx.revisionExists(repo, orphanOfUntagged.digest()))
+                .as("referrer of a deleted subject")
+                .isFalse();
         assertThat(fx.count(RegistryLayout.referrers(repo, untagged.digest()))).isZero();
         assertThat(fx.count(RegistryLayout.referrers(repo, index.digest()))).isEqualTo(1);
         assertThat(fx.blobExists(orphan)).isFalse();
@@ -86,10 +96,12 @@ class GarbageCollectorTest {
         fx.ageEverything(Duration.ofDays(10));
         Descriptor young = fx.image(repo);
         fx.ageEverything(Duration.ofDays(3)); // ages the young one (and nothing else matters: older still)
-        Files.setLastModifiedTime(dir.resolve(RegistryLayout.manifestRevision(repo, old.digest()).substring(1)),
+        Files.setLastModifiedTime(
+                dir.resolve(RegistryLayout.manifestRevision(repo, old.digest()).substring(1)),
                 FileTime.from(Instant.now().minus(Duration.ofDays(10))));
 
-        GcReport report = new GarbageCollector(fx.driver).run(GcFixture.options(Duration.ofHours(1), Duration.ofDays(7)));
+        GcReport report =
+                new GarbageCollector(fx.driver).run(GcFixture.options(Duration.ofHours(1), Duration.ofDays(7)));
 
         assertThat(fx.revisionExists(repo, young.digest())).isTrue();
         assertThat(fx.blobExists(young.digest())).isTrue();
@@ -105,7 +117,8 @@ class GarbageCollectorTest {
         long olderSize = fx.blobs.size(older).orElseThrow();
         fx.ageEverything(Duration.ofMinutes(90));
         Digest newer = fx.blob("app").digest();
-        Files.setLastModifiedTime(dir.resolve(RegistryLayout.blobData(newer).substring(1)),
+        Files.setLastModifiedTime(
+                dir.resolve(RegistryLayout.blobData(newer).substring(1)),
                 FileTime.from(Instant.now().minus(Duration.ofMinutes(30))));
 
         GcReport report = new GarbageCollector(fx.driver).run(GcFixture.options(Duration.ofHours(1), Duration.ZERO));
@@ -144,9 +157,11 @@ class GarbageCollectorTest {
 
     @Test
     void staleUploadSessionsArePurged() throws Exception {
-        fx.driver.putContent(RegistryLayout.uploadStartedAt("app", "old-session"), "x".getBytes(StandardCharsets.US_ASCII));
+        fx.driver.putContent(
+                RegistryLayout.uploadStartedAt("app", "old-session"), "x".getBytes(StandardCharsets.US_ASCII));
         fx.ageEverything(Duration.ofDays(2));
-        fx.driver.putContent(RegistryLayout.uploadStartedAt("app", "live-session"), "x".getBytes(StandardCharsets.US_ASCII));
+        fx.driver.putContent(
+                RegistryLayout.uploadStartedAt("app", "live-session"), "x".getBytes(StandardCharsets.US_ASCII));
 
         GcReport report = new GarbageCollector(fx.driver).run(GcFixture.options(Duration.ofHours(1), Duration.ZERO));
 
@@ -169,20 +184,25 @@ class GarbageCollectorTest {
             Files.setLastModifiedTime(leftover, FileTime.from(Instant.now().minus(OLD)));
         }
         // A live writer's file is younger than the grace period.
-        Path young = Files.createDirectories(staging.resolve("v2/repositories/app/_uploads/u2")).resolve("data#77aa");
+        Path young = Files.createDirectories(staging.resolve("v2/repositories/app/_uploads/u2"))
+                .resolve("data#77aa");
         Files.write(young, new byte[] {4});
 
-        GcReport dry = new GarbageCollector(fx.driver).run(GcFixture.options(Duration.ofHours(1), Duration.ZERO)
-                .withDryRun(true));
+        GcReport dry = new GarbageCollector(fx.driver)
+                .run(GcFixture.options(Duration.ofHours(1), Duration.ZERO).withDryRun(true));
         assertThat(writerFile).exists();
         assertThat(dry.leftoversSwept()).isZero();
 
         GcReport report = new GarbageCollector(fx.driver).run(GcFixture.options(Duration.ofHours(1), Duration.ZERO));
 
         assertThat(writerFile).doesNotExist();
-        assertThat(writerFile.getParent()).as("emptied staging directories are pruned").doesNotExist();
+        assertThat(writerFile.getParent())
+                .as("emptied staging directories are pruned")
+                .doesNotExist();
         assertThat(putTemp).doesNotExist();
-        assertThat(putTemp.getParent()).as("the putContent directory itself stays").isDirectory();
+        assertThat(putTemp.getParent())
+                .as("the putContent directory itself stays")
+                .isDirectory();
         assertThat(parked).as("parked content belongs to its upload session").exists();
         assertThat(young).exists();
         assertThat(report.leftoversSwept()).isEqualTo(2);
@@ -198,7 +218,8 @@ class GarbageCollectorTest {
         Digest layer = fx.closure(tagged.digest()).get(2);
         // A claim on a referenced blob blocks its writers; an old one belongs to a dead collector.
         fx.driver.putContent(RegistryLayout.blobMarker(layer, RegistryLayout.GC_CLAIMED), new byte[0]);
-        fx.driver.putContent(RegistryLayout.manifestRevisionMarker(repo, tagged.digest(), RegistryLayout.GC_INTENT), new byte[0]);
+        fx.driver.putContent(
+                RegistryLayout.manifestRevisionMarker(repo, tagged.digest(), RegistryLayout.GC_INTENT), new byte[0]);
         fx.ageEverything(OLD);
 
         new GarbageCollector(fx.driver).run(GcFixture.options(Duration.ofHours(1), Duration.ZERO));
@@ -212,7 +233,12 @@ class GarbageCollectorTest {
         StringBuilder sb = new StringBuilder();
         fx.driver.walk(RegistryLayout.ROOT, info -> {
             if (!info.path().startsWith(RegistryLayout.GC)) {
-                sb.append(info.path()).append(' ').append(info.size()).append(' ').append(info.modTime()).append('\n');
+                sb.append(info.path())
+                        .append(' ')
+                        .append(info.size())
+                        .append(' ')
+                        .append(info.modTime())
+                        .append('\n');
             }
             return true;
         });

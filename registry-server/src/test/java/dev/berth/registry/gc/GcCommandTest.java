@@ -19,8 +19,8 @@ class GcCommandTest {
 
     @Test
     void argumentsSelectANonWebContextAndTheRunner() {
-        assertThat(GcCommand.arguments(new String[] {"gc", "--dry-run"})).containsExactly("--dry-run",
-                "--spring.main.web-application-type=none", "--berth.gc.command=true");
+        assertThat(GcCommand.arguments(new String[] {"gc", "--dry-run"}))
+                .containsExactly("--dry-run", "--spring.main.web-application-type=none", "--berth.gc.command=true");
         assertThat(GcCommand.arguments(new String[] {"--server.port=5001"})).containsExactly("--server.port=5001");
     }
 
@@ -29,7 +29,9 @@ class GcCommandTest {
         // As the command starts, minus berth.gc.command (whose runner exits the JVM).
         try (ConfigurableApplicationContext context = new SpringApplicationBuilder(RegistryApplication.class)
                 .web(WebApplicationType.NONE)
-                .properties("berth.storage.filesystem.root=" + root, "berth.gc.settle-delay=0s",
+                .properties(
+                        "berth.storage.filesystem.root=" + root,
+                        "berth.gc.settle-delay=0s",
                         "berth.cache.enabled=false")
                 .run()) {
             assertThat(context).isNotInstanceOf(WebServerApplicationContext.class);

@@ -60,8 +60,14 @@ final class GcFixture {
     }
 
     static GcOptions options(Duration grace, Duration keepUntagged) {
-        return GcOptions.builder().gracePeriod(grace).keepUntaggedFor(keepUntagged).settleDelay(Duration.ZERO)
-                .uploadTtl(Duration.ofHours(24)).parallelism(4).batchSize(100).build();
+        return GcOptions.builder()
+                .gracePeriod(grace)
+                .keepUntaggedFor(keepUntagged)
+                .settleDelay(Duration.ZERO)
+                .uploadTtl(Duration.ofHours(24))
+                .parallelism(4)
+                .batchSize(100)
+                .build();
     }
 
     /** An uploaded blob: stored and linked into {@code repo}, as a finished upload leaves it. */
@@ -72,12 +78,17 @@ final class GcFixture {
     }
 
     Descriptor blob(String repo) throws IOException {
-        return blob(repo, MediaTypes.OCI_LAYER_GZIP, ("layer-" + UNIQUE.incrementAndGet()).getBytes(StandardCharsets.UTF_8));
+        return blob(
+                repo,
+                MediaTypes.OCI_LAYER_GZIP,
+                ("layer-" + UNIQUE.incrementAndGet()).getBytes(StandardCharsets.UTF_8));
     }
 
     /** An image manifest body over a fresh config and {@code layers}. */
     byte[] imageBody(String repo, Descriptor subject, Descriptor... layers) throws IOException {
-        Descriptor config = blob(repo, MediaTypes.OCI_CONFIG,
+        Descriptor config = blob(
+                repo,
+                MediaTypes.OCI_CONFIG,
                 ("{\"n\":" + UNIQUE.incrementAndGet() + "}").getBytes(StandardCharsets.UTF_8));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("schemaVersion", 2);
@@ -123,7 +134,8 @@ final class GcFixture {
 
     /** Parses with the body's own media type, as a client's Content-Type would declare it. */
     static ParsedManifest parse(byte[] body) {
-        return ManifestParser.parse(body, OciJson.mapper().readTree(body).get("mediaType").asString());
+        return ManifestParser.parse(
+                body, OciJson.mapper().readTree(body).get("mediaType").asString());
     }
 
     /** Pushes an image with one fresh layer. */
@@ -193,7 +205,8 @@ final class GcFixture {
         List<String> found = new ArrayList<>();
         try {
             driver.walk(RegistryLayout.ROOT, info -> {
-                if (info.path().endsWith("/" + RegistryLayout.GC_INTENT) || info.path().endsWith("/" + RegistryLayout.GC_CLAIMED)) {
+                if (info.path().endsWith("/" + RegistryLayout.GC_INTENT)
+                        || info.path().endsWith("/" + RegistryLayout.GC_CLAIMED)) {
                     found.add(info.path());
                 }
                 return true;

@@ -29,6 +29,7 @@ class GcProtocolTest {
 
     @TempDir
     Path dir;
+
     GcFixture fx;
     GcMarkers markers;
 
@@ -41,8 +42,8 @@ class GcProtocolTest {
     /** Orphaned config and layer, long unreferenced: GC candidates until a manifest references them. */
     private Descriptor[] oldOrphans(String repo) throws Exception {
         Descriptor layer = fx.blob(repo);
-        Descriptor config = fx.blob(repo, "application/vnd.oci.image.config.v1+json",
-                "{\"orphan\":true}".getBytes(StandardCharsets.UTF_8));
+        Descriptor config = fx.blob(
+                repo, "application/vnd.oci.image.config.v1+json", "{\"orphan\":true}".getBytes(StandardCharsets.UTF_8));
         fx.ageEverything(OLD);
         return new Descriptor[] {config, layer};
     }
@@ -57,14 +58,15 @@ class GcProtocolTest {
 
     private GcReport collect(GcPhase at, Action action) throws Exception {
         return new GarbageCollector(fx.driver, phase -> {
-            if (phase == at) {
-                try {
-                    action.run();
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
-            }
-        }).run(OPTIONS);
+                    if (phase == at) {
+                        try {
+                            action.run();
+                        } catch (Exception e) {
+                            throw new AssertionError(e);
+                        }
+                    }
+                })
+                .run(OPTIONS);
     }
 
     @FunctionalInterface
@@ -78,7 +80,8 @@ class GcProtocolTest {
         Descriptor[] pushed = new Descriptor[1];
 
         GcReport report = collect(GcPhase.SETTLE, () -> {
-            assertThat(fx.exists(RegistryLayout.blobMarker(blobs[1].digest(), RegistryLayout.GC_INTENT))).isTrue();
+            assertThat(fx.exists(RegistryLayout.blobMarker(blobs[1].digest(), RegistryLayout.GC_INTENT)))
+                    .isTrue();
             pushed[0] = fx.push("app", manifestOver(blobs[0], blobs[1]), "v1");
         });
 
@@ -97,17 +100,20 @@ class GcProtocolTest {
 
         // The PUT rescues (nothing to rescue yet) before the intents, and its revision lands during the settle.
         GcReport report = new GarbageCollector(fx.driver, phase -> {
-            try {
-                if (phase == GcPhase.ANNOUNCE) {
-                    assertThat(fx.blobs.rescue(blobs[0].digest())).isTrue();
-                    assertThat(fx.blobs.rescue(blobs[1].digest())).isTrue();
-                } else if (phase == GcPhase.REMARK) {
-                    pushed.add(fx.service.push("app", body, GcFixture.parse(body), Digest.sha256(body), List.of()).descriptor());
-                }
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        }).run(OPTIONS);
+                    try {
+                        if (phase == GcPhase.ANNOUNCE) {
+                            assertThat(fx.blobs.rescue(blobs[0].digest())).isTrue();
+                            assertThat(fx.blobs.rescue(blobs[1].digest())).isTrue();
+                        } else if (phase == GcPhase.REMARK) {
+                            pushed.add(fx.service
+                                    .push("app", body, GcFixture.parse(body), Digest.sha256(body), List.of())
+                                    .descriptor());
+                        }
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                })
+                .run(OPTIONS);
 
         assertPullable("app", pushed.get(0).digest());
         assertThat(report.blobsDeleted()).isZero();
@@ -125,7 +131,9 @@ class GcProtocolTest {
 
         assertThat(fx.blobs.rescue(layer)).isFalse();
         assertThat(fx.blobs.retain(layer)).as("a mount falls back to an upload").isFalse();
-        assertThat(fx.push("app", manifestOver(blobs[0], blobs[1]))).as("MANIFEST_BLOB_UNKNOWN").isNull();
+        assertThat(fx.push("app", manifestOver(blobs[0], blobs[1])))
+                .as("MANIFEST_BLOB_UNKNOWN")
+                .isNull();
 
         // The client uploads the layer again while the collector still holds the claim: the commit waits.
         byte[] bytes = fx.blobs.readSmall(layer);
@@ -163,7 +171,9 @@ class GcProtocolTest {
 
         assertThat(fx.blobExists(layer)).isTrue();
         assertThat(fx.links.isLinked("app", layer)).isTrue();
-        assertThat(fx.blobExists(blobs[0].digest())).as("the config was not re-uploaded").isFalse();
+        assertThat(fx.blobExists(blobs[0].digest()))
+                .as("the config was not re-uploaded")
+                .isFalse();
         assertThat(report.blobsDeleted()).isEqualTo(1);
         assertThat(report.blobsRescued()).isEqualTo(1);
         assertEveryLinkResolves();
@@ -194,7 +204,9 @@ class GcProtocolTest {
         fx.ageEverything(OLD);
 
         GcReport report = collect(GcPhase.SETTLE, () -> {
-            assertThat(fx.exists(RegistryLayout.manifestRevisionMarker("app", image.digest(), RegistryLayout.GC_INTENT))).isTrue();
+            assertThat(fx.exists(
+                            RegistryLayout.manifestRevisionMarker("app", image.digest(), RegistryLayout.GC_INTENT)))
+                    .isTrue();
             assertThat(fx.push("app", body, "latest")).isNotNull();
         });
 
@@ -212,14 +224,17 @@ class GcProtocolTest {
         Descriptor[] index = new Descriptor[1];
 
         // Too late for the re-mark to see the index: only the child's rescue can save it.
-        GcReport report = collect(GcPhase.SWEEP_MANIFESTS, () -> index[0] = fx.push("app", fx.indexBody(child), "multi"));
+        GcReport report =
+                collect(GcPhase.SWEEP_MANIFESTS, () -> index[0] = fx.push("app", fx.indexBody(child), "multi"));
 
         assertThat(index[0]).isNotNull();
         assertThat(fx.revisionExists("app", index[0].digest())).isTrue();
         assertPullable("app", child.digest());
         assertThat(report.manifestsDeleted()).isZero();
         assertThat(report.manifestsRescued()).isEqualTo(1);
-        assertThat(report.blobsRescued()).as("the child's body, config and layer").isEqualTo(3);
+        assertThat(report.blobsRescued())
+                .as("the child's body, config and layer")
+                .isEqualTo(3);
     }
 
     @Test

@@ -36,20 +36,30 @@ class GcRateBenchmark {
         int orphans = blobs - images * 3;
         for (int i = 0; i < orphans; i++) {
             byte[] content = ("orphan-" + i).getBytes(StandardCharsets.UTF_8);
-            Path file = dir.resolve(RegistryLayout.blobData(Digest.sha256(content)).substring(1));
+            Path file =
+                    dir.resolve(RegistryLayout.blobData(Digest.sha256(content)).substring(1));
             Files.createDirectories(file.getParent());
             Files.write(file, content);
         }
         fx.ageEverything(Duration.ofDays(2));
 
-        GcOptions options = GcOptions.builder().gracePeriod(Duration.ofHours(1)).keepUntaggedFor(Duration.ZERO)
-                .settleDelay(Duration.ZERO).uploadTtl(Duration.ofDays(1))
-                .parallelism(Integer.getInteger("berth.gc.parallelism", 4)).batchSize(500).build();
+        GcOptions options = GcOptions.builder()
+                .gracePeriod(Duration.ofHours(1))
+                .keepUntaggedFor(Duration.ZERO)
+                .settleDelay(Duration.ZERO)
+                .uploadTtl(Duration.ofDays(1))
+                .parallelism(Integer.getInteger("berth.gc.parallelism", 4))
+                .batchSize(500)
+                .build();
         GcReport dry = new GarbageCollector(fx.driver).run(options.withDryRun(true));
         GcReport report = new GarbageCollector(fx.driver).run(options);
         System.out.printf("GC bench: dry run %s%nGC bench: real run %s%n", dry, report);
-        System.out.printf("GC bench: %d blobs scanned, %d deleted in %d ms: %.0f blobs/s scanned, %.0f deleted/s%n",
-                report.blobsScanned(), report.blobsDeleted(), report.durationMillis(), report.blobsPerSecond(),
+        System.out.printf(
+                "GC bench: %d blobs scanned, %d deleted in %d ms: %.0f blobs/s scanned, %.0f deleted/s%n",
+                report.blobsScanned(),
+                report.blobsDeleted(),
+                report.durationMillis(),
+                report.blobsPerSecond(),
                 report.blobsDeleted() * 1000.0 / Math.max(1, report.durationMillis()));
         assertThat(report.blobsDeleted()).isEqualTo(orphans);
         assertThat(old).isNotNull();

@@ -62,10 +62,12 @@ class GcUnderLoadTest {
 
     @LocalServerPort
     int port;
+
     @Autowired
     StorageDriver driver;
 
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final AtomicInteger unique = new AtomicInteger();
     private final AtomicLong pushes = new AtomicLong();
     private final AtomicLong pushRetries = new AtomicLong();
@@ -129,7 +131,8 @@ class GcUnderLoadTest {
             }
         }
         assertThat(markersLeft()).isEmpty();
-        System.out.printf("GcUnderLoadTest: %d pushes (%d retried after MANIFEST_BLOB_UNKNOWN), %d GC runs%n",
+        System.out.printf(
+                "GcUnderLoadTest: %d pushes (%d retried after MANIFEST_BLOB_UNKNOWN), %d GC runs%n",
                 pushes.get(), pushRetries.get(), gcRuns.get());
 
         // The admin extras, on the state the soak left behind.
@@ -139,10 +142,13 @@ class GcUnderLoadTest {
         JsonNode usage = send("GET", "/admin/repositories", null).json().get("repositories");
         assertThat(usage.size()).isGreaterThan(0);
         assertThat(usage.get(0).get("bytes").asLong()).isPositive();
-        assertThat(send("DELETE", "/admin/repositories/soak/c/d", null).status()).isEqualTo(202);
+        assertThat(send("DELETE", "/admin/repositories/soak/c/d", null).status())
+                .isEqualTo(202);
         assertThat(send("GET", "/v2/soak/c/d/tags/list", null).status()).isEqualTo(404);
-        assertThat(send("DELETE", "/admin/repositories/soak/c/d", null).status()).isEqualTo(404);
-        assertThat(send("DELETE", "/admin/repositories/Bad..Name", null).status()).isEqualTo(400);
+        assertThat(send("DELETE", "/admin/repositories/soak/c/d", null).status())
+                .isEqualTo(404);
+        assertThat(send("DELETE", "/admin/repositories/Bad..Name", null).status())
+                .isEqualTo(400);
         JsonNode dry = send("POST", "/admin/gc?dry-run=true&wait=true", null).json();
         assertThat(dry.get("dryRun").asBoolean()).isTrue();
     }
@@ -181,18 +187,29 @@ class GcUnderLoadTest {
             boolean skipExisting = attempt == 0;
             for (byte[] blob : List.of(config, baseLayer, ownLayer)) {
                 String digest = Digest.sha256(blob).toString();
-                if (skipExisting && send("HEAD", "/v2/" + repo + "/blobs/" + digest, null).status() == 200) {
+                if (skipExisting
+                        && send("HEAD", "/v2/" + repo + "/blobs/" + digest, null)
+                                        .status()
+                                == 200) {
                     continue;
                 }
-                Resp up = send("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + digest, blob,
-                        "Content-Type", "application/octet-stream");
+                Resp up = send(
+                        "POST",
+                        "/v2/" + repo + "/blobs/uploads/?digest=" + digest,
+                        blob,
+                        "Content-Type",
+                        "application/octet-stream");
                 if (up.status() != 201) {
                     failures.add("upload " + up);
                     return;
                 }
             }
-            Resp put = send("PUT", "/v2/" + repo + "/manifests/" + tag,
-                    manifest.getBytes(StandardCharsets.UTF_8), "Content-Type", "application/vnd.oci.image.manifest.v1+json");
+            Resp put = send(
+                    "PUT",
+                    "/v2/" + repo + "/manifests/" + tag,
+                    manifest.getBytes(StandardCharsets.UTF_8),
+                    "Content-Type",
+                    "application/vnd.oci.image.manifest.v1+json");
             if (put.status() == 201) {
                 pushes.incrementAndGet();
                 return;
@@ -222,8 +239,12 @@ class GcUnderLoadTest {
 
     /** Pulls manifest and blobs, verifying every digest; returns the digests pulled. */
     private Set<Digest> pullCompletely(String repo, String tag) {
-        Resp m = send("GET", "/v2/" + repo + "/manifests/" + tag, null,
-                "Accept", "application/vnd.oci.image.manifest.v1+json");
+        Resp m = send(
+                "GET",
+                "/v2/" + repo + "/manifests/" + tag,
+                null,
+                "Accept",
+                "application/vnd.oci.image.manifest.v1+json");
         assertThat(m.status()).as("%s:%s %s", repo, tag, m).isEqualTo(200);
         Digest manifest = Digest.sha256(m.body());
         assertThat(m.header("Docker-Content-Digest")).isEqualTo(manifest.toString());
@@ -267,8 +288,8 @@ class GcUnderLoadTest {
     }
 
     private Resp send(String method, String path, byte[] body, String... headers) {
-        return TestHttp.send(client, method, URI.create("http://localhost:" + port + path), body,
-                Duration.ofSeconds(60), headers);
+        return TestHttp.send(
+                client, method, URI.create("http://localhost:" + port + path), body, Duration.ofSeconds(60), headers);
     }
 
     private static Path tempRoot() {

@@ -70,8 +70,8 @@ class MarkTest {
 
         assertThat(result.kept()).containsExactlyInAnyOrder(index, child, signature);
         assertThat(result.blobs()).contains(d("child-layer"), d("signature-blob"));
-        assertThat(result.doomed()).containsExactlyInAnyOrder(new Revision("r", orphan),
-                new Revision("r", signatureOfOrphan));
+        assertThat(result.doomed())
+                .containsExactlyInAnyOrder(new Revision("r", orphan), new Revision("r", signatureOfOrphan));
     }
 
     @Test
@@ -105,11 +105,12 @@ class MarkTest {
         RepositoryScan scan = RepositoryScan.of("r");
         scan.addReferrer(child, referrer);
 
-        Mark.Reached reached = Mark.reachedFrom(List.of(new Revision("r", index)), Map.of("r", scan),
-                m -> bodies.getOrDefault(m, ManifestRefs.NONE));
+        Mark.Reached reached = Mark.reachedFrom(
+                List.of(new Revision("r", index)), Map.of("r", scan), m -> bodies.getOrDefault(m, ManifestRefs.NONE));
 
-        assertThat(reached.revisions()).containsExactlyInAnyOrder(new Revision("r", index),
-                new Revision("r", child), new Revision("r", referrer));
+        assertThat(reached.revisions())
+                .containsExactlyInAnyOrder(
+                        new Revision("r", index), new Revision("r", child), new Revision("r", referrer));
         assertThat(reached.blobs()).containsExactlyInAnyOrder(index, child, referrer, d("layer"), d("sbom"));
     }
 }

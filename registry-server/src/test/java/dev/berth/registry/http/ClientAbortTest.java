@@ -13,17 +13,23 @@ class ClientAbortTest {
 
     @Test
     void recognisesAbortsAnywhereInTheCauseChain() {
-        assertThat(RegistryErrorHandler.isClientAbort(new AbortedException("Connection has been closed"))).isTrue();
-        assertThat(RegistryErrorHandler.isClientAbort(new ClosedChannelException())).isTrue();
+        assertThat(RegistryErrorHandler.isClientAbort(new AbortedException("Connection has been closed")))
+                .isTrue();
+        assertThat(RegistryErrorHandler.isClientAbort(new ClosedChannelException()))
+                .isTrue();
         assertThat(RegistryErrorHandler.isClientAbort(
-                new IOException("recvAddress(..) failed: Connection reset by peer"))).isTrue();
+                        new IOException("recvAddress(..) failed: Connection reset by peer")))
+                .isTrue();
         assertThat(RegistryErrorHandler.isClientAbort(
-                new CompletionException(new RuntimeException(new IOException("Broken pipe"))))).isTrue();
+                        new CompletionException(new RuntimeException(new IOException("Broken pipe")))))
+                .isTrue();
     }
 
     @Test
     void leavesRealFailuresAlone() {
-        assertThat(RegistryErrorHandler.isClientAbort(new IllegalStateException("boom"))).isFalse();
-        assertThat(RegistryErrorHandler.isClientAbort(new IOException("No space left on device"))).isFalse();
+        assertThat(RegistryErrorHandler.isClientAbort(new IllegalStateException("boom")))
+                .isFalse();
+        assertThat(RegistryErrorHandler.isClientAbort(new IOException("No space left on device")))
+                .isFalse();
     }
 }

@@ -70,8 +70,7 @@ class ResponseFlushStressTest {
     }
 
     /** One kind of request and the status it must get. */
-    private record Kind(String name, String path, String authorization, int status) {
-    }
+    private record Kind(String name, String path, String authorization, int status) {}
 
     @Test
     void everyResponseProducedOnOrOffTheEventLoopArrives() throws Exception {
@@ -90,7 +89,10 @@ class ResponseFlushStressTest {
         Collections.shuffle(mix, new Random(7));
 
         List<HttpClient> clients = List.of(
-                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(STALL).build(),
+                HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(STALL)
+                        .build(),
                 HttpClient.newBuilder().connectTimeout(STALL).build());
         Semaphore window = new Semaphore(IN_FLIGHT);
         Map<String, AtomicInteger> stalls = new ConcurrentHashMap<>();
@@ -100,14 +102,16 @@ class ResponseFlushStressTest {
         for (int i = 0; i < REQUESTS; i++) {
             Kind kind = mix.get(i % mix.size());
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + kind.path()))
-                    .timeout(STALL).GET();
+                    .timeout(STALL)
+                    .GET();
             if (kind.authorization() != null) {
                 request.header("Authorization", kind.authorization());
             }
             window.acquire();
             Progress progress = new Progress();
             // The request timeout ends at the response head; a body or last chunk never flushed needs its own.
-            CompletableFuture<HttpResponse<Void>> sent = clients.get(i % 2).sendAsync(request.build(), progress)
+            CompletableFuture<HttpResponse<Void>> sent = clients.get(i % 2)
+                    .sendAsync(request.build(), progress)
                     .orTimeout(STALL.toMillis(), TimeUnit.MILLISECONDS);
             sent.whenComplete((response, failure) -> {
                 try {
@@ -117,12 +121,15 @@ class ResponseFlushStressTest {
                             stalls.computeIfAbsent(kind.name() + " (" + progress + ")", k -> new AtomicInteger())
                                     .incrementAndGet();
                         } else {
-                            wrongAnswers.computeIfAbsent(kind.name() + ": " + unwrap(failure),
-                                    k -> new AtomicInteger()).incrementAndGet();
+                            wrongAnswers
+                                    .computeIfAbsent(kind.name() + ": " + unwrap(failure), k -> new AtomicInteger())
+                                    .incrementAndGet();
                         }
                     } else if (response.statusCode() != kind.status()) {
-                        wrongAnswers.computeIfAbsent(kind.name() + ": status " + response.statusCode(),
-                                k -> new AtomicInteger()).incrementAndGet();
+                        wrongAnswers
+                                .computeIfAbsent(
+                                        kind.name() + ": status " + response.statusCode(), k -> new AtomicInteger())
+                                .incrementAndGet();
                     } else {
                         answered.incrementAndGet();
                     }
@@ -132,12 +139,16 @@ class ResponseFlushStressTest {
             });
         }
         assertThat(window.tryAcquire(IN_FLIGHT, STALL.toSeconds() + 30, TimeUnit.SECONDS))
-                .as("all requests ended").isTrue();
+                .as("all requests ended")
+                .isTrue();
         double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf("%d requests in %.1f s (%.0f/s): %d answered, stalled %s, other failures %s%n",
+        System.out.printf(
+                "%d requests in %.1f s (%.0f/s): %d answered, stalled %s, other failures %s%n",
                 REQUESTS, seconds, REQUESTS / seconds, answered.get(), stalls, wrongAnswers);
 
-        assertThat(stalls).as("requests without a whole answer within %s", STALL).isEmpty();
+        assertThat(stalls)
+                .as("requests without a whole answer within %s", STALL)
+                .isEmpty();
         assertThat(wrongAnswers).as("requests with a wrong answer").isEmpty();
         assertThat(answered.get()).isEqualTo(REQUESTS);
     }
@@ -152,31 +163,33 @@ class ResponseFlushStressTest {
         public HttpResponse.BodySubscriber<Void> apply(HttpResponse.ResponseInfo info) {
             status = info.statusCode();
             expected = info.headers().firstValueAsLong("Content-Length").orElse(-1);
-            return HttpResponse.BodySubscribers.fromSubscriber(new Flow.Subscriber<List<ByteBuffer>>() {
-                @Override
-                public void onSubscribe(Flow.Subscription subscription) {
-                    subscription.request(Long.MAX_VALUE);
-                }
+            return HttpResponse.BodySubscribers.fromSubscriber(
+                    new Flow.Subscriber<List<ByteBuffer>>() {
+                        @Override
+                        public void onSubscribe(Flow.Subscription subscription) {
+                            subscription.request(Long.MAX_VALUE);
+                        }
 
-                @Override
-                public void onNext(List<ByteBuffer> buffers) {
-                    buffers.forEach(b -> received.addAndGet(b.remaining()));
-                }
+                        @Override
+                        public void onNext(List<ByteBuffer> buffers) {
+                            buffers.forEach(b -> received.addAndGet(b.remaining()));
+                        }
 
-                @Override
-                public void onError(Throwable throwable) {
-                }
+                        @Override
+                        public void onError(Throwable throwable) {}
 
-                @Override
-                public void onComplete() {
-                }
-            }, subscriber -> null);
+                        @Override
+                        public void onComplete() {}
+                    },
+                    subscriber -> null);
         }
 
         @Override
         public String toString() {
-            return status < 0 ? "no response head" : "status " + status + ", body " + received + " of "
-                    + (expected < 0 ? "chunked" : expected) + " bytes";
+            return status < 0
+                    ? "no response head"
+                    : "status " + status + ", body " + received + " of " + (expected < 0 ? "chunked" : expected)
+                            + " bytes";
         }
     }
 
@@ -188,11 +201,11 @@ class ResponseFlushStressTest {
 
     private static Throwable unwrap(Throwable failure) {
         return failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
+                ? failure.getCause()
+                : failure;
     }
 
     private static String basic(String user, String password) {
-        return "Basic " + Base64.getEncoder()
-                .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -23,9 +23,51 @@ class TlsHandshakeRejectorTest extends BlobApiSupport {
 
     /** The start of a TLS 1.2 ClientHello record: no line end anywhere, so an HTTP decoder would wait. */
     private static final byte[] CLIENT_HELLO_PREFIX = {
-        0x16, 0x03, 0x01, 0x00, (byte) 0xa5, 0x01, 0x00, 0x00, (byte) 0xa1, 0x03, 0x03,
-        0x5b, 0x12, 0x7f, 0x33, 0x21, 0x44, 0x55, 0x66, 0x77, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
-        0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0b, 0x0c, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13};
+        0x16,
+        0x03,
+        0x01,
+        0x00,
+        (byte) 0xa5,
+        0x01,
+        0x00,
+        0x00,
+        (byte) 0xa1,
+        0x03,
+        0x03,
+        0x5b,
+        0x12,
+        0x7f,
+        0x33,
+        0x21,
+        0x44,
+        0x55,
+        0x66,
+        0x77,
+        0x11,
+        0x22,
+        0x33,
+        0x44,
+        0x55,
+        0x66,
+        0x77,
+        0x01,
+        0x02,
+        0x03,
+        0x04,
+        0x05,
+        0x06,
+        0x07,
+        0x08,
+        0x09,
+        0x0b,
+        0x0c,
+        0x0e,
+        0x0f,
+        0x10,
+        0x11,
+        0x12,
+        0x13
+    };
 
     @Test
     void handshakeIsAnsweredWithHttp400AndClosed() throws Exception {
@@ -62,9 +104,14 @@ class TlsHandshakeRejectorTest extends BlobApiSupport {
         Path skopeo = Path.of("/usr/bin/skopeo");
         Assumptions.assumeTrue(Files.isExecutable(skopeo), "skopeo not installed");
         long start = System.nanoTime();
-        Process process = new ProcessBuilder(skopeo.toString(), "inspect", "--tls-verify=false", "--raw",
-                "docker://127.0.0.1:" + port + "/tls/probe:latest")
-                .redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(
+                        skopeo.toString(),
+                        "inspect",
+                        "--tls-verify=false",
+                        "--raw",
+                        "docker://127.0.0.1:" + port + "/tls/probe:latest")
+                .redirectErrorStream(true)
+                .start();
         boolean done = process.waitFor(20, TimeUnit.SECONDS);
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         process.destroyForcibly();
@@ -78,12 +125,10 @@ class TlsHandshakeRejectorTest extends BlobApiSupport {
 
     private static final class TrustAll implements X509TrustManager {
         @Override
-        public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
-        }
+        public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
 
         @Override
-        public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
-        }
+        public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
 
         @Override
         public java.security.cert.X509Certificate[] getAcceptedIssuers() {

@@ -22,7 +22,8 @@ class CephReplicasIT {
                 "berth.storage.s3.access-key", CephCluster.ACCESS_KEY,
                 "berth.storage.s3.secret-key", CephCluster.SECRET_KEY));
         if (https) {
-            properties.put("berth.storage.s3.ca-certificate", ceph.caCertificate().toString());
+            properties.put(
+                    "berth.storage.s3.ca-certificate", ceph.caCertificate().toString());
         }
         return properties;
     }

@@ -49,13 +49,11 @@ class ConcurrentPushIT {
     static final Set<String> BLOB_MARKERS = Set.of("touched", "gc-intent", "gc-claimed");
 
     @RegisterExtension
-    static final RegistryProcess registry = RegistryProcess.create()
-            .property("berth.uploads.chunk-min-length", "64KB");
+    static final RegistryProcess registry = RegistryProcess.create().property("berth.uploads.chunk-min-length", "64KB");
 
     static final RegistryHttp http = new RegistryHttp(registry::baseUri);
 
-    record Push(int index, String repository, String tag, Image image) {
-    }
+    record Push(int index, String repository, String tag, Image image) {}
 
     static final List<Push> pushes = new ArrayList<>();
     static final Map<Integer, String> failures = new ConcurrentHashMap<>();
@@ -71,8 +69,8 @@ class ConcurrentPushIT {
         }
         for (int i = 0; i < PUSHERS; i++) {
             Layer unique = OciContent.randomLayer(random, "unique/" + i + ".bin", 256 * 1024);
-            Image image = OciContent.image("amd64", "pusher " + i,
-                    List.of(base1, base2, group.get(i % REPOSITORIES), unique));
+            Image image = OciContent.image(
+                    "amd64", "pusher " + i, List.of(base1, base2, group.get(i % REPOSITORIES), unique));
             pushes.add(new Push(i, "concurrent/repo-" + (i % REPOSITORIES), "img-" + i, image));
         }
     }
@@ -98,8 +96,9 @@ class ConcurrentPushIT {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(failures).as("failed pushes (pusher -> failing exchange)\nregistry log tail:\n%s",
-                registry.logTail(4000)).isEmpty();
+        assertThat(failures)
+                .as("failed pushes (pusher -> failing exchange)\nregistry log tail:\n%s", registry.logTail(4000))
+                .isEmpty();
     }
 
     @Test
@@ -108,13 +107,17 @@ class ConcurrentPushIT {
         List<String> problems = new ArrayList<>();
         for (Push push : pushes) {
             Response manifest = http.get("/v2/" + push.repository() + "/manifests/" + push.tag())
-                    .header("Accept", OciContent.MANIFEST).send();
-            if (manifest.status() != 200 || !Digests.sha256(manifest.body()).equals(push.image().manifest().digest())) {
+                    .header("Accept", OciContent.MANIFEST)
+                    .send();
+            if (manifest.status() != 200
+                    || !Digests.sha256(manifest.body())
+                            .equals(push.image().manifest().digest())) {
                 problems.add("manifest of " + push + ": " + manifest.describe());
                 continue;
             }
             for (Blob blob : push.image().blobs()) {
-                Response response = http.get("/v2/" + push.repository() + "/blobs/" + blob.digest()).send();
+                Response response = http.get("/v2/" + push.repository() + "/blobs/" + blob.digest())
+                        .send();
                 if (response.status() != 200 || !Digests.sha256(response.body()).equals(blob.digest())) {
                     problems.add(blob + " of " + push.repository() + ": " + response.status() + " with "
                             + response.body().length + " bytes hashing to " + Digests.sha256(response.body()));
@@ -149,11 +152,16 @@ class ConcurrentPushIT {
                 stray.add(blobs.relativize(file).toString());
                 continue;
             }
-            byContent.computeIfAbsent(Digests.sha256(file), k -> new ArrayList<>()).add(file);
+            byContent
+                    .computeIfAbsent(Digests.sha256(file), k -> new ArrayList<>())
+                    .add(file);
         }
         for (Blob blob : expected.values()) {
             String hex = Digests.hex(blob.digest());
-            Path data = blobs.resolve("sha256").resolve(hex.substring(0, 2)).resolve(hex).resolve("data");
+            Path data = blobs.resolve("sha256")
+                    .resolve(hex.substring(0, 2))
+                    .resolve(hex)
+                    .resolve("data");
             assertThat(data).as("stored %s", blob).exists();
             assertThat(Digests.sha256(data)).as("content of %s", data).isEqualTo(blob.digest());
         }
@@ -164,9 +172,11 @@ class ConcurrentPushIT {
             }
         });
         assertThat(duplicates).as("content stored more than once").isEmpty();
-        assertThat(byContent.keySet()).as("every stored blob is one that was pushed")
+        assertThat(byContent.keySet())
+                .as("every stored blob is one that was pushed")
                 .containsExactlyInAnyOrderElementsOf(expected.keySet());
-        assertThat(stray).as("files other than data and GC markers under v2/blobs after all uploads completed")
+        assertThat(stray)
+                .as("files other than data and GC markers under v2/blobs after all uploads completed")
                 .isEmpty();
     }
 

@@ -45,8 +45,7 @@ class CrashSafetyIT {
     static final int CHUNK = 64 * 1024;
 
     @RegisterExtension
-    static final RegistryProcess registry = RegistryProcess.create()
-            .property("berth.uploads.chunk-min-length", "64KB");
+    static final RegistryProcess registry = RegistryProcess.create().property("berth.uploads.chunk-min-length", "64KB");
 
     static final RegistryHttp http = new RegistryHttp(registry::baseUri);
 
@@ -56,6 +55,7 @@ class CrashSafetyIT {
     static final Map<String, Image> acknowledged = new ConcurrentHashMap<>();
     /** Images whose push a kill interrupted. */
     static final List<Image> interrupted = new CopyOnWriteArrayList<>();
+
     static final List<String> unexpected = new CopyOnWriteArrayList<>();
     static volatile boolean stopPushing;
     /** Images acknowledged since the registry last started; kills wait for one so they land mid-push, warm. */
@@ -85,8 +85,8 @@ class CrashSafetyIT {
             stopPushing = true;
             pusher.join(120_000);
         }
-        System.out.println("CrashSafetyIT: " + acknowledged.size() + " images acknowledged, "
-                + interrupted.size() + " interrupted by " + KILLS + " kills");
+        System.out.println("CrashSafetyIT: " + acknowledged.size() + " images acknowledged, " + interrupted.size()
+                + " interrupted by " + KILLS + " kills");
     }
 
     private static void awaitProgress() {
@@ -96,8 +96,12 @@ class CrashSafetyIT {
     private static void pushContinuously() {
         Random random = new Random(SEED + 1);
         for (int n = 0; !stopPushing; n++) {
-            Image image = OciContent.image("amd64", "crash image " + n,
-                    List.of(base, OciContent.randomLayer(random, "a.bin", 256 * 1024),
+            Image image = OciContent.image(
+                    "amd64",
+                    "crash image " + n,
+                    List.of(
+                            base,
+                            OciContent.randomLayer(random, "a.bin", 256 * 1024),
                             OciContent.randomLayer(random, "b.bin", 128 * 1024 + random.nextInt(4096))));
             String tag = "t-" + n;
             int killsBefore = kills.get();
@@ -136,7 +140,8 @@ class CrashSafetyIT {
     }
 
     private static void awaitRegistry() {
-        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(100))
+        await().atMost(Duration.ofMinutes(5))
+                .pollInterval(Duration.ofMillis(100))
                 .until(() -> stopPushing || answers());
     }
 
@@ -151,9 +156,13 @@ class CrashSafetyIT {
     @Test
     @Order(1)
     void pushes_were_actually_interrupted_and_nothing_else_went_wrong() {
-        assertThat(interrupted).as("no push was in flight at any kill; the test proved nothing").isNotEmpty();
+        assertThat(interrupted)
+                .as("no push was in flight at any kill; the test proved nothing")
+                .isNotEmpty();
         assertThat(acknowledged).as("no push ever completed").isNotEmpty();
-        assertThat(unexpected).as("pushes refused with a 4xx while the registry was up").isEmpty();
+        assertThat(unexpected)
+                .as("pushes refused with a 4xx while the registry was up")
+                .isEmpty();
     }
 
     @Test
@@ -162,12 +171,16 @@ class CrashSafetyIT {
         List<String> lost = new ArrayList<>();
         acknowledged.forEach((tag, image) -> {
             Response response = http.get("/v2/" + REPOSITORY + "/manifests/" + tag)
-                    .header("Accept", OciContent.MANIFEST).send();
-            if (response.status() != 200 || !Digests.sha256(response.body()).equals(image.manifest().digest())) {
+                    .header("Accept", OciContent.MANIFEST)
+                    .send();
+            if (response.status() != 200
+                    || !Digests.sha256(response.body()).equals(image.manifest().digest())) {
                 lost.add(tag + ": " + response.status());
             }
         });
-        assertThat(lost).as("acknowledged tags that no longer resolve to their manifest").isEmpty();
+        assertThat(lost)
+                .as("acknowledged tags that no longer resolve to their manifest")
+                .isEmpty();
     }
 
     @Test
@@ -179,7 +192,8 @@ class CrashSafetyIT {
         for (JsonNode t : list.json().path("tags")) {
             String tag = t.asString();
             Response manifest = http.get("/v2/" + REPOSITORY + "/manifests/" + tag)
-                    .header("Accept", OciContent.MANIFEST).send();
+                    .header("Accept", OciContent.MANIFEST)
+                    .send();
             if (manifest.status() != 200) {
                 problems.add("listed tag " + tag + " does not resolve: " + manifest.status());
                 continue;
@@ -195,7 +209,8 @@ class CrashSafetyIT {
             json.path("layers").forEach(descriptors::add);
             for (JsonNode d : descriptors) {
                 String blobDigest = d.path("digest").asString();
-                Response blob = http.get("/v2/" + REPOSITORY + "/blobs/" + blobDigest).send();
+                Response blob =
+                        http.get("/v2/" + REPOSITORY + "/blobs/" + blobDigest).send();
                 if (blob.status() != 200) {
                     problems.add("tag " + tag + ": blob " + blobDigest + " -> " + blob.status());
                 } else if (!Digests.sha256(blob.body()).equals(blobDigest)
@@ -215,7 +230,8 @@ class CrashSafetyIT {
         List<String> corrupt = new ArrayList<>();
         int checked = 0;
         try (Stream<Path> walk = Files.walk(blobs)) {
-            for (Path data : walk.filter(p -> p.getFileName().toString().equals("data")).toList()) {
+            for (Path data :
+                    walk.filter(p -> p.getFileName().toString().equals("data")).toList()) {
                 String expected = data.getParent().getParent().getParent().getFileName() + ":"
                         + data.getParent().getFileName();
                 String actual = Digests.sha256(data);
@@ -242,7 +258,8 @@ class CrashSafetyIT {
                 continue;
             }
             for (Blob blob : image.blobs()) {
-                Response response = http.get("/v2/" + REPOSITORY + "/blobs/" + blob.digest()).send();
+                Response response = http.get("/v2/" + REPOSITORY + "/blobs/" + blob.digest())
+                        .send();
                 if (response.status() != 200 || !Digests.sha256(response.body()).equals(blob.digest())) {
                     problems.add(tag + ": " + blob + " pulled back as " + response.status());
                 }

@@ -11,12 +11,10 @@ import java.util.HexFormat;
 
 /** SHA-256 digests in the OCI form {@code sha256:<hex>}. */
 public final class Digests {
-    private Digests() {
-    }
+    private Digests() {}
 
     /** A digest and the number of bytes it covers. */
-    public record Hashed(String digest, long size) {
-    }
+    public record Hashed(String digest, long size) {}
 
     public static MessageDigest newSha256() {
         try {

@@ -67,15 +67,19 @@ class LauncherIT {
 
     private void assertServes() throws Exception {
         for (String path : List.of("/v2/", "/v2/_catalog")) {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(registry.baseUri() + path))
-                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create(registry.baseUri() + path))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).as(path).isEqualTo(200);
         }
     }
 
     private Path onlyArchive() throws Exception {
         try (Stream<Path> files = Files.walk(cache)) {
-            List<Path> archives = files.filter(p -> p.toString().endsWith(".jsa") || p.toString().endsWith(".aot"))
+            List<Path> archives = files.filter(
+                            p -> p.toString().endsWith(".jsa") || p.toString().endsWith(".aot"))
                     .toList();
             assertThat(archives).hasSize(1);
             return archives.get(0);
@@ -83,6 +87,7 @@ class LauncherIT {
     }
 
     private boolean mapped(Path archive) throws Exception {
-        return Files.readString(Path.of("/proc", Long.toString(registry.pid()), "maps")).contains(archive.toString());
+        return Files.readString(Path.of("/proc", Long.toString(registry.pid()), "maps"))
+                .contains(archive.toString());
     }
 }

@@ -57,6 +57,7 @@ class OciConformanceIT {
     static final String CROSSMOUNT_NAME = "conformance-" + UUID.randomUUID();
     /** The suite's OCI_AUTOMATIC_CROSSMOUNT, set to true as this run requires. */
     static final boolean AUTOMATIC_CROSSMOUNT = true;
+
     static final String TEST_TAG = "tagtest0";
     static final String EMPTY_LAYER_TAG = "emptylayer";
     static final String NONEXISTENT_MANIFEST = ".INVALID_MANIFEST_NAME";
@@ -65,23 +66,34 @@ class OciConformanceIT {
     static final String ARTIFACT_TYPE_A = "application/vnd.berth.test.artifact-a";
     static final String ARTIFACT_TYPE_B = "application/vnd.berth.test.artifact-b";
     static final String ARTIFACT_TYPE_INDEX = "application/vnd.berth.test.artifact-index";
-    static final String EMPTY_JSON_DIGEST =
-            "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
-    static final List<String> ERROR_CODES = List.of("BLOB_UNKNOWN", "BLOB_UPLOAD_INVALID", "BLOB_UPLOAD_UNKNOWN",
-            "DIGEST_INVALID", "MANIFEST_BLOB_UNKNOWN", "MANIFEST_INVALID", "MANIFEST_UNKNOWN",
-            "MANIFEST_UNVERIFIED", "NAME_INVALID", "NAME_UNKNOWN", "SIZE_INVALID", "TAG_INVALID",
-            "UNAUTHORIZED", "DENIED", "UNSUPPORTED");
+    static final String EMPTY_JSON_DIGEST = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+    static final List<String> ERROR_CODES = List.of(
+            "BLOB_UNKNOWN",
+            "BLOB_UPLOAD_INVALID",
+            "BLOB_UPLOAD_UNKNOWN",
+            "DIGEST_INVALID",
+            "MANIFEST_BLOB_UNKNOWN",
+            "MANIFEST_INVALID",
+            "MANIFEST_UNKNOWN",
+            "MANIFEST_UNVERIFIED",
+            "NAME_INVALID",
+            "NAME_UNKNOWN",
+            "SIZE_INVALID",
+            "TAG_INVALID",
+            "UNAUTHORIZED",
+            "DENIED",
+            "UNSUPPORTED");
 
     /** One config per workflow (0 pull, 1 push, 2 discovery, 3 management, 4 referrers subject). */
     static final Blob[] CONFIGS = new Blob[5];
     /** One manifest per config, each with the same single layer. */
     static final Blob[] MANIFESTS = new Blob[5];
+
     static final Blob LAYER;
     static final Blob EMPTY_LAYER_MANIFEST;
     static final byte[] BLOB_A;
     static final String BLOB_A_DIGEST;
-    static final Blob EMPTY_JSON = new Blob("application/vnd.oci.empty.v1+json",
-            "{}".getBytes(StandardCharsets.UTF_8));
+    static final Blob EMPTY_JSON = new Blob("application/vnd.oci.empty.v1+json", "{}".getBytes(StandardCharsets.UTF_8));
     static final Blob REF_BLOB_A;
     static final Blob REF_BLOB_B;
     static final Blob REFS_A_CONFIG_ARTIFACT;
@@ -90,12 +102,14 @@ class OciConformanceIT {
     static final Blob REFS_B_LAYER_ARTIFACT;
     /** Like B's layer artifact, but its subject (manifest 3) is never pushed before it. */
     static final Blob REFS_C_LAYER_ARTIFACT;
+
     static final Blob REFS_INDEX_ARTIFACT;
     /** Referrer digest to the annotation value each carries. */
     static final Map<String, String> ANNOTATION_VALUES = new HashMap<>();
 
     /** The chunked-upload blob; rebuilt larger when the registry asks for a minimum chunk length. */
     static byte[] blobB;
+
     static byte[] blobBChunk1;
     static byte[] blobBChunk2;
     static String blobBDigest;
@@ -104,8 +118,10 @@ class OciConformanceIT {
 
     static {
         Random random = new Random(SEED);
-        LAYER = OciContent.layer(Map.of("conformance.txt",
-                "a small layer for the Berth conformance run\n".getBytes(StandardCharsets.UTF_8))).blob();
+        LAYER = OciContent.layer(Map.of(
+                        "conformance.txt",
+                        "a small layer for the Berth conformance run\n".getBytes(StandardCharsets.UTF_8)))
+                .blob();
         for (int i = 0; i < CONFIGS.length; i++) {
             ObjectNode config = RegistryHttp.JSON.createObjectNode();
             config.put("author", randomString(random, 16));
@@ -117,31 +133,33 @@ class OciConformanceIT {
             CONFIGS[i] = new Blob(OciContent.CONFIG, OciContent.bytes(config));
         }
         for (int i = 0; i < MANIFESTS.length; i++) {
-            MANIFESTS[i] = new Blob(OciContent.MANIFEST, OciContent.bytes(imageManifest(CONFIGS[i], true,
-                    List.of(descriptor(LAYER)))));
+            MANIFESTS[i] = new Blob(
+                    OciContent.MANIFEST, OciContent.bytes(imageManifest(CONFIGS[i], true, List.of(descriptor(LAYER)))));
         }
-        EMPTY_LAYER_MANIFEST = new Blob(OciContent.MANIFEST,
-                OciContent.bytes(imageManifest(CONFIGS[1], false, List.of())));
+        EMPTY_LAYER_MANIFEST =
+                new Blob(OciContent.MANIFEST, OciContent.bytes(imageManifest(CONFIGS[1], false, List.of())));
 
         BLOB_A = randomBytes(random, 42);
         BLOB_A_DIGEST = Digests.sha256(BLOB_A);
         setupChunkedBlob(random, 42);
 
-        REF_BLOB_A = new Blob(ARTIFACT_TYPE_A, "artifact A payload for the referrers API".getBytes(StandardCharsets.UTF_8));
-        REF_BLOB_B = new Blob(ARTIFACT_TYPE_B, "artifact B payload for the referrers API".getBytes(StandardCharsets.UTF_8));
+        REF_BLOB_A =
+                new Blob(ARTIFACT_TYPE_A, "artifact A payload for the referrers API".getBytes(StandardCharsets.UTF_8));
+        REF_BLOB_B =
+                new Blob(ARTIFACT_TYPE_B, "artifact B payload for the referrers API".getBytes(StandardCharsets.UTF_8));
         ObjectNode subject4 = descriptor(MANIFESTS[4]);
         ObjectNode subject3 = descriptor(MANIFESTS[3]);
 
-        REFS_A_CONFIG_ARTIFACT = artifact(null, descriptor(REF_BLOB_A), List.of(descriptor(EMPTY_JSON)), subject4,
-                "test config a");
-        REFS_B_CONFIG_ARTIFACT = artifact(null, descriptor(REF_BLOB_B), List.of(descriptor(EMPTY_JSON)), subject4,
-                "test config b");
-        REFS_A_LAYER_ARTIFACT = artifact(ARTIFACT_TYPE_A, descriptor(EMPTY_JSON), List.of(descriptor(REF_BLOB_A)),
-                subject4, "test layer a");
-        REFS_B_LAYER_ARTIFACT = artifact(ARTIFACT_TYPE_B, descriptor(EMPTY_JSON), List.of(descriptor(REF_BLOB_B)),
-                subject4, "test layer b");
-        REFS_C_LAYER_ARTIFACT = artifact(ARTIFACT_TYPE_B, descriptor(EMPTY_JSON), List.of(descriptor(REF_BLOB_B)),
-                subject3, null);
+        REFS_A_CONFIG_ARTIFACT =
+                artifact(null, descriptor(REF_BLOB_A), List.of(descriptor(EMPTY_JSON)), subject4, "test config a");
+        REFS_B_CONFIG_ARTIFACT =
+                artifact(null, descriptor(REF_BLOB_B), List.of(descriptor(EMPTY_JSON)), subject4, "test config b");
+        REFS_A_LAYER_ARTIFACT = artifact(
+                ARTIFACT_TYPE_A, descriptor(EMPTY_JSON), List.of(descriptor(REF_BLOB_A)), subject4, "test layer a");
+        REFS_B_LAYER_ARTIFACT = artifact(
+                ARTIFACT_TYPE_B, descriptor(EMPTY_JSON), List.of(descriptor(REF_BLOB_B)), subject4, "test layer b");
+        REFS_C_LAYER_ARTIFACT =
+                artifact(ARTIFACT_TYPE_B, descriptor(EMPTY_JSON), List.of(descriptor(REF_BLOB_B)), subject3, null);
 
         ObjectNode index = RegistryHttp.JSON.createObjectNode();
         index.put("schemaVersion", 2);
@@ -169,7 +187,8 @@ class OciConformanceIT {
         configDescriptor.put("size", config.size());
         configDescriptor.put("data", Base64.getEncoder().encodeToString(config.content()));
         // Registries must store and serve manifests with fields the image spec does not define.
-        configDescriptor.put("newUnspecifiedField",
+        configDescriptor.put(
+                "newUnspecifiedField",
                 Base64.getEncoder().encodeToString("hello world".getBytes(StandardCharsets.UTF_8)));
         manifest.set("config", configDescriptor);
         ArrayNode array = manifest.putArray("layers");
@@ -184,8 +203,8 @@ class OciConformanceIT {
         return d;
     }
 
-    private static Blob artifact(String artifactType, ObjectNode config, List<ObjectNode> layers,
-                                 ObjectNode subject, String annotation) {
+    private static Blob artifact(
+            String artifactType, ObjectNode config, List<ObjectNode> layers, ObjectNode subject, String annotation) {
         ObjectNode manifest = RegistryHttp.JSON.createObjectNode();
         manifest.put("schemaVersion", 2);
         manifest.put("mediaType", OciContent.MANIFEST);
@@ -252,7 +271,8 @@ class OciConformanceIT {
     /** POST a session, then PUT the blob to its Location with {@code ?digest=}; returns the PUT response. */
     static Response populateBlob(Blob blob) {
         Response post = http.post(uploadsPath(NAME)).send();
-        assertThat(post.relativeLocation()).as("POST must give a session Location\n%s", post.describe())
+        assertThat(post.relativeLocation())
+                .as("POST must give a session Location\n%s", post.describe())
                 .isNotBlank();
         return http.put(post.relativeLocation())
                 .query("digest", blob.digest())
@@ -318,9 +338,12 @@ class OciConformanceIT {
     static void assertAnnotations(Response response, JsonNode manifests) {
         for (JsonNode d : manifests) {
             JsonNode annotations = d.path("annotations");
-            assertThat(annotations.size()).as("annotations of %s\n%s", d, response.describe()).isEqualTo(1);
-            assertThat(annotations.path(ANNOTATION_KEY).asString(null)).as("annotation of %s\n%s", d,
-                    response.describe()).isEqualTo(ANNOTATION_VALUES.get(d.path("digest").asString()));
+            assertThat(annotations.size())
+                    .as("annotations of %s\n%s", d, response.describe())
+                    .isEqualTo(1);
+            assertThat(annotations.path(ANNOTATION_KEY).asString(null))
+                    .as("annotation of %s\n%s", d, response.describe())
+                    .isEqualTo(ANNOTATION_VALUES.get(d.path("digest").asString()));
         }
     }
 
@@ -374,8 +397,7 @@ class OciConformanceIT {
             @Order(6)
             @Disabled("the suite runs this only when OCI_TAG_NAME, OCI_MANIFEST_DIGEST and OCI_BLOB_DIGEST name "
                     + "existing content instead of pushing it")
-            void Get_tag_name_from_environment() {
-            }
+            void Get_tag_name_from_environment() {}
         }
 
         @Nested
@@ -395,8 +417,9 @@ class OciConformanceIT {
                 Response response = http.head(blobPath(CONFIGS[0].digest())).send();
                 assertStatus(response, 200);
                 assertDigestHeaderIfPresent(response, CONFIGS[0].digest());
-                assertThat(response.header("Content-Length")).as("Content-Length (beyond the suite)\n%s",
-                        response.describe()).isEqualTo(String.valueOf(CONFIGS[0].size()));
+                assertThat(response.header("Content-Length"))
+                        .as("Content-Length (beyond the suite)\n%s", response.describe())
+                        .isEqualTo(String.valueOf(CONFIGS[0].size()));
             }
 
             @Test
@@ -410,7 +433,8 @@ class OciConformanceIT {
             void GET_request_to_existing_blob_URL_should_yield_200() {
                 Response response = http.get(blobPath(CONFIGS[0].digest())).send();
                 assertStatus(response, 200);
-                assertThat(response.body()).as("blob content (beyond the suite)\n%s", response.describe())
+                assertThat(response.body())
+                        .as("blob content (beyond the suite)\n%s", response.describe())
                         .isEqualTo(CONFIGS[0].content());
             }
         }
@@ -471,18 +495,24 @@ class OciConformanceIT {
             }
 
             private void headManifest(String reference, Blob manifest) {
-                Response response = http.head(manifestPath(reference)).header("Accept", OciContent.MANIFEST).send();
+                Response response = http.head(manifestPath(reference))
+                        .header("Accept", OciContent.MANIFEST)
+                        .send();
                 assertStatus(response, 200);
                 assertDigestHeaderIfPresent(response, manifest.digest());
             }
 
             private void getManifest(String reference, Blob manifest) {
-                Response response = http.get(manifestPath(reference)).header("Accept", OciContent.MANIFEST).send();
+                Response response = http.get(manifestPath(reference))
+                        .header("Accept", OciContent.MANIFEST)
+                        .send();
                 assertStatus(response, 200);
-                assertThat(response.body()).as("manifest bytes exactly as pushed (beyond the suite)\n%s",
-                        response.describe()).isEqualTo(manifest.content());
-                assertThat(response.header("Content-Type")).as("Content-Type (beyond the suite)\n%s",
-                        response.describe()).isEqualTo(OciContent.MANIFEST);
+                assertThat(response.body())
+                        .as("manifest bytes exactly as pushed (beyond the suite)\n%s", response.describe())
+                        .isEqualTo(manifest.content());
+                assertThat(response.header("Content-Type"))
+                        .as("Content-Type (beyond the suite)\n%s", response.describe())
+                        .isEqualTo(OciContent.MANIFEST);
             }
         }
 
@@ -501,8 +531,12 @@ class OciConformanceIT {
                 assertStatusIn(response, 400, 404);
                 if (response.status() == 400) {
                     JsonNode errors = response.json().path("errors");
-                    assertThat(errors.isArray() && !errors.isEmpty()).as(response::describe).isTrue();
-                    assertThat(errors.get(0).path("code").asString("")).as(response::describe).isIn(ERROR_CODES);
+                    assertThat(errors.isArray() && !errors.isEmpty())
+                            .as(response::describe)
+                            .isTrue();
+                    assertThat(errors.get(0).path("code").asString(""))
+                            .as(response::describe)
+                            .isIn(ERROR_CODES);
                 }
             }
         }
@@ -515,25 +549,29 @@ class OciConformanceIT {
             @Test
             @Order(1)
             void Delete_manifest_0_created_in_setup() {
-                assertDeletedOr405(http.delete(manifestPath(MANIFESTS[0].digest())).send());
+                assertDeletedOr405(
+                        http.delete(manifestPath(MANIFESTS[0].digest())).send());
             }
 
             @Test
             @Order(2)
             void Delete_manifest_1_created_in_setup() {
-                assertDeletedOr405(http.delete(manifestPath(MANIFESTS[1].digest())).send());
+                assertDeletedOr405(
+                        http.delete(manifestPath(MANIFESTS[1].digest())).send());
             }
 
             @Test
             @Order(3)
             void Delete_config_0_blob_created_in_setup() {
-                assertDeletedOr404Or405(http.delete(blobPath(CONFIGS[0].digest())).send());
+                assertDeletedOr404Or405(
+                        http.delete(blobPath(CONFIGS[0].digest())).send());
             }
 
             @Test
             @Order(4)
             void Delete_config_1_blob_created_in_setup() {
-                assertDeletedOr404Or405(http.delete(blobPath(CONFIGS[1].digest())).send());
+                assertDeletedOr404Or405(
+                        http.delete(blobPath(CONFIGS[1].digest())).send());
             }
 
             @Test
@@ -578,7 +616,9 @@ class OciConformanceIT {
             @Test
             @Order(2)
             void PUT_request_to_session_URL_with_digest_should_yield_201_response() {
-                assertThat(lastResponse).as("the PATCH response of the previous spec").isNotNull();
+                assertThat(lastResponse)
+                        .as("the PATCH response of the previous spec")
+                        .isNotNull();
                 Response put = http.put(lastResponse.relativeLocation())
                         .query("digest", BLOB_A_DIGEST)
                         .header("Content-Type", "application/octet-stream")
@@ -616,7 +656,9 @@ class OciConformanceIT {
             @Test
             @Order(3)
             void GET_request_to_blob_URL_from_prior_request_should_yield_200_or_404_based_on_response_code() {
-                assertThat(lastResponse).as("the POST response of the previous spec").isNotNull();
+                assertThat(lastResponse)
+                        .as("the POST response of the previous spec")
+                        .isNotNull();
                 Response response = http.get(blobPath(CONFIGS[1].digest())).send();
                 assertStatus(response, lastResponse.status() == 202 ? 404 : 200);
             }
@@ -633,7 +675,9 @@ class OciConformanceIT {
             @Test
             @Order(5)
             void PUT_upload_of_a_blob_should_yield_a_201_Response() {
-                assertThat(lastResponse).as("the POST response of the previous spec").isNotNull();
+                assertThat(lastResponse)
+                        .as("the POST response of the previous spec")
+                        .isNotNull();
                 Response response = http.put(lastResponse.relativeLocation())
                         .header("Content-Type", "application/octet-stream")
                         .query("digest", CONFIGS[1].digest())
@@ -648,7 +692,8 @@ class OciConformanceIT {
             void GET_request_to_existing_blob_should_yield_200_response() {
                 Response response = http.get(blobPath(CONFIGS[1].digest())).send();
                 assertStatus(response, 200);
-                assertThat(response.body()).as("blob content (beyond the suite)\n%s", response.describe())
+                assertThat(response.body())
+                        .as("blob content (beyond the suite)\n%s", response.describe())
                         .isEqualTo(CONFIGS[1].content());
             }
 
@@ -671,7 +716,8 @@ class OciConformanceIT {
             void GET_request_to_existing_layer_should_yield_200_response() {
                 Response response = http.get(blobPath(LAYER.digest())).send();
                 assertStatus(response, 200);
-                assertThat(response.body()).as("layer content (beyond the suite)\n%s", response.describe())
+                assertThat(response.body())
+                        .as("layer content (beyond the suite)\n%s", response.describe())
                         .isEqualTo(LAYER.content());
             }
         }
@@ -723,7 +769,9 @@ class OciConformanceIT {
             @Test
             @Order(3)
             void Retry_previous_blob_chunk_should_return_416() {
-                assertThat(prevResponse).as("the POST response of the previous spec").isNotNull();
+                assertThat(prevResponse)
+                        .as("the POST response of the previous spec")
+                        .isNotNull();
                 Response patch = http.patch(prevResponse.relativeLocation())
                         .header("Content-Type", "application/octet-stream")
                         .header("Content-Range", blobBChunk1Range)
@@ -735,7 +783,9 @@ class OciConformanceIT {
             @Test
             @Order(4)
             void Get_on_stale_blob_upload_should_return_204_with_a_range_and_location() {
-                assertThat(prevResponse).as("the POST response of an earlier spec").isNotNull();
+                assertThat(prevResponse)
+                        .as("the POST response of an earlier spec")
+                        .isNotNull();
                 Response response = http.get(prevResponse.relativeLocation()).send();
                 assertStatus(response, 204);
                 assertThat(response.location()).as(response::describe).isNotEmpty();
@@ -760,7 +810,9 @@ class OciConformanceIT {
             @Test
             @Order(6)
             void PUT_request_with_digest_should_return_201() {
-                assertThat(lastResponse).as("the PATCH response of the previous spec").isNotNull();
+                assertThat(lastResponse)
+                        .as("the PATCH response of the previous spec")
+                        .isNotNull();
                 Response put = http.put(lastResponse.relativeLocation())
                         .header("Content-Type", "application/octet-stream")
                         .query("digest", blobBDigest)
@@ -768,9 +820,12 @@ class OciConformanceIT {
                 assertStatus(put, 201);
                 assertThat(put.location()).as(put::describe).isNotEmpty();
                 Response get = http.get(blobPath(blobBDigest)).send();
-                assertThat(get.status()).as("GET of the chunked blob (beyond the suite)\n%s", get.describe())
+                assertThat(get.status())
+                        .as("GET of the chunked blob (beyond the suite)\n%s", get.describe())
                         .isEqualTo(200);
-                assertThat(get.body()).as("chunked blob content (beyond the suite)").isEqualTo(blobB);
+                assertThat(get.body())
+                        .as("chunked blob content (beyond the suite)")
+                        .isEqualTo(blobB);
             }
         }
 
@@ -782,7 +837,9 @@ class OciConformanceIT {
             @Test
             @Order(1)
             void Cross_mounting_of_a_blob_without_the_from_argument_should_yield_session_id() {
-                Response response = http.post(uploadsPath(CROSSMOUNT_NAME)).query("mount", DUMMY_DIGEST).send();
+                Response response = http.post(uploadsPath(CROSSMOUNT_NAME))
+                        .query("mount", DUMMY_DIGEST)
+                        .send();
                 assertStatus(response, 202);
                 assertThat(response.location()).as(response::describe).isNotEmpty();
             }
@@ -802,9 +859,12 @@ class OciConformanceIT {
             @Test
             @Order(3)
             void GET_request_to_test_digest_within_cross_mount_namespace_should_return_200() {
-                assertThat(lastResponse).as("the mount response of the previous spec").isNotNull();
+                assertThat(lastResponse)
+                        .as("the mount response of the previous spec")
+                        .isNotNull();
                 assumeTrue(lastResponse.status() == 201, "the mount was answered 202");
-                assertThat(lastResponse.relativeLocation()).as(lastResponse::describe)
+                assertThat(lastResponse.relativeLocation())
+                        .as(lastResponse::describe)
                         .isEqualTo(blobPath(CROSSMOUNT_NAME, BLOB_A_DIGEST));
                 Response response = http.get(lastResponse.relativeLocation()).send();
                 assertStatus(response, 200);
@@ -813,29 +873,40 @@ class OciConformanceIT {
             @Test
             @Order(4)
             void Cross_mounting_of_nonexistent_blob_should_yield_session_id() {
-                assertThat(lastResponse).as("the mount response of an earlier spec").isNotNull();
+                assertThat(lastResponse)
+                        .as("the mount response of an earlier spec")
+                        .isNotNull();
                 assumeTrue(lastResponse.status() == 202, "the mount was answered 201");
-                assertThat(lastResponse.relativeLocation()).as(lastResponse::describe)
+                assertThat(lastResponse.relativeLocation())
+                        .as(lastResponse::describe)
                         .startsWith("/v2/" + CROSSMOUNT_NAME + "/blobs/uploads/");
             }
 
             @Test
             @Order(5)
             void Cross_mounting_without_from_and_automatic_content_discovery_enabled_should_return_a_201() {
-                assertThat(lastResponse).as("the mount response of an earlier spec").isNotNull();
+                assertThat(lastResponse)
+                        .as("the mount response of an earlier spec")
+                        .isNotNull();
                 assumeTrue(lastResponse.status() == 201, "the mount with from was answered 202");
                 assumeTrue(AUTOMATIC_CROSSMOUNT, "automatic cross-mount is off");
-                Response response = http.post(uploadsPath(CROSSMOUNT_NAME)).query("mount", BLOB_A_DIGEST).send();
+                Response response = http.post(uploadsPath(CROSSMOUNT_NAME))
+                        .query("mount", BLOB_A_DIGEST)
+                        .send();
                 assertStatus(response, 201);
             }
 
             @Test
             @Order(6)
             void Cross_mounting_without_from_and_automatic_content_discovery_disabled_should_return_a_202() {
-                assertThat(lastResponse).as("the mount response of an earlier spec").isNotNull();
+                assertThat(lastResponse)
+                        .as("the mount response of an earlier spec")
+                        .isNotNull();
                 assumeTrue(lastResponse.status() == 201, "the mount with from was answered 202");
                 assumeFalse(AUTOMATIC_CROSSMOUNT, "this run has automatic cross-mount on");
-                Response response = http.post(uploadsPath(CROSSMOUNT_NAME)).query("mount", BLOB_A_DIGEST).send();
+                Response response = http.post(uploadsPath(CROSSMOUNT_NAME))
+                        .query("mount", BLOB_A_DIGEST)
+                        .send();
                 assertStatus(response, 202);
             }
         }
@@ -871,8 +942,8 @@ class OciConformanceIT {
                     assertThat(emptyLayerManifestRef).as(response::describe).isNotEmpty();
                 } else {
                     // The suite only warns here.
-                    System.err.println("WARNING: image manifest with no layers is not supported: "
-                            + response.describe());
+                    System.err.println(
+                            "WARNING: image manifest with no layers is not supported: " + response.describe());
                 }
             }
 
@@ -883,7 +954,8 @@ class OciConformanceIT {
                         .header("Accept", OciContent.MANIFEST)
                         .send();
                 assertStatus(response, 200);
-                assertThat(response.body()).as("manifest bytes exactly as pushed (beyond the suite)")
+                assertThat(response.body())
+                        .as("manifest bytes exactly as pushed (beyond the suite)")
                         .isEqualTo(MANIFESTS[1].content());
             }
         }
@@ -896,16 +968,19 @@ class OciConformanceIT {
             @Test
             @Order(1)
             void Delete_manifest_created_in_tests() {
-                assertDeletedOr405(http.delete(manifestPath(MANIFESTS[1].digest())).send());
+                assertDeletedOr405(
+                        http.delete(manifestPath(MANIFESTS[1].digest())).send());
                 if (emptyLayerManifestRef != null && !emptyLayerManifestRef.isEmpty()) {
-                    assertDeletedOr405(http.delete(manifestPath(EMPTY_LAYER_MANIFEST.digest())).send());
+                    assertDeletedOr405(http.delete(manifestPath(EMPTY_LAYER_MANIFEST.digest()))
+                            .send());
                 }
             }
 
             @Test
             @Order(2)
             void Delete_config_blob_created_in_tests() {
-                assertDeletedOr404Or405(http.delete(blobPath(CONFIGS[1].digest())).send());
+                assertDeletedOr404Or405(
+                        http.delete(blobPath(CONFIGS[1].digest())).send());
             }
 
             @Test
@@ -956,8 +1031,7 @@ class OciConformanceIT {
             @Test
             @Order(4)
             @Disabled("the suite runs this only when OCI_TAG_LIST names existing tags instead of pushing them")
-            void Populate_registry_with_test_tags_no_push() {
-            }
+            void Populate_registry_with_test_tags_no_push() {}
 
             @Test
             @Order(5)
@@ -978,13 +1052,16 @@ class OciConformanceIT {
             }
 
             private void step(String what, Response response) {
-                assertThat(response.status()).as("%s\n%s", what, response.describe()).isBetween(200, 299);
+                assertThat(response.status())
+                        .as("%s\n%s", what, response.describe())
+                        .isBetween(200, 299);
             }
 
             private void referrer(String what, Blob artifact, Blob subject) {
                 Response response = putManifest(artifact.digest(), artifact);
                 step(what, response);
-                assertThat(response.header("OCI-Subject")).as("OCI-Subject of %s\n%s", what, response.describe())
+                assertThat(response.header("OCI-Subject"))
+                        .as("OCI-Subject of %s\n%s", what, response.describe())
                         .isEqualTo(subject.digest());
             }
         }
@@ -1007,15 +1084,17 @@ class OciConformanceIT {
             @Order(2)
             void GET_number_of_tags_should_be_limitable_by_n_query_parameter() {
                 int numResults = numTags / 2;
-                Response response = http.get("/v2/" + NAME + "/tags/list").query("n", String.valueOf(numResults))
+                Response response = http.get("/v2/" + NAME + "/tags/list")
+                        .query("n", String.valueOf(numResults))
                         .send();
                 assertStatus(response, 200);
                 discoveryTags = tagList(response);
                 assertThat(discoveryTags).as(response::describe).hasSize(numResults);
                 String link = response.header("Link");
                 if (link != null) {
-                    assertThat(link).as("Link is RFC 5988 with rel=\"next\" (beyond the suite)\n%s",
-                            response.describe()).contains("rel=\"next\"");
+                    assertThat(link)
+                            .as("Link is RFC 5988 with rel=\"next\" (beyond the suite)\n%s", response.describe())
+                            .contains("rel=\"next\"");
                 }
             }
 
@@ -1024,7 +1103,8 @@ class OciConformanceIT {
             void GET_start_of_tag_is_set_by_last_query_parameter() {
                 int numResults = numTags / 2;
                 assertThat(numResults).as("tags in the repository / 2").isPositive();
-                Response first = http.get("/v2/" + NAME + "/tags/list").query("n", String.valueOf(numResults))
+                Response first = http.get("/v2/" + NAME + "/tags/list")
+                        .query("n", String.valueOf(numResults))
                         .send();
                 discoveryTags = tagList(first);
                 assertThat(discoveryTags).as(first::describe).hasSizeGreaterThanOrEqualTo(numResults);
@@ -1039,7 +1119,8 @@ class OciConformanceIT {
                 assertThat(discoveryTags).contains(last);
                 // ... and what the spec means by them (beyond the suite): the next page starts after `last`.
                 List<String> next = tagList(response);
-                assertThat(next).as("page after %s (beyond the suite)\n%s", last, response.describe())
+                assertThat(next)
+                        .as("page after %s (beyond the suite)\n%s", last, response.describe())
                         .hasSizeLessThanOrEqualTo(numResults)
                         .doesNotContain(last)
                         .allSatisfy(tag -> assertThat(tag).isGreaterThan(last));
@@ -1054,15 +1135,19 @@ class OciConformanceIT {
             @Test
             @Order(1)
             void GET_request_to_nonexistent_blob_should_result_in_empty_200_response() {
-                Response response = http.get("/v2/" + NAME + "/referrers/" + DUMMY_DIGEST).send();
+                Response response =
+                        http.get("/v2/" + NAME + "/referrers/" + DUMMY_DIGEST).send();
                 JsonNode index = referrersIndex(response);
-                assertThat(index.path("manifests").size()).as(response::describe).isZero();
+                assertThat(index.path("manifests").size())
+                        .as(response::describe)
+                        .isZero();
             }
 
             @Test
             @Order(2)
             void GET_request_to_existing_blob_should_yield_200() {
-                Response response = http.get("/v2/" + NAME + "/referrers/" + MANIFESTS[4].digest()).send();
+                Response response = http.get("/v2/" + NAME + "/referrers/" + MANIFESTS[4].digest())
+                        .send();
                 JsonNode manifests = referrersIndex(response).path("manifests");
                 assertThat(manifests.size()).as(response::describe).isEqualTo(5);
                 assertThat(manifests.get(0).path("digest").asString())
@@ -1091,11 +1176,11 @@ class OciConformanceIT {
             @Test
             @Order(4)
             void GET_request_to_missing_manifest_should_yield_200() {
-                Response response = http.get("/v2/" + NAME + "/referrers/" + MANIFESTS[3].digest()).send();
+                Response response = http.get("/v2/" + NAME + "/referrers/" + MANIFESTS[3].digest())
+                        .send();
                 JsonNode manifests = referrersIndex(response).path("manifests");
                 assertThat(manifests.size()).as(response::describe).isEqualTo(1);
-                assertThat(manifests.get(0).path("digest").asString())
-                        .isEqualTo(REFS_C_LAYER_ARTIFACT.digest());
+                assertThat(manifests.get(0).path("digest").asString()).isEqualTo(REFS_C_LAYER_ARTIFACT.digest());
             }
         }
 
@@ -1107,9 +1192,14 @@ class OciConformanceIT {
             @Test
             @Order(1)
             void Delete_created_manifest_and_associated_tags() {
-                for (String digest : List.of(REFS_INDEX_ARTIFACT.digest(), MANIFESTS[2].digest(),
-                        MANIFESTS[4].digest(), REFS_A_CONFIG_ARTIFACT.digest(), REFS_A_LAYER_ARTIFACT.digest(),
-                        REFS_B_CONFIG_ARTIFACT.digest(), REFS_B_LAYER_ARTIFACT.digest(),
+                for (String digest : List.of(
+                        REFS_INDEX_ARTIFACT.digest(),
+                        MANIFESTS[2].digest(),
+                        MANIFESTS[4].digest(),
+                        REFS_A_CONFIG_ARTIFACT.digest(),
+                        REFS_A_LAYER_ARTIFACT.digest(),
+                        REFS_B_CONFIG_ARTIFACT.digest(),
+                        REFS_B_LAYER_ARTIFACT.digest(),
                         REFS_C_LAYER_ARTIFACT.digest())) {
                     assertDeletedOr404Or405(http.delete(manifestPath(digest)).send());
                 }
@@ -1118,7 +1208,8 @@ class OciConformanceIT {
             @Test
             @Order(2)
             void Delete_config_blob_created_in_tests() {
-                assertDeletedOr404Or405(http.delete(blobPath(CONFIGS[2].digest())).send());
+                assertDeletedOr404Or405(
+                        http.delete(blobPath(CONFIGS[2].digest())).send());
             }
 
             @Test
@@ -1130,13 +1221,17 @@ class OciConformanceIT {
             @Test
             @Order(4)
             void References_teardown() {
-                for (String digest : List.of(REFS_INDEX_ARTIFACT.digest(), REFS_A_CONFIG_ARTIFACT.digest(),
-                        REFS_A_LAYER_ARTIFACT.digest(), MANIFESTS[4].digest(), REFS_B_CONFIG_ARTIFACT.digest(),
+                for (String digest : List.of(
+                        REFS_INDEX_ARTIFACT.digest(),
+                        REFS_A_CONFIG_ARTIFACT.digest(),
+                        REFS_A_LAYER_ARTIFACT.digest(),
+                        MANIFESTS[4].digest(),
+                        REFS_B_CONFIG_ARTIFACT.digest(),
                         REFS_B_LAYER_ARTIFACT.digest())) {
                     assertDeletedOr404Or405(http.delete(manifestPath(digest)).send());
                 }
-                for (String digest : List.of(CONFIGS[4].digest(), REF_BLOB_A.digest(), REF_BLOB_B.digest(),
-                        EMPTY_JSON.digest())) {
+                for (String digest :
+                        List.of(CONFIGS[4].digest(), REF_BLOB_A.digest(), REF_BLOB_B.digest(), EMPTY_JSON.digest())) {
                     assertDeletedOr404Or405(http.delete(blobPath(digest)).send());
                 }
             }
@@ -1203,7 +1298,8 @@ class OciConformanceIT {
                 if (response.status() == 400) {
                     JsonNode errors = response.json().path("errors");
                     assertThat(errors.isEmpty()).as(response::describe).isFalse();
-                    assertThat(errors.get(0).path("code").asString("")).as(response::describe)
+                    assertThat(errors.get(0).path("code").asString(""))
+                            .as(response::describe)
                             .isEqualTo("UNSUPPORTED");
                 }
             }
@@ -1229,7 +1325,9 @@ class OciConformanceIT {
                 int expectTags = tagsBeforeDelete - 1;
                 if (response.status() == 200) {
                     JsonNode tags = response.json().path("tags");
-                    assertThat(tags.isArray() ? tags.size() : 0).as(response::describe).isEqualTo(expectTags);
+                    assertThat(tags.isArray() ? tags.size() : 0)
+                            .as(response::describe)
+                            .isEqualTo(expectTags);
                 } else {
                     assertThat(expectTags).as(response::describe).isZero();
                 }

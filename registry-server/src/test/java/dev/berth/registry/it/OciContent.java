@@ -32,8 +32,7 @@ public final class OciContent {
     public static final String LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
     private static final Date EPOCH = new Date(0);
 
-    private OciContent() {
-    }
+    private OciContent() {}
 
     /** Content with its media type; the digest is computed once. */
     public record Blob(String mediaType, byte[] content, String digest) {
@@ -60,8 +59,7 @@ public final class OciContent {
     }
 
     /** A layer blob and the digest of its uncompressed tar. */
-    public record Layer(Blob blob, String diffId) {
-    }
+    public record Layer(Blob blob, String diffId) {}
 
     /** An image: config, layers, and the manifest that lists them. */
     public record Image(Blob config, List<Layer> layers, Blob manifest) {
@@ -142,7 +140,10 @@ public final class OciContent {
 
     public static Image image(String arch, String comment, List<Layer> layers) {
         Blob config = config("linux", arch, layers, comment);
-        return new Image(config, layers, manifest(config, layers.stream().map(Layer::blob).toList()));
+        return new Image(
+                config,
+                layers,
+                manifest(config, layers.stream().map(Layer::blob).toList()));
     }
 
     /** An image index over images, each with its platform (linux/arch from its config). */
@@ -197,11 +198,15 @@ public final class OciContent {
 
     /** The tags of a layout's {@code index.json}, each with the descriptor it points at. */
     public static Map<String, JsonNode> readLayoutRefs(Path dir) throws IOException {
-        JsonNode index = RegistryHttp.JSON.readTree(Files.readString(dir.resolve("index.json"),
-                StandardCharsets.UTF_8));
+        JsonNode index =
+                RegistryHttp.JSON.readTree(Files.readString(dir.resolve("index.json"), StandardCharsets.UTF_8));
         Map<String, JsonNode> refs = new LinkedHashMap<>();
         for (JsonNode d : index.path("manifests")) {
-            refs.put(d.path("annotations").path("org.opencontainers.image.ref.name").asString(""), d);
+            refs.put(
+                    d.path("annotations")
+                            .path("org.opencontainers.image.ref.name")
+                            .asString(""),
+                    d);
         }
         return refs;
     }

@@ -183,7 +183,8 @@ public final class RegistryHttp {
         }
 
         private HttpRequest request() {
-            HttpRequest.Builder builder = HttpRequest.newBuilder(uri()).timeout(timeout).method(method, body);
+            HttpRequest.Builder builder =
+                    HttpRequest.newBuilder(uri()).timeout(timeout).method(method, body);
             if (authorization != null) {
                 builder.header("Authorization", authorization);
             }
@@ -207,8 +208,7 @@ public final class RegistryHttp {
             HttpRequest request = request();
             try {
                 HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-                return new Response(method, request.uri(), response.statusCode(), response.headers(),
-                        response.body());
+                return new Response(method, request.uri(), response.statusCode(), response.headers(), response.body());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted", e);
@@ -285,7 +285,8 @@ public final class RegistryHttp {
             for (int n; (n = digesting.read(buffer)) != -1; ) {
                 total += n;
             }
-            return new Digests.Hashed(Digests.format(digesting.getMessageDigest().digest()), total);
+            return new Digests.Hashed(
+                    Digests.format(digesting.getMessageDigest().digest()), total);
         }
     }
 }

@@ -49,6 +49,7 @@ public final class RegistryProcess implements BeforeAllCallback, AfterAllCallbac
     public static final String JAR_PROPERTY = "berth.it.jar";
     /** System property naming an already running registry to test instead of the jar. */
     public static final String EXTERNAL_PROPERTY = "berth.it.external";
+
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
     private final List<String> jvmArgs = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xmx256m"));
@@ -62,6 +63,7 @@ public final class RegistryProcess implements BeforeAllCallback, AfterAllCallbac
     private Path launcherCache;
     /** The extension context that started the registry; nested classes inherit the extension but not the job. */
     private String owner;
+
     private Path root;
     private Path log;
     private Process process;
@@ -69,8 +71,7 @@ public final class RegistryProcess implements BeforeAllCallback, AfterAllCallbac
     private int port;
     private int starts;
 
-    private RegistryProcess() {
-    }
+    private RegistryProcess() {}
 
     public static RegistryProcess create() {
         return new RegistryProcess();
@@ -156,13 +157,17 @@ public final class RegistryProcess implements BeforeAllCallback, AfterAllCallbac
             command.add("-jar");
             command.add(jar.toString());
         } else {
-            command.add(jar().getParent().resolveSibling("bin").resolve("berth-registry").toString());
+            command.add(jar().getParent()
+                    .resolveSibling("bin")
+                    .resolve("berth-registry")
+                    .toString());
         }
         command.add("--server.port=" + port);
         command.add("--server.address=127.0.0.1");
         command.add("--berth.storage.filesystem.root=" + root);
         properties.forEach((k, v) -> command.add("--" + k + "=" + v));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         if (launcherCache != null) {
             builder.environment().put("JAVA", java);
             builder.environment().put("BERTH_REGISTRY_JAR", jar.toString());
@@ -256,8 +261,14 @@ public final class RegistryProcess implements BeforeAllCallback, AfterAllCallbac
                             + " during startup; log " + log + ":\n" + logTail(8000));
                 }
                 try {
-                    return probe.send(HttpRequest.newBuilder(ping).timeout(Duration.ofSeconds(2)).GET().build(),
-                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                    return probe.send(
+                                            HttpRequest.newBuilder(ping)
+                                                    .timeout(Duration.ofSeconds(2))
+                                                    .GET()
+                                                    .build(),
+                                            HttpResponse.BodyHandlers.discarding())
+                                    .statusCode()
+                            == 200;
                 } catch (IOException notYet) {
                     return false; // not listening yet
                 }

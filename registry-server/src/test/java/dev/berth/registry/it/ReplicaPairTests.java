@@ -48,8 +48,7 @@ abstract class ReplicaPairTests {
     abstract String rootPrefix();
 
     /** Called after the replicas stopped. */
-    void stopS3() throws Exception {
-    }
+    void stopS3() throws Exception {}
 
     @BeforeAll
     void startReplicas() throws Exception {
@@ -134,7 +133,8 @@ abstract class ReplicaPairTests {
         Response firstHalf = httpOne.patch(started.location())
                 .header("Content-Type", "application/octet-stream")
                 .header("Content-Range", "0-" + (half - 1))
-                .body(java.util.Arrays.copyOfRange(content, 0, half)).send();
+                .body(java.util.Arrays.copyOfRange(content, 0, half))
+                .send();
         assertThat(firstHalf.status()).as(firstHalf::describe).isEqualTo(202);
 
         // The session lives in the bucket: the other replica reports its progress and takes the rest.
@@ -144,9 +144,11 @@ abstract class ReplicaPairTests {
         Response rest = httpTwo.patch(firstHalf.relativeLocation())
                 .header("Content-Type", "application/octet-stream")
                 .header("Content-Range", half + "-" + (content.length - 1))
-                .body(java.util.Arrays.copyOfRange(content, half, content.length)).send();
+                .body(java.util.Arrays.copyOfRange(content, half, content.length))
+                .send();
         assertThat(rest.status()).as(rest::describe).isEqualTo(202);
-        Response done = httpTwo.put(rest.relativeLocation()).query("digest", digest).send();
+        Response done =
+                httpTwo.put(rest.relativeLocation()).query("digest", digest).send();
         assertThat(done.status()).as(done::describe).isEqualTo(201);
 
         Response pulled = httpOne.get("/v2/rep/chunked/blobs/" + digest).send();
@@ -161,21 +163,34 @@ abstract class ReplicaPairTests {
         for (Blob blob : image.blobs()) {
             assertThat(httpOne.pushBlob("rep/gone", blob.content()).status()).isEqualTo(201);
         }
-        assertThat(httpOne.putManifest("rep/gone", "v1", OciContent.MANIFEST, image.manifest().content()).status())
+        assertThat(httpOne.putManifest(
+                                "rep/gone",
+                                "v1",
+                                OciContent.MANIFEST,
+                                image.manifest().content())
+                        .status())
                 .isEqualTo(201);
         String layer = image.layers().get(0).blob().digest();
-        assertThat(httpTwo.get("/v2/rep/gone/manifests/v1").header("Accept", OciContent.MANIFEST).send().status())
+        assertThat(httpTwo.get("/v2/rep/gone/manifests/v1")
+                        .header("Accept", OciContent.MANIFEST)
+                        .send()
+                        .status())
                 .isEqualTo(200);
         assertThat(httpTwo.get("/v2/rep/gone/blobs/" + layer).send().status()).isEqualTo(200);
 
-        Response deletedManifest = httpOne.delete("/v2/rep/gone/manifests/" + image.manifest().digest()).send();
+        Response deletedManifest = httpOne.delete(
+                        "/v2/rep/gone/manifests/" + image.manifest().digest())
+                .send();
         assertThat(deletedManifest.status()).as(deletedManifest::describe).isEqualTo(202);
         Response deletedBlob = httpOne.delete("/v2/rep/gone/blobs/" + layer).send();
         assertThat(deletedBlob.status()).as(deletedBlob::describe).isEqualTo(202);
 
-        await("replica two forgets what replica one deleted").atMost(CACHE_BOUND).pollInterval(Duration.ofMillis(200))
+        await("replica two forgets what replica one deleted")
+                .atMost(CACHE_BOUND)
+                .pollInterval(Duration.ofMillis(200))
                 .until(() -> {
-                    Response manifest = httpTwo.get("/v2/rep/gone/manifests/v1").header("Accept", OciContent.MANIFEST)
+                    Response manifest = httpTwo.get("/v2/rep/gone/manifests/v1")
+                            .header("Accept", OciContent.MANIFEST)
                             .send();
                     Response head = httpTwo.head("/v2/rep/gone/blobs/" + layer).send();
                     Response get = httpTwo.get("/v2/rep/gone/blobs/" + layer).send();
@@ -183,13 +198,17 @@ abstract class ReplicaPairTests {
                     // answer may expire between the HEAD and the GET; then the replica must have stopped reporting
                     // the blob, not keep saying present.
                     if (head.status() == 200 && get.status() == 404) {
-                        Response again = httpTwo.head("/v2/rep/gone/blobs/" + layer).send();
+                        Response again =
+                                httpTwo.head("/v2/rep/gone/blobs/" + layer).send();
                         assertThat(again.status())
                                 .as("HEAD said present, GET: %s, HEAD again: %s", get.describe(), again.describe())
                                 .isEqualTo(404);
                     } else if (head.status() == 200) {
-                        assertThat(get.status()).as("HEAD said present, GET: %s", get.describe()).isEqualTo(200);
-                        assertThat(get.body()).isEqualTo(image.layers().get(0).blob().content());
+                        assertThat(get.status())
+                                .as("HEAD said present, GET: %s", get.describe())
+                                .isEqualTo(200);
+                        assertThat(get.body())
+                                .isEqualTo(image.layers().get(0).blob().content());
                     }
                     return manifest.status() == 404 && head.status() == 404 && get.status() == 404;
                 });
@@ -202,7 +221,12 @@ abstract class ReplicaPairTests {
     }
 
     private static String layoutManifestDigest(Path layout) throws Exception {
-        return OciContent.readLayoutRefs(layout).values().iterator().next().get("digest").asString();
+        return OciContent.readLayoutRefs(layout)
+                .values()
+                .iterator()
+                .next()
+                .get("digest")
+                .asString();
     }
 
     private static Path blobFile(Path layout, String digest) {
@@ -217,7 +241,8 @@ abstract class ReplicaPairTests {
             Files.writeString(auth, "{}");
         }
         Path output = Files.createTempFile(work, "skopeo", ".txt");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
         builder.environment().put("REGISTRY_AUTH_FILE", auth.toString());
         Process process = builder.start();
         boolean exited = process.waitFor(60, TimeUnit.SECONDS);
@@ -225,8 +250,9 @@ abstract class ReplicaPairTests {
             process.destroyForcibly().waitFor();
         }
         assertThat(exited && process.exitValue() == 0)
-                .as("%s\n%s\nreplica one:\n%s\nreplica two:\n%s", command,
-                        Files.readString(output, StandardCharsets.UTF_8), one.logTail(2000), two.logTail(2000))
+                .as(
+                        "%s\n%s\nreplica one:\n%s\nreplica two:\n%s",
+                        command, Files.readString(output, StandardCharsets.UTF_8), one.logTail(2000), two.logTail(2000))
                 .isTrue();
     }
 }

@@ -7,10 +7,10 @@ import dev.berth.registry.it.OciContent.Image;
 import dev.berth.registry.it.RegistryHttp.Response;
 import java.io.IOException;
 import java.net.URI;
-import java.security.cert.X509Certificate;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -68,8 +68,7 @@ class SkopeoEndToEndIT {
     @BeforeAll
     static void writeSourceLayout() throws IOException {
         Random random = new Random(20240601L);
-        app = OciContent.image(random, "amd64", "multi-layer app", 1536 * 1024, 1024 * 1024, 768 * 1024,
-                64 * 1024);
+        app = OciContent.image(random, "amd64", "multi-layer app", 1536 * 1024, 1024 * 1024, 768 * 1024, 64 * 1024);
         amd64 = OciContent.image(random, "amd64", "multi-arch amd64", 512 * 1024, 256 * 1024);
         arm64 = OciContent.image(random, "arm64", "multi-arch arm64", 512 * 1024, 256 * 1024);
         Map<String, Image> platforms = new LinkedHashMap<>();
@@ -92,7 +91,8 @@ class SkopeoEndToEndIT {
     @AfterAll
     static void printTimings() {
         StringBuilder s = new StringBuilder("skopeo command timings:");
-        timings.forEach((command, time) -> s.append("\n  ").append(time.toMillis()).append(" ms  ").append(command));
+        timings.forEach((command, time) ->
+                s.append("\n  ").append(time.toMillis()).append(" ms  ").append(command));
         System.out.println(s);
     }
 
@@ -120,19 +120,18 @@ class SkopeoEndToEndIT {
         }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         timings.put("(TLS probe: " + outcome + ")", took);
-        assertThat(took).as("TLS handshake on the registry port ended with %s after %s ms", outcome,
-                took.toMillis()).isLessThanOrEqualTo(MAX_PROBE);
+        assertThat(took)
+                .as("TLS handshake on the registry port ended with %s after %s ms", outcome, took.toMillis())
+                .isLessThanOrEqualTo(MAX_PROBE);
     }
 
     /** Accepts any certificate: the probe measures timing, not trust. */
     private static final class TrustEverything implements X509TrustManager {
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
         @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
 
         @Override
         public X509Certificate[] getAcceptedIssuers() {
@@ -146,9 +145,13 @@ class SkopeoEndToEndIT {
     @Order(1)
     void skopeo_copy_pushes_a_multi_layer_image_by_tag() throws Exception {
         skopeo("copy", "--dest-tls-verify=false", "oci:" + source + ":v1", docker(APP + ":v1"));
-        Response manifest = http.get("/v2/" + APP + "/manifests/v1").header("Accept", OciContent.MANIFEST).send();
+        Response manifest = http.get("/v2/" + APP + "/manifests/v1")
+                .header("Accept", OciContent.MANIFEST)
+                .send();
         assertThat(manifest.status()).as(manifest::describe).isEqualTo(200);
-        assertThat(manifest.body()).as("manifest as stored").isEqualTo(app.manifest().content());
+        assertThat(manifest.body())
+                .as("manifest as stored")
+                .isEqualTo(app.manifest().content());
         for (Blob blob : app.blobs()) {
             Response head = http.head("/v2/" + APP + "/blobs/" + blob.digest()).send();
             assertThat(head.status()).as(head::describe).isEqualTo(200);
@@ -159,12 +162,16 @@ class SkopeoEndToEndIT {
     @Order(2)
     void skopeo_copy_all_pushes_a_multi_arch_index() throws Exception {
         skopeo("copy", "--all", "--dest-tls-verify=false", "oci:" + source + ":multi", docker(MULTI + ":latest"));
-        Response response = http.get("/v2/" + MULTI + "/manifests/latest").header("Accept", OciContent.INDEX).send();
+        Response response = http.get("/v2/" + MULTI + "/manifests/latest")
+                .header("Accept", OciContent.INDEX)
+                .send();
         assertThat(response.status()).as(response::describe).isEqualTo(200);
         assertThat(response.body()).as("index as stored").isEqualTo(index.content());
         for (Image image : List.of(amd64, arm64)) {
-            Response child = http.get("/v2/" + MULTI + "/manifests/" + image.manifest().digest())
-                    .header("Accept", OciContent.MANIFEST).send();
+            Response child = http.get(
+                            "/v2/" + MULTI + "/manifests/" + image.manifest().digest())
+                    .header("Accept", OciContent.MANIFEST)
+                    .send();
             assertThat(child.status()).as(child::describe).isEqualTo(200);
             assertThat(child.body()).isEqualTo(image.manifest().content());
         }
@@ -184,16 +191,25 @@ class SkopeoEndToEndIT {
     @Test
     @Order(4)
     void skopeo_inspect_reports_the_manifest_digest_and_layers() throws Exception {
-        JsonNode inspect = RegistryHttp.JSON.readTree(
-                skopeo("inspect", "--tls-verify=false", docker(APP + ":v1")).stdout);
+        JsonNode inspect =
+                RegistryHttp.JSON.readTree(skopeo("inspect", "--tls-verify=false", docker(APP + ":v1")).stdout);
         assertThat(inspect.path("Digest").asString()).isEqualTo(app.manifest().digest());
-        assertThat(layerDigests(inspect)).isEqualTo(app.layers().stream().map(l -> l.blob().digest()).toList());
+        assertThat(layerDigests(inspect))
+                .isEqualTo(app.layers().stream().map(l -> l.blob().digest()).toList());
         assertThat(inspect.path("Architecture").asString()).isEqualTo("amd64");
 
-        JsonNode arm = RegistryHttp.JSON.readTree(skopeo("inspect", "--tls-verify=false", "--override-os", "linux",
-                "--override-arch", "arm64", docker(MULTI + ":latest")).stdout);
+        JsonNode arm = RegistryHttp.JSON.readTree(skopeo(
+                        "inspect",
+                        "--tls-verify=false",
+                        "--override-os",
+                        "linux",
+                        "--override-arch",
+                        "arm64",
+                        docker(MULTI + ":latest"))
+                .stdout);
         assertThat(arm.path("Architecture").asString()).isEqualTo("arm64");
-        assertThat(layerDigests(arm)).isEqualTo(arm64.layers().stream().map(l -> l.blob().digest()).toList());
+        assertThat(layerDigests(arm))
+                .isEqualTo(arm64.layers().stream().map(l -> l.blob().digest()).toList());
     }
 
     // ---------------------------------------------------------------- pull
@@ -210,7 +226,10 @@ class SkopeoEndToEndIT {
     @Order(6)
     void skopeo_copy_pulls_the_image_back_by_digest_with_identical_blobs() throws Exception {
         Path out = work.resolve("pull-by-digest");
-        skopeo("copy", "--src-tls-verify=false", docker(APP + "@" + app.manifest().digest()),
+        skopeo(
+                "copy",
+                "--src-tls-verify=false",
+                docker(APP + "@" + app.manifest().digest()),
                 "oci:" + out + ":bydigest");
         assertLayout(out, "bydigest", app.manifest(), app.blobs());
     }
@@ -236,9 +255,13 @@ class SkopeoEndToEndIT {
         List<String> tags = new ArrayList<>();
         list.path("Tags").forEach(t -> tags.add(t.asString()));
         assertThat(tags).containsExactlyInAnyOrder("v1", "v2");
-        Response v2 = http.head("/v2/" + APP + "/manifests/v2").header("Accept", OciContent.MANIFEST).send();
+        Response v2 = http.head("/v2/" + APP + "/manifests/v2")
+                .header("Accept", OciContent.MANIFEST)
+                .send();
         assertThat(v2.status()).as(v2::describe).isEqualTo(200);
-        assertThat(v2.header("Docker-Content-Digest")).as(v2::describe).isEqualTo(app.manifest().digest());
+        assertThat(v2.header("Docker-Content-Digest"))
+                .as(v2::describe)
+                .isEqualTo(app.manifest().digest());
     }
 
     // ---------------------------------------------------------------- delete
@@ -250,7 +273,8 @@ class SkopeoEndToEndIT {
         skopeo("delete", "--tls-verify=false", docker(APP + ":v2"));
         for (String reference : List.of("v2", "v1", app.manifest().digest())) {
             Response response = http.get("/v2/" + APP + "/manifests/" + reference)
-                    .header("Accept", OciContent.MANIFEST).send();
+                    .header("Accept", OciContent.MANIFEST)
+                    .send();
             assertThat(response.status()).as(response::describe).isEqualTo(404);
         }
         Response tags = http.get("/v2/" + APP + "/tags/list").send();
@@ -267,12 +291,15 @@ class SkopeoEndToEndIT {
         skopeo("delete", "--tls-verify=false", docker(MULTI + "@" + index.digest()));
         for (String reference : List.of(index.digest(), "latest")) {
             Response response = http.get("/v2/" + MULTI + "/manifests/" + reference)
-                    .header("Accept", OciContent.INDEX).send();
+                    .header("Accept", OciContent.INDEX)
+                    .send();
             assertThat(response.status()).as(response::describe).isEqualTo(404);
         }
-        Result inspect = run(List.of("skopeo", "--insecure-policy", "inspect", "--raw", "--tls-verify=false",
-                docker(MULTI + ":latest")));
-        assertThat(inspect.exit).as("skopeo inspect of a deleted tag must fail\n%s", inspect).isNotZero();
+        Result inspect = run(List.of(
+                "skopeo", "--insecure-policy", "inspect", "--raw", "--tls-verify=false", docker(MULTI + ":latest")));
+        assertThat(inspect.exit)
+                .as("skopeo inspect of a deleted tag must fail\n%s", inspect)
+                .isNotZero();
     }
 
     // ---------------------------------------------------------------- helpers
@@ -299,19 +326,20 @@ class SkopeoEndToEndIT {
         command.addAll(List.of(args));
         Result result = run(command);
         timings.put(String.join(" ", args), result.took);
-        assertThat(result.exit).as("skopeo failed\n%s\nregistry log tail:\n%s", result, registry.logTail(3000))
+        assertThat(result.exit)
+                .as("skopeo failed\n%s\nregistry log tail:\n%s", result, registry.logTail(3000))
                 .isZero();
-        assertThat(result.took).as("skopeo took longer than %s (stalled on the HTTPS probe?)\n%s", MAX_COMMAND,
-                result).isLessThanOrEqualTo(MAX_COMMAND);
+        assertThat(result.took)
+                .as("skopeo took longer than %s (stalled on the HTTPS probe?)\n%s", MAX_COMMAND, result)
+                .isLessThanOrEqualTo(MAX_COMMAND);
         return result;
     }
 
     private Result run(List<String> command) throws Exception {
         Path stdout = Files.createTempFile(work, "stdout", ".txt");
         Path stderr = Files.createTempFile(work, "stderr", ".txt");
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectOutput(stdout.toFile())
-                .redirectError(stderr.toFile());
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
         // No credentials of this machine's user are read or offered to the registry.
         Path auth = work.resolve("auth.json");
         if (!Files.exists(auth)) {
@@ -325,8 +353,11 @@ class SkopeoEndToEndIT {
         if (!exited) {
             process.destroyForcibly().waitFor();
         }
-        return new Result(command, exited ? process.exitValue() : -1,
-                Files.readString(stdout, StandardCharsets.UTF_8), Files.readString(stderr, StandardCharsets.UTF_8),
+        return new Result(
+                command,
+                exited ? process.exitValue() : -1,
+                Files.readString(stdout, StandardCharsets.UTF_8),
+                Files.readString(stderr, StandardCharsets.UTF_8),
                 took);
     }
 
@@ -360,8 +391,7 @@ class SkopeoEndToEndIT {
         }
         try (Stream<Path> files = Files.list(blobs)) {
             for (Path file : files.toList()) {
-                assertThat(Digests.sha256(file)).as("content of %s", file)
-                        .isEqualTo("sha256:" + file.getFileName());
+                assertThat(Digests.sha256(file)).as("content of %s", file).isEqualTo("sha256:" + file.getFileName());
             }
         }
     }

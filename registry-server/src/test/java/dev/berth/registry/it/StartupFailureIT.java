@@ -25,8 +25,13 @@ class StartupFailureIT {
     void missingHtpasswdFileExitsNonZeroWithAShortReport() throws Exception {
         Path htpasswd = dir.resolve("users.htpasswd");
         String output = runFailing("--berth.auth.mode=htpasswd", "--berth.auth.htpasswd.path=" + htpasswd);
-        assertThat(output).contains("APPLICATION FAILED TO START", "berth.auth.htpasswd.path", htpasswd.toString(),
-                "does not exist", "htpasswd -Bc");
+        assertThat(output)
+                .contains(
+                        "APPLICATION FAILED TO START",
+                        "berth.auth.htpasswd.path",
+                        htpasswd.toString(),
+                        "does not exist",
+                        "htpasswd -Bc");
     }
 
     @Test
@@ -39,15 +44,22 @@ class StartupFailureIT {
 
     /** Runs the jar to its exit, asserts a non-zero status and no stack trace, and returns what it printed. */
     private String runFailing(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx128m", "-jar", Path.of(System.getProperty(RegistryProcess.JAR_PROPERTY)).toString(), "--server.address=127.0.0.1",
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx128m",
+                "-jar",
+                Path.of(System.getProperty(RegistryProcess.JAR_PROPERTY)).toString(),
+                "--server.address=127.0.0.1",
                 "--berth.storage.filesystem.root=" + dir.resolve("data")));
         if (List.of(args).stream().noneMatch(a -> a.startsWith("--server.port="))) {
             command.add("--server.port=0");
         }
         command.addAll(List.of(args));
         Path log = dir.resolve("output.log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         try {
             assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("exited").isTrue();
         } finally {
@@ -56,7 +68,8 @@ class StartupFailureIT {
         String output = Files.readString(log, StandardCharsets.UTF_8);
         assertThat(process.exitValue()).as("exit status; output:%n%s", output).isNotZero();
         assertThat(output.lines().filter(line -> line.matches("\\s+at [\\w.$]+\\(.*")))
-                .as("stack trace lines in:%n%s", output).isEmpty();
+                .as("stack trace lines in:%n%s", output)
+                .isEmpty();
         assertThat(output.lines().count()).as("lines printed:%n%s", output).isLessThan(40);
         return output;
     }

@@ -34,8 +34,8 @@ class StreamingMemoryIT {
     static final String NAME = "streaming/big";
 
     @RegisterExtension
-    static final RegistryProcess registry = RegistryProcess.create()
-            .jvmArgs("-Xmx128m", "-XX:MaxDirectMemorySize=64m", "-XX:+ExitOnOutOfMemoryError");
+    static final RegistryProcess registry =
+            RegistryProcess.create().jvmArgs("-Xmx128m", "-XX:MaxDirectMemorySize=64m", "-XX:+ExitOnOutOfMemoryError");
 
     static final RegistryHttp http = new RegistryHttp(registry::baseUri);
 
@@ -53,15 +53,16 @@ class StreamingMemoryIT {
         Response post = http.post("/v2/" + NAME + "/blobs/uploads/").send();
         assertThat(post.status()).as(post::describe).isEqualTo(202);
 
-        BodyPublisher body = BodyPublishers.fromPublisher(
-                BodyPublishers.ofInputStream(() -> new Generated(seed, 0, GIB)), GIB);
+        BodyPublisher body =
+                BodyPublishers.fromPublisher(BodyPublishers.ofInputStream(() -> new Generated(seed, 0, GIB)), GIB);
         Response put = http.put(post.location())
                 .query("digest", digest)
                 .header("Content-Type", "application/octet-stream")
                 .body(body)
                 .timeout(TRANSFER_TIMEOUT)
                 .send();
-        assertThat(put.status()).as("%s\nregistry log tail:\n%s", put.describe(), registry.logTail(3000))
+        assertThat(put.status())
+                .as("%s\nregistry log tail:\n%s", put.describe(), registry.logTail(3000))
                 .isEqualTo(201);
         assertServedIntact(digest);
     }
@@ -84,12 +85,17 @@ class StreamingMemoryIT {
                     .body(body)
                     .timeout(TRANSFER_TIMEOUT)
                     .send();
-            assertThat(response.status()).as("%s\nregistry log tail:\n%s", response.describe(),
-                    registry.logTail(3000)).isEqualTo(202);
+            assertThat(response.status())
+                    .as("%s\nregistry log tail:\n%s", response.describe(), registry.logTail(3000))
+                    .isEqualTo(202);
             assertThat(response.header("Range")).as(response::describe).isEqualTo("0-" + (start + PATCH_SIZE - 1));
         }
-        Response put = http.put(response.location()).query("digest", digest).timeout(TRANSFER_TIMEOUT).send();
-        assertThat(put.status()).as("%s\nregistry log tail:\n%s", put.describe(), registry.logTail(3000))
+        Response put = http.put(response.location())
+                .query("digest", digest)
+                .timeout(TRANSFER_TIMEOUT)
+                .send();
+        assertThat(put.status())
+                .as("%s\nregistry log tail:\n%s", put.describe(), registry.logTail(3000))
                 .isEqualTo(201);
         assertServedIntact(digest);
     }
@@ -99,13 +105,14 @@ class StreamingMemoryIT {
         assertThat(head.status()).as(head::describe).isEqualTo(200);
         assertThat(head.header("Content-Length")).as(head::describe).isEqualTo(String.valueOf(GIB));
 
-        HttpResponse<InputStream> get = http.get("/v2/" + NAME + "/blobs/" + digest).timeout(TRANSFER_TIMEOUT)
-                .stream();
+        HttpResponse<InputStream> get = http.get("/v2/" + NAME + "/blobs/" + digest).timeout(TRANSFER_TIMEOUT).stream();
         assertThat(get.statusCode()).isEqualTo(200);
         Digests.Hashed served = RegistryHttp.drain(get.body());
         assertThat(served.size()).as("bytes served").isEqualTo(GIB);
         assertThat(served.digest()).as("digest of the bytes served").isEqualTo(digest);
-        assertThat(registry.isRunning()).as("registry still running (no OutOfMemoryError)").isTrue();
+        assertThat(registry.isRunning())
+                .as("registry still running (no OutOfMemoryError)")
+                .isTrue();
     }
 
     /**

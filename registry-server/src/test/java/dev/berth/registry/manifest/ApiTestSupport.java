@@ -50,12 +50,15 @@ abstract class ApiTestSupport {
 
     @LocalServerPort
     int port;
+
     @Autowired
     BlobStore blobs;
+
     @Autowired
     RepositoryLinks links;
 
-    final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private static Path tempRoot() {
         return TempRoots.create("berth-manifest-api");
@@ -125,8 +128,8 @@ abstract class ApiTestSupport {
     }
 
     /** An image manifest of {@code mediaType} over the given config and layers (maps from {@link #seedBlob}). */
-    static byte[] imageManifest(String mediaType, Map<String, Object> config, List<Map<String, Object>> layers,
-                                Map<String, Object> extra) {
+    static byte[] imageManifest(
+            String mediaType, Map<String, Object> config, List<Map<String, Object>> layers, Map<String, Object> extra) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("schemaVersion", 2);
         if (mediaType != null) {
@@ -150,9 +153,12 @@ abstract class ApiTestSupport {
     /** Seeds a fresh config and layer and returns an OCI image manifest over them (unique per call). */
     byte[] ociImage(String repo) {
         int n = REPO_COUNTER.incrementAndGet();
-        Map<String, Object> config = seedBlob(repo, MediaTypes.OCI_CONFIG,
+        Map<String, Object> config = seedBlob(
+                repo,
+                MediaTypes.OCI_CONFIG,
                 ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":" + n + "}").getBytes(StandardCharsets.UTF_8));
-        Map<String, Object> layer = seedBlob(repo, MediaTypes.OCI_LAYER_GZIP, ("layer-" + n).getBytes(StandardCharsets.UTF_8));
+        Map<String, Object> layer =
+                seedBlob(repo, MediaTypes.OCI_LAYER_GZIP, ("layer-" + n).getBytes(StandardCharsets.UTF_8));
         return imageManifest(MediaTypes.OCI_MANIFEST, config, List.of(layer), Map.of());
     }
 

@@ -10,8 +10,13 @@ class ApiVersionHeaderTest extends ApiTestSupport {
 
     @Test
     void everyV2ResponseCarriesTheApiVersion() {
-        for (Resp r : new Resp[] {get("/v2/"), head("/v2/"), get("/v2/nothing/here/manifests/latest"),
-                get("/v2/Bad_Name/tags/list"), get("/v2/_catalog")}) {
+        for (Resp r : new Resp[] {
+            get("/v2/"),
+            head("/v2/"),
+            get("/v2/nothing/here/manifests/latest"),
+            get("/v2/Bad_Name/tags/list"),
+            get("/v2/_catalog")
+        }) {
             assertThat(r.header("Docker-Distribution-API-Version")).as("%s", r).isEqualTo("registry/2.0");
         }
         assertThat(get("/v2/").status()).isEqualTo(200);

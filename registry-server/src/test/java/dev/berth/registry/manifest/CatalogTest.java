@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@link Catalog#list}: name order across nesting, paging, per-caller filtering, and a cost bounded by the page. */
 class CatalogTest {
     /** Names whose leaf order differs from name order: '-' and '.' sort before '/', '_' after the digits. */
-    private static final List<String> TRICKY = List.of("a", "a-b", "a-b/c", "a-b-c", "a.b", "a/x", "a/x-y", "a/x/z",
-            "a/x0", "a0", "a__b", "b/c/d/e", "b/c/d-e", "b/c-d", "z");
+    private static final List<String> TRICKY = List.of(
+            "a", "a-b", "a-b/c", "a-b-c", "a.b", "a/x", "a/x-y", "a/x/z", "a/x0", "a0", "a__b", "b/c/d/e", "b/c/d-e",
+            "b/c-d", "z");
 
     @TempDir
     Path root;
@@ -34,7 +35,8 @@ class CatalogTest {
     }
 
     private static void repository(StorageDriver driver, String name) throws IOException {
-        driver.putContent(RegistryLayout.repository(name) + "/_manifests/tags/latest/current/link",
+        driver.putContent(
+                RegistryLayout.repository(name) + "/_manifests/tags/latest/current/link",
                 "sha256:0".getBytes(StandardCharsets.US_ASCII));
     }
 
@@ -102,7 +104,8 @@ class CatalogTest {
 
         // The last page: nothing after it, and no call beyond the namespace it ends in.
         before = checked.stats().calls(StorageStats.Operation.LIST);
-        assertThat(catalog.list("ns29/app17", 5)).isEqualTo(new Catalog.Page(List.of("ns29/app18", "ns29/app19"), false));
+        assertThat(catalog.list("ns29/app17", 5))
+                .isEqualTo(new Catalog.Page(List.of("ns29/app18", "ns29/app19"), false));
         assertThat(checked.stats().calls(StorageStats.Operation.LIST) - before).isLessThanOrEqualTo(5);
     }
 
@@ -163,8 +166,8 @@ class CatalogTest {
         List<String> sorted = names.stream().sorted().toList();
 
         assertThat(allPages(catalog, 7, name -> true)).isEqualTo(sorted);
-        assertThat(allPages(catalog, 100, name -> !name.contains("5"))).isEqualTo(
-                sorted.stream().filter(name -> !name.contains("5")).toList());
+        assertThat(allPages(catalog, 100, name -> !name.contains("5")))
+                .isEqualTo(sorted.stream().filter(name -> !name.contains("5")).toList());
         entries.set(0);
         Catalog.Page page = catalog.list("flat151", 5);
 
@@ -176,9 +179,10 @@ class CatalogTest {
     /** The driver, counting every entry its {@code list} (and {@code listAfter}, if it has it) calls return. */
     private static StorageDriver countingEntries(StorageDriver driver, AtomicLong entries) {
         Class<?>[] interfaces = driver instanceof OrderedListCapable
-                ? new Class<?>[] {StorageDriver.class, OrderedListCapable.class} : new Class<?>[] {StorageDriver.class};
-        return (StorageDriver) Proxy.newProxyInstance(StorageDriver.class.getClassLoader(), interfaces,
-                (proxy, method, args) -> {
+                ? new Class<?>[] {StorageDriver.class, OrderedListCapable.class}
+                : new Class<?>[] {StorageDriver.class};
+        return (StorageDriver) Proxy.newProxyInstance(
+                StorageDriver.class.getClassLoader(), interfaces, (proxy, method, args) -> {
                     try {
                         Object result = method.invoke(driver, args);
                         if (method.getName().startsWith("list") && result instanceof List<?> list) {

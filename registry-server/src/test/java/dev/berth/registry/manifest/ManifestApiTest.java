@@ -49,13 +49,22 @@ class ManifestApiTest extends ApiTestSupport {
             assertThat(post.status()).as("%s", post).isEqualTo(202);
             String location = post.header("Location");
             String target = location + (location.contains("?") ? "&" : "?") + "digest=" + sha256(blob);
-            Resp put = send("PUT", target.startsWith("http") ? URI.create(target).getRawPath() + "?"
-                    + URI.create(target).getRawQuery() : target, blob, "Content-Type", "application/octet-stream");
+            Resp put = send(
+                    "PUT",
+                    target.startsWith("http")
+                            ? URI.create(target).getRawPath() + "?"
+                                    + URI.create(target).getRawQuery()
+                            : target,
+                    blob,
+                    "Content-Type",
+                    "application/octet-stream");
             assertThat(put.status()).as("%s", put).isEqualTo(201);
         }
-        byte[] body = imageManifest(MediaTypes.OCI_MANIFEST,
+        byte[] body = imageManifest(
+                MediaTypes.OCI_MANIFEST,
                 descriptor(MediaTypes.OCI_CONFIG, sha256(config), config.length),
-                List.of(descriptor(MediaTypes.OCI_LAYER_GZIP, sha256(layer), layer.length)), Map.of());
+                List.of(descriptor(MediaTypes.OCI_LAYER_GZIP, sha256(layer), layer.length)),
+                Map.of());
         String digest = push(repo, "v1", MediaTypes.OCI_MANIFEST, body);
         assertThat(get("/v2/" + repo + "/manifests/" + digest).body()).isEqualTo(body);
     }
@@ -100,8 +109,8 @@ class ManifestApiTest extends ApiTestSupport {
 
         push(repo, child, MediaTypes.OCI_MANIFEST, image);
         String digest = push(repo, "multi", MediaTypes.OCI_INDEX, index);
-        Resp get = get("/v2/" + repo + "/manifests/multi",
-                "Accept", MediaTypes.OCI_MANIFEST + ", " + MediaTypes.OCI_INDEX);
+        Resp get = get(
+                "/v2/" + repo + "/manifests/multi", "Accept", MediaTypes.OCI_MANIFEST + ", " + MediaTypes.OCI_INDEX);
         assertThat(get.status()).isEqualTo(200);
         assertThat(get.header("Content-Type")).isEqualTo(MediaTypes.OCI_INDEX);
         assertThat(get.header("Docker-Content-Digest")).isEqualTo(digest);
@@ -111,8 +120,10 @@ class ManifestApiTest extends ApiTestSupport {
     @Test
     void dockerSchema2AndManifestListRoundTrip() {
         String repo = newRepo("docker");
-        Map<String, Object> config = seedBlob(repo, MediaTypes.DOCKER_CONFIG, "{\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8));
-        Map<String, Object> layer = seedBlob(repo, MediaTypes.DOCKER_LAYER_GZIP, "docker-layer".getBytes(StandardCharsets.UTF_8));
+        Map<String, Object> config =
+                seedBlob(repo, MediaTypes.DOCKER_CONFIG, "{\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8));
+        Map<String, Object> layer =
+                seedBlob(repo, MediaTypes.DOCKER_LAYER_GZIP, "docker-layer".getBytes(StandardCharsets.UTF_8));
         byte[] manifest = imageManifest(MediaTypes.DOCKER_MANIFEST, config, List.of(layer), Map.of());
         String digest = push(repo, "amd64", MediaTypes.DOCKER_MANIFEST, manifest);
 
@@ -124,8 +135,12 @@ class ManifestApiTest extends ApiTestSupport {
         Resp m = get("/v2/" + repo + "/manifests/amd64", "Accept", MediaTypes.DOCKER_MANIFEST);
         assertThat(m.header("Content-Type")).isEqualTo(MediaTypes.DOCKER_MANIFEST);
         assertThat(m.body()).isEqualTo(manifest);
-        Resp l = get("/v2/" + repo + "/manifests/" + listDigest,
-                "Accept", MediaTypes.DOCKER_MANIFEST_LIST, "Accept", MediaTypes.DOCKER_MANIFEST);
+        Resp l = get(
+                "/v2/" + repo + "/manifests/" + listDigest,
+                "Accept",
+                MediaTypes.DOCKER_MANIFEST_LIST,
+                "Accept",
+                MediaTypes.DOCKER_MANIFEST);
         assertThat(l.status()).isEqualTo(200);
         assertThat(l.header("Content-Type")).isEqualTo(MediaTypes.DOCKER_MANIFEST_LIST);
         assertThat(l.body()).isEqualTo(list);
@@ -134,10 +149,10 @@ class ManifestApiTest extends ApiTestSupport {
     @Test
     void artifactWithCustomConfigTypeAndNoLayers() {
         String repo = newRepo("artifact");
-        Map<String, Object> config = seedBlob(repo, "application/vnd.example.config.v1+json",
-                "{\"k\":1}".getBytes(StandardCharsets.UTF_8));
-        byte[] artifact = imageManifest(MediaTypes.OCI_MANIFEST, config, List.of(),
-                Map.of("artifactType", "application/vnd.example.sbom.v1"));
+        Map<String, Object> config =
+                seedBlob(repo, "application/vnd.example.config.v1+json", "{\"k\":1}".getBytes(StandardCharsets.UTF_8));
+        byte[] artifact = imageManifest(
+                MediaTypes.OCI_MANIFEST, config, List.of(), Map.of("artifactType", "application/vnd.example.sbom.v1"));
         String digest = push(repo, "sbom", MediaTypes.OCI_MANIFEST, artifact);
         Resp get = get("/v2/" + repo + "/manifests/" + digest);
         assertThat(get.status()).isEqualTo(200);
@@ -149,7 +164,8 @@ class ManifestApiTest extends ApiTestSupport {
         String repo = newRepo("nomt");
         byte[] image = ociImage(repo);
         // Same manifest without the mediaType field: Content-Type decides, and is what GET answers with.
-        Map<?, ?> tree = tools.jackson.databind.json.JsonMapper.builder().build().readValue(image, Map.class);
+        Map<?, ?> tree =
+                tools.jackson.databind.json.JsonMapper.builder().build().readValue(image, Map.class);
         tree.remove("mediaType");
         byte[] body = json(tree);
         push(repo, "v1", MediaTypes.OCI_MANIFEST, body);
@@ -163,12 +179,13 @@ class ManifestApiTest extends ApiTestSupport {
         String repo = newRepo("missing");
         Map<String, Object> config = seedBlob(repo, MediaTypes.OCI_CONFIG, "{}".getBytes(StandardCharsets.UTF_8));
         String ghost = sha256("never uploaded".getBytes(StandardCharsets.UTF_8));
-        byte[] body = imageManifest(MediaTypes.OCI_MANIFEST, config,
-                List.of(descriptor(MediaTypes.OCI_LAYER_GZIP, ghost, 14)), Map.of());
+        byte[] body = imageManifest(
+                MediaTypes.OCI_MANIFEST, config, List.of(descriptor(MediaTypes.OCI_LAYER_GZIP, ghost, 14)), Map.of());
         Resp r = putManifest(repo, "v1", MediaTypes.OCI_MANIFEST, body);
         assertThat(r.status()).isEqualTo(404);
         assertThat(r.errorCode()).isEqualTo("MANIFEST_BLOB_UNKNOWN");
-        assertThat(strings(r.json().get("errors").get(0).get("detail").get("digests"))).containsExactly(ghost);
+        assertThat(strings(r.json().get("errors").get(0).get("detail").get("digests")))
+                .containsExactly(ghost);
         // Nothing was stored: neither the tag nor the revision.
         assertThat(get("/v2/" + repo + "/manifests/v1").status()).isEqualTo(404);
         assertThat(get("/v2/" + repo + "/manifests/" + sha256(body)).status()).isEqualTo(404);
@@ -212,8 +229,9 @@ class ManifestApiTest extends ApiTestSupport {
         String schemaVersion = image.replace("\"schemaVersion\":2", "\"schemaVersion\":" + bad);
         String layerSize = image.replaceFirst("(\"layers\":\\[\\{[^}]*\"size\":)\\d+", "$1" + bad);
         assertThat(layerSize).isNotEqualTo(image);
-        for (String[] c : new String[][] {{schemaVersion, "schemaVersion must be the integer 2"},
-                {layerSize, "layers[0].size "}}) {
+        for (String[] c :
+                new String[][] {{schemaVersion, "schemaVersion must be the integer 2"}, {layerSize, "layers[0].size "}
+                }) {
             Resp r = putManifest(repo, "v1", MediaTypes.OCI_MANIFEST, c[0].getBytes(StandardCharsets.UTF_8));
             assertThat(r.status()).as("%s", r).isEqualTo(400);
             assertThat(r.errorCode()).isEqualTo("MANIFEST_INVALID");
@@ -231,7 +249,8 @@ class ManifestApiTest extends ApiTestSupport {
         assertThat(declared.errorCode()).isEqualTo("MANIFEST_INVALID");
 
         // Without Content-Length the body is cut off at the limit instead of buffered whole.
-        HttpRequest chunked = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/v2/" + repo + "/manifests/v1"))
+        HttpRequest chunked = HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + port + "/v2/" + repo + "/manifests/v1"))
                 .header("Content-Type", MediaTypes.OCI_MANIFEST)
                 .timeout(TIMEOUT)
                 .PUT(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofByteArray(body)))
@@ -250,7 +269,8 @@ class ManifestApiTest extends ApiTestSupport {
         assertThat(r.errorCode()).isEqualTo("DIGEST_INVALID");
 
         // Another algorithm in the URL is honoured: the body is hashed with it.
-        String sha512 = dev.berth.oci.Digest.compute(dev.berth.oci.DigestAlgorithm.SHA512, body).toString();
+        String sha512 = dev.berth.oci.Digest.compute(dev.berth.oci.DigestAlgorithm.SHA512, body)
+                .toString();
         Resp ok = putManifest(repo, sha512, MediaTypes.OCI_MANIFEST, body);
         assertThat(ok.status()).as("%s", ok).isEqualTo(201);
         assertThat(ok.header("Docker-Content-Digest")).isEqualTo(sha512);
@@ -262,16 +282,25 @@ class ManifestApiTest extends ApiTestSupport {
         String repo = newRepo("multitag");
         byte[] body = ociImage(repo);
         String digest = sha256(body);
-        Resp r = send("PUT", "/v2/" + repo + "/manifests/" + digest + "?tag=1.2.3&tag=1.2&tag=latest", body,
-                "Content-Type", MediaTypes.OCI_MANIFEST);
+        Resp r = send(
+                "PUT",
+                "/v2/" + repo + "/manifests/" + digest + "?tag=1.2.3&tag=1.2&tag=latest",
+                body,
+                "Content-Type",
+                MediaTypes.OCI_MANIFEST);
         assertThat(r.status()).as("%s", r).isEqualTo(201);
         assertThat(r.header("OCI-Tag")).isEqualTo("1.2.3, 1.2, latest");
         for (String tag : List.of("1.2.3", "1.2", "latest")) {
-            assertThat(head("/v2/" + repo + "/manifests/" + tag).header("Docker-Content-Digest")).isEqualTo(digest);
+            assertThat(head("/v2/" + repo + "/manifests/" + tag).header("Docker-Content-Digest"))
+                    .isEqualTo(digest);
         }
 
-        Resp bad = send("PUT", "/v2/" + repo + "/manifests/" + digest + "?tag=ok&tag=.bad", body,
-                "Content-Type", MediaTypes.OCI_MANIFEST);
+        Resp bad = send(
+                "PUT",
+                "/v2/" + repo + "/manifests/" + digest + "?tag=ok&tag=.bad",
+                body,
+                "Content-Type",
+                MediaTypes.OCI_MANIFEST);
         assertThat(bad.status()).isEqualTo(400);
         assertThat(bad.errorCode()).isEqualTo("TAG_INVALID");
         assertThat(head("/v2/" + repo + "/manifests/ok").status()).isEqualTo(404);
@@ -286,18 +315,19 @@ class ManifestApiTest extends ApiTestSupport {
         for (int i = 0; i <= 100; i++) {
             query.append(i == 0 ? '?' : '&').append("tag=t").append(i);
         }
-        Resp tooMany = send("PUT", "/v2/" + repo + "/manifests/" + digest + query, body,
-                "Content-Type", MediaTypes.OCI_MANIFEST);
+        Resp tooMany = send(
+                "PUT", "/v2/" + repo + "/manifests/" + digest + query, body, "Content-Type", MediaTypes.OCI_MANIFEST);
         assertThat(tooMany.status()).as("%s", tooMany).isEqualTo(400);
         assertThat(tooMany.errorCode()).isEqualTo("TAG_INVALID");
         assertThat(tooMany.text()).contains("at most 100");
         assertThat(head("/v2/" + repo + "/manifests/t0").status()).isEqualTo(404);
 
         String hundred = query.substring(0, query.lastIndexOf("&tag=t100"));
-        Resp ok = send("PUT", "/v2/" + repo + "/manifests/" + digest + hundred, body,
-                "Content-Type", MediaTypes.OCI_MANIFEST);
+        Resp ok = send(
+                "PUT", "/v2/" + repo + "/manifests/" + digest + hundred, body, "Content-Type", MediaTypes.OCI_MANIFEST);
         assertThat(ok.status()).as("%s", ok).isEqualTo(201);
-        assertThat(head("/v2/" + repo + "/manifests/t99").header("Docker-Content-Digest")).isEqualTo(digest);
+        assertThat(head("/v2/" + repo + "/manifests/t99").header("Docker-Content-Digest"))
+                .isEqualTo(digest);
     }
 
     @Test
@@ -310,13 +340,16 @@ class ManifestApiTest extends ApiTestSupport {
         Resp refused = get(path, "Accept", MediaTypes.DOCKER_MANIFEST);
         assertThat(refused.status()).isEqualTo(404);
         assertThat(refused.errorCode()).isEqualTo("MANIFEST_UNKNOWN");
-        assertThat(head(path, "Accept", MediaTypes.DOCKER_MANIFEST_LIST).status()).isEqualTo(404);
+        assertThat(head(path, "Accept", MediaTypes.DOCKER_MANIFEST_LIST).status())
+                .isEqualTo(404);
 
         assertThat(get(path).status()).isEqualTo(200);
         assertThat(get(path, "Accept", "*/*").status()).isEqualTo(200);
         assertThat(get(path, "Accept", MediaTypes.DOCKER_MANIFEST + ";q=0.9, " + MediaTypes.OCI_MANIFEST + ";q=0.5")
-                .status()).isEqualTo(200);
-        assertThat(get(path, "Accept", MediaTypes.DOCKER_MANIFEST, "Accept", MediaTypes.OCI_MANIFEST).status())
+                        .status())
+                .isEqualTo(200);
+        assertThat(get(path, "Accept", MediaTypes.DOCKER_MANIFEST, "Accept", MediaTypes.OCI_MANIFEST)
+                        .status())
                 .isEqualTo(200);
     }
 
@@ -338,14 +371,20 @@ class ManifestApiTest extends ApiTestSupport {
         String repo = newRepo("deldigest");
         byte[] body = ociImage(repo);
         String digest = sha256(body);
-        send("PUT", "/v2/" + repo + "/manifests/" + digest + "?tag=a&tag=b", body, "Content-Type", MediaTypes.OCI_MANIFEST);
+        send(
+                "PUT",
+                "/v2/" + repo + "/manifests/" + digest + "?tag=a&tag=b",
+                body,
+                "Content-Type",
+                MediaTypes.OCI_MANIFEST);
         String other = push(repo, "c", MediaTypes.OCI_MANIFEST, ociImage(repo));
 
         assertThat(delete("/v2/" + repo + "/manifests/" + digest).status()).isEqualTo(202);
         assertThat(get("/v2/" + repo + "/manifests/" + digest).status()).isEqualTo(404);
         assertThat(get("/v2/" + repo + "/manifests/a").status()).isEqualTo(404);
         assertThat(get("/v2/" + repo + "/manifests/b").status()).isEqualTo(404);
-        assertThat(strings(get("/v2/" + repo + "/tags/list").json().get("tags"))).containsExactly("c");
+        assertThat(strings(get("/v2/" + repo + "/tags/list").json().get("tags")))
+                .containsExactly("c");
         assertThat(get("/v2/" + repo + "/manifests/" + other).status()).isEqualTo(200);
         assertThat(delete("/v2/" + repo + "/manifests/" + digest).errorCode()).isEqualTo("MANIFEST_UNKNOWN");
     }

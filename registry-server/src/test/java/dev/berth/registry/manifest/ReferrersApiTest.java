@@ -19,12 +19,16 @@ class ReferrersApiTest extends ApiTestSupport {
     /** An artifact manifest referring to {@code subject}; {@code n} makes it unique. */
     byte[] artifact(String repo, String subjectDigest, long subjectSize, String artifactType, int n) {
         Map<String, Object> config = seedBlob(repo, MediaTypes.OCI_EMPTY, "{}".getBytes(StandardCharsets.UTF_8));
-        Map<String, Object> layer = seedBlob(repo, "application/octet-stream",
-                ("payload " + n).getBytes(StandardCharsets.UTF_8));
-        return imageManifest(MediaTypes.OCI_MANIFEST, config, List.of(layer), Map.of(
-                "artifactType", artifactType,
-                "subject", descriptor(MediaTypes.OCI_MANIFEST, subjectDigest, subjectSize),
-                "annotations", Map.of("org.example.n", Integer.toString(n))));
+        Map<String, Object> layer =
+                seedBlob(repo, "application/octet-stream", ("payload " + n).getBytes(StandardCharsets.UTF_8));
+        return imageManifest(
+                MediaTypes.OCI_MANIFEST,
+                config,
+                List.of(layer),
+                Map.of(
+                        "artifactType", artifactType,
+                        "subject", descriptor(MediaTypes.OCI_MANIFEST, subjectDigest, subjectSize),
+                        "annotations", Map.of("org.example.n", Integer.toString(n))));
     }
 
     JsonNode referrers(String repo, String digest, String query) {
@@ -67,7 +71,8 @@ class ReferrersApiTest extends ApiTestSupport {
             assertThat(d.get("annotations").get("org.example.n").asString()).isEqualTo(body == sbom ? "1" : "2");
         }
 
-        assertThat(delete("/v2/" + repo + "/manifests/" + sha256(sbom)).status()).isEqualTo(202);
+        assertThat(delete("/v2/" + repo + "/manifests/" + sha256(sbom)).status())
+                .isEqualTo(202);
         JsonNode left = referrers(repo, subject, "");
         assertThat(left.size()).isEqualTo(1);
         assertThat(left.get(0).get("digest").asString()).isEqualTo(sha256(sig));
@@ -78,11 +83,11 @@ class ReferrersApiTest extends ApiTestSupport {
         String repo = newRepo("reftypes");
         byte[] image = ociImage(repo);
         String subject = push(repo, "v1", MediaTypes.OCI_MANIFEST, image);
-        Map<String, Object> config = seedBlob(repo, "application/vnd.example.config.v1+json",
-                "{\"c\":1}".getBytes(StandardCharsets.UTF_8));
+        Map<String, Object> config =
+                seedBlob(repo, "application/vnd.example.config.v1+json", "{\"c\":1}".getBytes(StandardCharsets.UTF_8));
         Map<String, Object> subjectDescriptor = descriptor(MediaTypes.OCI_MANIFEST, subject, image.length);
-        byte[] configTyped = imageManifest(MediaTypes.OCI_MANIFEST, config, List.of(),
-                Map.of("subject", subjectDescriptor));
+        byte[] configTyped =
+                imageManifest(MediaTypes.OCI_MANIFEST, config, List.of(), Map.of("subject", subjectDescriptor));
         String configTypedDigest = push(repo, sha256(configTyped), MediaTypes.OCI_MANIFEST, configTyped);
         byte[] index = index(MediaTypes.OCI_INDEX, List.of(), Map.of("subject", subjectDescriptor));
         Resp indexPut = putManifest(repo, sha256(index), MediaTypes.OCI_INDEX, index);
@@ -168,7 +173,9 @@ class ReferrersApiTest extends ApiTestSupport {
             assertThat(r.errorCode()).isEqualTo("DIGEST_INVALID");
         }
         String digest = sha256("x".getBytes(StandardCharsets.UTF_8));
-        assertThat(get("/v2/" + repo + "/referrers/" + digest + "?n=x").status()).isEqualTo(400);
-        assertThat(get("/v2/" + repo + "/referrers/" + digest + "?last=bad").status()).isEqualTo(400);
+        assertThat(get("/v2/" + repo + "/referrers/" + digest + "?n=x").status())
+                .isEqualTo(400);
+        assertThat(get("/v2/" + repo + "/referrers/" + digest + "?last=bad").status())
+                .isEqualTo(400);
     }
 }

@@ -119,8 +119,7 @@ class TagAndCatalogApiTest extends ApiTestSupport {
                 .containsExactly(prefix + "/a", prefix + "/a-b", prefix + "/a/b", prefix + "/z");
 
         Resp after = get("/v2/_catalog?n=2&last=" + prefix + "/a");
-        assertThat(strings(after.json().get("repositories")))
-                .containsExactly(prefix + "/a-b", prefix + "/a/b");
+        assertThat(strings(after.json().get("repositories"))).containsExactly(prefix + "/a-b", prefix + "/a/b");
         assertThat(strings(get("/v2/_catalog?n=0").json().get("repositories"))).isEmpty();
     }
 

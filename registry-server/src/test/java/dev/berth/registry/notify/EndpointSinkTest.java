@@ -21,10 +21,16 @@ class EndpointSinkTest {
     }
 
     private static Event event(String action, String repository, String mediaType) {
-        Event.Target target = new Event.Target(mediaType, 1L, "sha256:" + "a".repeat(64), 1L, repository, null, null,
-                null, false);
-        return new Event("id", "2026-01-01T00:00:00Z", action, target, new Event.Request("r", "1.2.3.4", "h", "PUT",
-                "ua"), new Event.Actor(null), new Event.Source("s", "i"));
+        Event.Target target =
+                new Event.Target(mediaType, 1L, "sha256:" + "a".repeat(64), 1L, repository, null, null, null, false);
+        return new Event(
+                "id",
+                "2026-01-01T00:00:00Z",
+                action,
+                target,
+                new Event.Request("r", "1.2.3.4", "h", "PUT", "ua"),
+                new Event.Actor(null),
+                new Event.Source("s", "i"));
     }
 
     private static int closedPort() throws Exception {
@@ -59,8 +65,13 @@ class EndpointSinkTest {
             config.setBackoff(Duration.ofMillis(20));
             try (EndpointSink sink = new EndpointSink(config)) {
                 sink.offer(event("push", "retried", "m"));
-                assertThat(receiver.await(e -> e.path("target").path("repository").asString().equals("retried"),
-                        Duration.ofSeconds(10))).isNotNull();
+                assertThat(receiver.await(
+                                e -> e.path("target")
+                                        .path("repository")
+                                        .asString()
+                                        .equals("retried"),
+                                Duration.ofSeconds(10)))
+                        .isNotNull();
                 // The sink counts the delivery once the receiver's answer is back, just after the receiver saw it.
                 await().atMost(Duration.ofSeconds(5)).until(() -> sink.stats().delivered() > 0);
                 assertThat(receiver.requests()).isEqualTo(3);
@@ -77,8 +88,12 @@ class EndpointSinkTest {
         config.setMaxBackoff(Duration.ofMillis(500));
         try (EndpointSink sink = new EndpointSink(config)) {
             assertThat(List.of(sink.delay(1), sink.delay(2), sink.delay(3), sink.delay(4), sink.delay(10)))
-                    .containsExactly(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(400),
-                            Duration.ofMillis(500), Duration.ofMillis(500));
+                    .containsExactly(
+                            Duration.ofMillis(100),
+                            Duration.ofMillis(200),
+                            Duration.ofMillis(400),
+                            Duration.ofMillis(500),
+                            Duration.ofMillis(500));
         }
     }
 
@@ -94,7 +109,8 @@ class EndpointSinkTest {
         assertThat(filter.accepts(event("pull", "team/app", "m"))).isFalse();
         assertThat(filter.accepts(event("push", "team/app/sub", "m"))).isFalse();
         assertThat(filter.accepts(event("push", "other", "m"))).isFalse();
-        assertThat(filter.accepts(event("push", "team/app", "application/octet-stream"))).isFalse();
+        assertThat(filter.accepts(event("push", "team/app", "application/octet-stream")))
+                .isFalse();
 
         config.setActions(List.of("upload"));
         assertThatThrownBy(() -> EndpointFilter.of(config)).hasMessageContaining("unknown action");

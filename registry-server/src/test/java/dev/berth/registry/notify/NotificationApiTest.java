@@ -66,8 +66,10 @@ class NotificationApiTest {
 
     @LocalServerPort
     int port;
+
     @Autowired
     RegistryEvents events;
+
     private TestRegistry registry;
 
     @BeforeEach
@@ -123,11 +125,13 @@ class NotificationApiTest {
         assertThat(pull.path("target").path("tag").asString()).isEqualTo("v1");
         assertThat(pull.path("request").path("method").asString()).isEqualTo("GET");
 
-        assertThat(registry.get("/v2/" + repo + "/blobs/" + layerDigest).status()).isEqualTo(200);
+        assertThat(registry.get("/v2/" + repo + "/blobs/" + layerDigest).status())
+                .isEqualTo(200);
         JsonNode blobPull = ALL.await(event("pull", repo, layerDigest.toString()), WAIT);
         assertThat(blobPull).as("blob pull").isNotNull();
         assertThat(blobPull.path("target").path("size").asLong()).isEqualTo(layer.length);
-        assertThat(registry.head("/v2/" + repo + "/blobs/" + layerDigest).status()).isEqualTo(200);
+        assertThat(registry.head("/v2/" + repo + "/blobs/" + layerDigest).status())
+                .isEqualTo(200);
 
         registry.mount("notify/mounted", layerDigest, repo);
         JsonNode mount = ALL.await(event("mount", "notify/mounted", layerDigest.toString()), WAIT);
@@ -135,25 +139,29 @@ class NotificationApiTest {
         assertThat(mount.path("target").path("fromRepository").asString()).isEqualTo(repo);
         assertThat(mount.path("target").path("size").asLong()).isEqualTo(layer.length);
 
-        assertThat(registry.delete("/v2/" + repo + "/manifests/" + digest).status()).isEqualTo(202);
+        assertThat(registry.delete("/v2/" + repo + "/manifests/" + digest).status())
+                .isEqualTo(202);
         JsonNode delete = ALL.await(event("delete", repo, digest), WAIT);
         assertThat(delete).as("manifest delete").isNotNull();
         assertThat(delete.path("request").path("method").asString()).isEqualTo("DELETE");
-        assertThat(registry.delete("/v2/notify/mounted/blobs/" + layerDigest).status()).isEqualTo(202);
-        assertThat(ALL.await(event("delete", "notify/mounted", layerDigest.toString()), WAIT)).as("blob delete")
+        assertThat(registry.delete("/v2/notify/mounted/blobs/" + layerDigest).status())
+                .isEqualTo(202);
+        assertThat(ALL.await(event("delete", "notify/mounted", layerDigest.toString()), WAIT))
+                .as("blob delete")
                 .isNotNull();
 
         // HEAD requests are not pulls.
-        assertThat(ALL.events(e -> e.path("request").path("method").asString().equals("HEAD"))).isEmpty();
+        assertThat(ALL.events(e -> e.path("request").path("method").asString().equals("HEAD")))
+                .isEmpty();
         assertThat(ALL.contentTypes()).allMatch("application/vnd.docker.distribution.events.v1+json"::equals);
     }
 
     @Test
     void endpointsReceiveOnlyWhatTheirFiltersAccept() throws Exception {
-        String kept = registry.putManifest("notify/keep/app", "1", registry.image("notify/keep/app",
-                "keep".getBytes(StandardCharsets.UTF_8)));
-        String other = registry.putManifest("notify/other", "1", registry.image("notify/other",
-                "other".getBytes(StandardCharsets.UTF_8)));
+        String kept = registry.putManifest(
+                "notify/keep/app", "1", registry.image("notify/keep/app", "keep".getBytes(StandardCharsets.UTF_8)));
+        String other = registry.putManifest(
+                "notify/other", "1", registry.image("notify/other", "other".getBytes(StandardCharsets.UTF_8)));
         assertThat(registry.get("/v2/notify/keep/app/manifests/1").status()).isEqualTo(200);
         assertThat(FILTERED.await(event("push", "notify/keep/app", kept), WAIT)).isNotNull();
         // Everything ALL got by now has been offered to FILTERED as well.
@@ -170,8 +178,8 @@ class NotificationApiTest {
 
     @Test
     void aFailingEndpointIsRetriedUntilItAccepts() throws Exception {
-        String digest = registry.putManifest("notify/flaky", "1", registry.image("notify/flaky",
-                "flaky".getBytes(StandardCharsets.UTF_8)));
+        String digest = registry.putManifest(
+                "notify/flaky", "1", registry.image("notify/flaky", "flaky".getBytes(StandardCharsets.UTF_8)));
         assertThat(FLAKY.await(event("push", "notify/flaky", digest), WAIT)).isNotNull();
         assertThat(FLAKY.requests()).isGreaterThanOrEqualTo(3);
         assertThat(stats("flaky").failedAttempts()).isEqualTo(2);
@@ -180,10 +188,12 @@ class NotificationApiTest {
 
     @Test
     void aHangingEndpointDoesNotSlowPushes() throws Exception {
-        registry.putManifest("notify/hang", "warm", registry.image("notify/hang",
-                "warm".getBytes(StandardCharsets.UTF_8)));
+        registry.putManifest(
+                "notify/hang", "warm", registry.image("notify/hang", "warm".getBytes(StandardCharsets.UTF_8)));
         await().atMost(WAIT).until(() -> HANGING.requests() > 0);
-        assertThat(HANGING.requests()).as("the hanging endpoint holds a delivery").isEqualTo(1);
+        assertThat(HANGING.requests())
+                .as("the hanging endpoint holds a delivery")
+                .isEqualTo(1);
         long slowest = 0;
         for (int i = 0; i < 10; i++) {
             byte[] manifest = registry.image("notify/hang", ("hang-" + i).getBytes(StandardCharsets.UTF_8));
@@ -198,6 +208,10 @@ class NotificationApiTest {
     }
 
     private EndpointSink.Stats stats(String endpoint) {
-        return ((Notifier) events).stats().stream().filter(s -> s.name().equals(endpoint)).findFirst().orElseThrow();
+        return ((Notifier) events)
+                .stats().stream()
+                        .filter(s -> s.name().equals(endpoint))
+                        .findFirst()
+                        .orElseThrow();
     }
 }

@@ -79,8 +79,11 @@ final class Receiver implements AutoCloseable {
     /** Waits up to {@code timeout} for an event matching {@code filter}; null when none came. */
     JsonNode await(Predicate<JsonNode> filter, Duration timeout) {
         try {
-            return Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(10))
-                    .until(() -> events(filter), found -> !found.isEmpty()).get(0);
+            return Awaitility.await()
+                    .atMost(timeout)
+                    .pollInterval(Duration.ofMillis(10))
+                    .until(() -> events(filter), found -> !found.isEmpty())
+                    .get(0);
         } catch (ConditionTimeoutException none) {
             return null;
         }

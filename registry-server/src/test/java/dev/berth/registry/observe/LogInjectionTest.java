@@ -32,6 +32,7 @@ class LogInjectionTest {
     static final Duration TIMEOUT = Duration.ofSeconds(30);
     /** What an attacker would send: colour codes, a bell, NUL, DEL, a forged second line, a Unicode line break. */
     static final String HOSTILE = "\u001b[31m\u0007\u0000\u007f\r\nevent=forged\u2028x";
+
     static final String ESCAPED = "\"\\x1b[31m\\x07\\x00\\x7f\\r\\nevent=forged\\u2028x\"";
 
     @TempDir
@@ -45,14 +46,16 @@ class LogInjectionTest {
     @LocalServerPort
     int port;
 
-    final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @Test
     void theAuditLogEscapesWhatTheRequestSent() throws Exception {
         String path = "/v2/logs/mount/blobs/uploads/?mount=sha256:" + "d".repeat(64) + "&from="
                 + URLEncoder.encode(HOSTILE, StandardCharsets.UTF_8);
         try (LogCapture audit = LogCapture.start("berth.audit")) {
-            Resp r = TestHttp.send(client, "POST", URI.create("http://127.0.0.1:" + port + path), (byte[]) null, TIMEOUT);
+            Resp r = TestHttp.send(
+                    client, "POST", URI.create("http://127.0.0.1:" + port + path), (byte[]) null, TIMEOUT);
             assertThat(r.status()).isEqualTo(202);
             String line = audit.await(l -> l.contains("repository=logs/mount"), TIMEOUT);
             assertThat(line).contains(" mount_from=" + ESCAPED + " ");
@@ -77,7 +80,8 @@ class LogInjectionTest {
 
     static void assertClean(String line) {
         assertThat(line.chars().filter(c -> c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029))
-                .as(line).isEmpty();
+                .as(line)
+                .isEmpty();
     }
 
     /** A GET with exactly these User-Agent bytes (the JDK client would refuse them); returns the status line. */

@@ -70,7 +70,8 @@ class OperationsTest {
     @LocalServerPort
     int port;
 
-    final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final Logger accessLogger = (Logger) LoggerFactory.getLogger(AccessLog.LOGGER);
     private final ListAppender<ILoggingEvent> access = new ListAppender<>();
 
@@ -85,8 +86,12 @@ class OperationsTest {
     void restore() {
         accessLogger.detachAppender(access);
         STORAGE.setAvailable(true);
-        send("PUT", "/admin/read-only", "{\"readOnly\":false}".getBytes(StandardCharsets.UTF_8),
-                "Content-Type", "application/json");
+        send(
+                "PUT",
+                "/admin/read-only",
+                "{\"readOnly\":false}".getBytes(StandardCharsets.UTF_8),
+                "Content-Type",
+                "application/json");
     }
 
     @Test
@@ -115,13 +120,25 @@ class OperationsTest {
         byte[] config = "{}".getBytes(StandardCharsets.UTF_8);
         String configDigest = pushMonolithic(repo, config);
         byte[] manifest = manifest(configDigest, config.length, layerDigest, layer.length);
-        assertThat(send("PUT", "/v2/" + repo + "/manifests/v1", manifest,
-                "Content-Type", "application/vnd.oci.image.manifest.v1+json").status()).isEqualTo(201);
+        assertThat(send(
+                                "PUT",
+                                "/v2/" + repo + "/manifests/v1",
+                                manifest,
+                                "Content-Type",
+                                "application/vnd.oci.image.manifest.v1+json")
+                        .status())
+                .isEqualTo(201);
         Resp pulled = send("GET", "/v2/" + repo + "/blobs/" + layerDigest, null);
         assertThat(pulled.status()).isEqualTo(200);
         assertThat(pulled.body()).isEqualTo(layer);
-        assertThat(send("GET", "/v2/" + repo + "/manifests/v1", null,
-                "Accept", "application/vnd.oci.image.manifest.v1+json").status()).isEqualTo(200);
+        assertThat(send(
+                                "GET",
+                                "/v2/" + repo + "/manifests/v1",
+                                null,
+                                "Accept",
+                                "application/vnd.oci.image.manifest.v1+json")
+                        .status())
+                .isEqualTo(200);
         // An unreferenced blob for the collection to free.
         pushMonolithic("ops/orphans", randomBytes(1234));
         Resp gc = send("POST", "/admin/gc?wait=true", null);
@@ -129,10 +146,16 @@ class OperationsTest {
         assertThat(gc.json().get("bytesFreed").asLong()).isGreaterThanOrEqualTo(1234);
 
         String metrics = send("GET", "/actuator/prometheus", null).text();
-        assertThat(sample(metrics, "berth_requests_seconds_count", "method=\"PUT\"", "route=\"MANIFEST\"",
-                "status=\"201\"")).isEqualTo(1);
-        assertThat(sample(metrics, "berth_requests_seconds_count", "method=\"GET\"", "route=\"BLOB\"",
-                "status=\"200\"")).isGreaterThanOrEqualTo(1);
+        assertThat(sample(
+                        metrics,
+                        "berth_requests_seconds_count",
+                        "method=\"PUT\"",
+                        "route=\"MANIFEST\"",
+                        "status=\"201\""))
+                .isEqualTo(1);
+        assertThat(sample(
+                        metrics, "berth_requests_seconds_count", "method=\"GET\"", "route=\"BLOB\"", "status=\"200\""))
+                .isGreaterThanOrEqualTo(1);
         // No repository names in tags.
         assertThat(metrics).doesNotContain("ops/metrics");
         assertThat(sample(metrics, "berth_received_bytes_total", "route=\"UPLOAD\""))
@@ -158,20 +181,36 @@ class OperationsTest {
         String digest = pushMonolithic(repo, blob);
         awaitLines(l -> l.stream().anyMatch(line -> line.get("method").equals("POST")));
         assertThat(send("GET", "/v2/" + repo + "/blobs/" + digest, null, "User-Agent", "ops-test/1.0 (java)")
-                .status()).isEqualTo(200);
-        assertThat(send("GET", "/v2/" + repo + "/manifests/missing", null).status()).isEqualTo(404);
+                        .status())
+                .isEqualTo(200);
+        assertThat(send("GET", "/v2/" + repo + "/manifests/missing", null).status())
+                .isEqualTo(404);
         send("GET", "/actuator/health/liveness", null);
 
         // A line is written once the exchange has ended, which may be just after the client saw the response.
-        List<Map<String, String>> lines = awaitLines(l -> l.stream().filter(line -> line.get("method").equals("GET"))
-                .count() >= 2).stream().filter(l -> !l.get("method").equals("POST")).toList();
+        List<Map<String, String>> lines =
+                awaitLines(l -> l.stream()
+                                        .filter(line -> line.get("method").equals("GET"))
+                                        .count()
+                                >= 2)
+                        .stream()
+                        .filter(l -> !l.get("method").equals("POST"))
+                        .toList();
         assertThat(lines).hasSize(2); // probes are logged at DEBUG only
-        lines = lines.stream().sorted(java.util.Comparator.comparing(l -> l.get("route"))).toList();
+        lines = lines.stream()
+                .sorted(java.util.Comparator.comparing(l -> l.get("route")))
+                .toList();
         Map<String, String> get = lines.get(0);
-        assertThat(get).containsEntry("method", "GET").containsEntry("path", "/v2/" + repo + "/blobs/" + digest)
-                .containsEntry("route", "BLOB").containsEntry("repository", repo).containsEntry("status", "200")
-                .containsEntry("bytes_in", "0").containsEntry("bytes_out", "4096")
-                .containsEntry("user_agent", "ops-test/1.0 (java)").containsEntry("user", "-")
+        assertThat(get)
+                .containsEntry("method", "GET")
+                .containsEntry("path", "/v2/" + repo + "/blobs/" + digest)
+                .containsEntry("route", "BLOB")
+                .containsEntry("repository", repo)
+                .containsEntry("status", "200")
+                .containsEntry("bytes_in", "0")
+                .containsEntry("bytes_out", "4096")
+                .containsEntry("user_agent", "ops-test/1.0 (java)")
+                .containsEntry("user", "-")
                 .containsKeys("duration_ms", "remote");
         assertThat(lines.get(1)).containsEntry("route", "MANIFEST").containsEntry("status", "404");
         assertThat(Long.parseLong(lines.get(1).get("bytes_out"))).isPositive();
@@ -182,14 +221,20 @@ class OperationsTest {
         String repo = "ops/readonly";
         byte[] blob = randomBytes(100);
         String digest = pushMonolithic(repo, blob);
-        assertThat(send("GET", "/admin/read-only", null).json().get("readOnly").asBoolean()).isFalse();
+        assertThat(send("GET", "/admin/read-only", null).json().get("readOnly").asBoolean())
+                .isFalse();
 
-        Resp on = send("PUT", "/admin/read-only", "{\"readOnly\":true}".getBytes(StandardCharsets.UTF_8),
-                "Content-Type", "application/json");
+        Resp on = send(
+                "PUT",
+                "/admin/read-only",
+                "{\"readOnly\":true}".getBytes(StandardCharsets.UTF_8),
+                "Content-Type",
+                "application/json");
         assertThat(on.status()).isEqualTo(200);
         assertThat(on.json().get("readOnly").asBoolean()).isTrue();
 
-        for (String[] write : List.of(new String[] {"POST", "/v2/" + repo + "/blobs/uploads/"},
+        for (String[] write : List.of(
+                new String[] {"POST", "/v2/" + repo + "/blobs/uploads/"},
                 new String[] {"PUT", "/v2/" + repo + "/manifests/v1"},
                 new String[] {"PATCH", "/v2/" + repo + "/blobs/uploads/abc"},
                 new String[] {"DELETE", "/v2/" + repo + "/blobs/" + digest})) {
@@ -198,22 +243,35 @@ class OperationsTest {
             assertThat(refused.errorCode()).isEqualTo("UNSUPPORTED");
         }
         assertThat(send("GET", "/v2/" + repo + "/blobs/" + digest, null).body()).isEqualTo(blob);
-        assertThat(send("HEAD", "/v2/" + repo + "/blobs/" + digest, null).status()).isEqualTo(200);
+        assertThat(send("HEAD", "/v2/" + repo + "/blobs/" + digest, null).status())
+                .isEqualTo(200);
         assertThat(send("GET", "/v2/_catalog", null).status()).isEqualTo(200);
         assertThat(send("GET", "/actuator/prometheus", null).text()).contains("berth_read_only 1.0");
         // Collection runs while clients cannot write: the blob no manifest references goes.
         Resp gc = send("POST", "/admin/gc?wait=true", null);
         assertThat(gc.status()).as("%s", gc).isEqualTo(200);
         assertThat(gc.json().get("dryRun").asBoolean()).isFalse();
-        assertThat(send("HEAD", "/v2/" + repo + "/blobs/" + digest, null).status()).isEqualTo(404);
-        assertThat(send("GET", "/admin/read-only", null).json().get("readOnly").asBoolean()).isTrue();
+        assertThat(send("HEAD", "/v2/" + repo + "/blobs/" + digest, null).status())
+                .isEqualTo(404);
+        assertThat(send("GET", "/admin/read-only", null).json().get("readOnly").asBoolean())
+                .isTrue();
 
-        Resp off = send("PUT", "/admin/read-only", "{\"readOnly\":false}".getBytes(StandardCharsets.UTF_8),
-                "Content-Type", "application/json");
+        Resp off = send(
+                "PUT",
+                "/admin/read-only",
+                "{\"readOnly\":false}".getBytes(StandardCharsets.UTF_8),
+                "Content-Type",
+                "application/json");
         assertThat(off.json().get("readOnly").asBoolean()).isFalse();
         pushMonolithic(repo, randomBytes(50));
-        assertThat(send("PUT", "/admin/read-only", "{}".getBytes(StandardCharsets.UTF_8),
-                "Content-Type", "application/json").status()).isEqualTo(400);
+        assertThat(send(
+                                "PUT",
+                                "/admin/read-only",
+                                "{}".getBytes(StandardCharsets.UTF_8),
+                                "Content-Type",
+                                "application/json")
+                        .status())
+                .isEqualTo(400);
     }
 
     // --- helpers ---
@@ -221,7 +279,8 @@ class OperationsTest {
     /** The parsed access log lines, once {@code done} holds for them (or after 5 seconds). */
     List<Map<String, String>> awaitLines(java.util.function.Predicate<List<Map<String, String>>> done) {
         try {
-            return await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+            return await().atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(20))
                     .until(this::accessLines, done::test);
         } catch (ConditionTimeoutException e) {
             return accessLines(); // the caller's assertions say what is missing
@@ -230,17 +289,22 @@ class OperationsTest {
 
     private List<Map<String, String>> accessLines() {
         synchronized (access) {
-            return access.list.stream().map(ILoggingEvent::getFormattedMessage).map(OperationsTest::parse).toList();
+            return access.list.stream()
+                    .map(ILoggingEvent::getFormattedMessage)
+                    .map(OperationsTest::parse)
+                    .toList();
         }
     }
 
     /** Parses a key=value line whose values may be double-quoted. */
     static Map<String, String> parse(String line) {
         Map<String, String> fields = new LinkedHashMap<>();
-        Matcher m = Pattern.compile("(\\w+)=(\"((?:[^\"\\\\]|\\\\.)*)\"|(\\S+))").matcher(line);
+        Matcher m =
+                Pattern.compile("(\\w+)=(\"((?:[^\"\\\\]|\\\\.)*)\"|(\\S+))").matcher(line);
         while (m.find()) {
-            fields.put(m.group(1), m.group(3) != null ? m.group(3).replace("\\\"", "\"").replace("\\\\", "\\")
-                    : m.group(4));
+            fields.put(
+                    m.group(1),
+                    m.group(3) != null ? m.group(3).replace("\\\"", "\"").replace("\\\\", "\\") : m.group(4));
         }
         return fields;
     }
@@ -260,14 +324,20 @@ class OperationsTest {
                 found = true;
             }
         }
-        assertThat(found).as(name + " " + List.of(labels) + " in\n" + exposition).isTrue();
+        assertThat(found)
+                .as(name + " " + List.of(labels) + " in\n" + exposition)
+                .isTrue();
         return sum;
     }
 
     String pushMonolithic(String repo, byte[] content) {
         String digest = digest(content);
-        Resp r = send("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + digest, content,
-                "Content-Type", "application/octet-stream");
+        Resp r = send(
+                "POST",
+                "/v2/" + repo + "/blobs/uploads/?digest=" + digest,
+                content,
+                "Content-Type",
+                "application/octet-stream");
         assertThat(r.status()).as(r.toString()).isEqualTo(201);
         return digest;
     }
@@ -277,24 +347,35 @@ class OperationsTest {
         assertThat(start.status()).isEqualTo(202);
         String location = start.header("Location");
         int half = content.length / 2;
-        Resp patch = send("PATCH", location, java.util.Arrays.copyOfRange(content, 0, half),
-                "Content-Type", "application/octet-stream", "Content-Range", "0-" + (half - 1));
+        Resp patch = send(
+                "PATCH",
+                location,
+                java.util.Arrays.copyOfRange(content, 0, half),
+                "Content-Type",
+                "application/octet-stream",
+                "Content-Range",
+                "0-" + (half - 1));
         assertThat(patch.status()).as(patch.toString()).isEqualTo(202);
         String digest = digest(content);
-        Resp put = send("PUT", patch.header("Location") + (patch.header("Location").contains("?") ? "&" : "?")
-                        + "digest=" + digest, java.util.Arrays.copyOfRange(content, half, content.length),
-                "Content-Type", "application/octet-stream",
-                "Content-Range", half + "-" + (content.length - 1));
+        Resp put = send(
+                "PUT",
+                patch.header("Location") + (patch.header("Location").contains("?") ? "&" : "?") + "digest=" + digest,
+                java.util.Arrays.copyOfRange(content, half, content.length),
+                "Content-Type",
+                "application/octet-stream",
+                "Content-Range",
+                half + "-" + (content.length - 1));
         assertThat(put.status()).as(put.toString()).isEqualTo(201);
         return digest;
     }
 
     static byte[] manifest(String configDigest, long configSize, String layerDigest, long layerSize) {
         return ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
-                + configDigest + "\",\"size\":" + configSize + "},\"layers\":[{\"mediaType\":"
-                + "\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"" + layerDigest + "\",\"size\":"
-                + layerSize + "}]}").getBytes(StandardCharsets.UTF_8);
+                        + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
+                        + configDigest + "\",\"size\":" + configSize + "},\"layers\":[{\"mediaType\":"
+                        + "\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"" + layerDigest + "\",\"size\":"
+                        + layerSize + "}]}")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     static byte[] randomBytes(int size) {
@@ -305,7 +386,9 @@ class OperationsTest {
 
     static String digest(byte[] content) {
         try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+            return "sha256:"
+                    + HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(content));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.berth.oci.Digest;
+import dev.berth.registry.gc.GcService;
 import dev.berth.registry.testing.Resp;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
@@ -13,11 +14,10 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import dev.berth.registry.gc.GcService;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
@@ -33,6 +33,7 @@ class CacheEvictionTest {
 
     @TempDir
     static Path dir;
+
     static CncfRegistry upstream;
 
     @LocalServerPort
@@ -99,7 +100,8 @@ class CacheEvictionTest {
         Images images = new Images(upstream.url(), null);
         byte[] pinnedLayer = Images.layer(22, LAYER);
         for (String name : List.of("a", "b", "c")) {
-            images.pushImage("team/" + name, "v1", name.equals("b") ? pinnedLayer : Images.layer(name.hashCode(), LAYER));
+            images.pushImage(
+                    "team/" + name, "v1", name.equals("b") ? pinnedLayer : Images.layer(name.hashCode(), LAYER));
         }
         // A local image pins image b's layer.
         proxy().pushImage("mine/pinned", "v1", pinnedLayer);

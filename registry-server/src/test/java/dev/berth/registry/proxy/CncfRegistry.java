@@ -43,17 +43,29 @@ final class CncfRegistry implements AutoCloseable {
         int port = freePort();
         StringBuilder cfg = new StringBuilder("version: 0.1\n")
                 .append("log:\n  level: info\n  accesslog:\n    disabled: false\n")
-                .append("storage:\n  filesystem:\n    rootdirectory: ").append(dir.resolve("data")).append('\n')
+                .append("storage:\n  filesystem:\n    rootdirectory: ")
+                .append(dir.resolve("data"))
+                .append('\n')
                 .append("  delete:\n    enabled: true\n")
-                .append("http:\n  addr: 127.0.0.1:").append(port).append('\n');
+                .append("http:\n  addr: 127.0.0.1:")
+                .append(port)
+                .append('\n');
         if (certificate != null) {
-            cfg.append("  tls:\n    certificate: ").append(certificate).append("\n    key: ").append(key).append('\n');
+            cfg.append("  tls:\n    certificate: ")
+                    .append(certificate)
+                    .append("\n    key: ")
+                    .append(key)
+                    .append('\n');
         }
         if (user != null) {
             Path htpasswd = dir.resolve("htpasswd");
-            Files.writeString(htpasswd, user + ":" + BCrypt.hashpw(password, BCrypt.gensalt(5))
-                    .replaceFirst("^\\$2a\\$", "\\$2y\\$") + "\n");
-            cfg.append("auth:\n  htpasswd:\n    realm: berth-proxy-test\n    path: ").append(htpasswd).append('\n');
+            Files.writeString(
+                    htpasswd,
+                    user + ":" + BCrypt.hashpw(password, BCrypt.gensalt(5)).replaceFirst("^\\$2a\\$", "\\$2y\\$")
+                            + "\n");
+            cfg.append("auth:\n  htpasswd:\n    realm: berth-proxy-test\n    path: ")
+                    .append(htpasswd)
+                    .append('\n');
         }
         Files.writeString(dir.resolve("config.yml"), cfg.toString());
         CncfRegistry registry = new CncfRegistry(dir, port, certificate != null);
@@ -63,7 +75,10 @@ final class CncfRegistry implements AutoCloseable {
 
     /** (Re)starts the process on the same port and storage; the log is appended to. */
     void start() throws IOException {
-        process = new ProcessBuilder("/usr/bin/docker-registry", "serve", dir.resolve("config.yml").toString())
+        process = new ProcessBuilder(
+                        "/usr/bin/docker-registry",
+                        "serve",
+                        dir.resolve("config.yml").toString())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
                 .start();
@@ -95,7 +110,8 @@ final class CncfRegistry implements AutoCloseable {
             }
         }
         try {
-            HttpURLConnection c = (HttpURLConnection) URI.create(url() + "/v2/").toURL().openConnection();
+            HttpURLConnection c =
+                    (HttpURLConnection) URI.create(url() + "/v2/").toURL().openConnection();
             c.setConnectTimeout(500);
             int status = c.getResponseCode();
             c.disconnect();

@@ -15,15 +15,14 @@ import org.awaitility.Awaitility;
  * driven by its CLI over its private socket. Both need root.
  */
 final class Daemons {
-    private Daemons() {
-    }
+    private Daemons() {}
 
     /** A command's exit code and combined output. */
-    record Result(int exit, String output) {
-    }
+    record Result(int exit, String output) {}
 
     static Result run(List<String> command, Path log) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         long before = Files.exists(log) ? Files.size(log) : 0;
         Process p = pb.start();
@@ -82,8 +81,11 @@ final class Daemons {
                 """.formatted(dir.toAbsolutePath());
         Files.writeString(dir.resolve("config.toml"), config);
         Path socket = dir.resolve("containerd.sock");
-        Process p = new ProcessBuilder("containerd", "--config", dir.resolve("config.toml").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("daemon.log").toFile()).start();
+        Process p = new ProcessBuilder(
+                        "containerd", "--config", dir.resolve("config.toml").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("daemon.log").toFile())
+                .start();
         return awaitReady(new Daemon(p, dir, socket), List.of("ctr", "-a", socket.toString(), "version"));
     }
 
@@ -93,19 +95,36 @@ final class Daemons {
         Files.createDirectories(dir.resolve("exec"));
         Path socket = dir.resolve("docker.sock");
         Files.writeString(dir.resolve("daemon.json"), "{\"registry-mirrors\": [\"" + mirror + "\"]}\n");
-        Process p = new ProcessBuilder("dockerd", "--config-file", dir.resolve("daemon.json").toString(),
-                "--data-root", dir.resolve("data").toString(), "--exec-root", dir.resolve("exec").toString(),
-                "--pidfile", dir.resolve("docker.pid").toString(), "-H", "unix://" + socket,
-                "--bridge", "none", "--iptables=false", "--ip6tables=false", "--ip-masq=false")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("daemon.log").toFile()).start();
+        Process p = new ProcessBuilder(
+                        "dockerd",
+                        "--config-file",
+                        dir.resolve("daemon.json").toString(),
+                        "--data-root",
+                        dir.resolve("data").toString(),
+                        "--exec-root",
+                        dir.resolve("exec").toString(),
+                        "--pidfile",
+                        dir.resolve("docker.pid").toString(),
+                        "-H",
+                        "unix://" + socket,
+                        "--bridge",
+                        "none",
+                        "--iptables=false",
+                        "--ip6tables=false",
+                        "--ip-masq=false")
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("daemon.log").toFile())
+                .start();
         return awaitReady(new Daemon(p, dir, socket), List.of("docker", "-H", "unix://" + socket, "version"));
     }
 
     private static Daemon awaitReady(Daemon daemon, List<String> probe) throws IOException {
         List<String> command = new ArrayList<>(probe);
         try {
-            Awaitility.await("daemon answering on " + daemon.socket).atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(250)).until(() -> {
+            Awaitility.await("daemon answering on " + daemon.socket)
+                    .atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> {
                         if (!daemon.process.isAlive()) {
                             throw new IOException("daemon exited: " + daemon.log());
                         }

@@ -35,8 +35,10 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * Authorization header, or none.
  */
 final class Images {
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
 
     private final String base;
@@ -86,18 +88,25 @@ final class Images {
     String pushImage(String repo, String tag, Digest layer, long layerSize, String diffId, Runnable pushLayer) {
         pushLayer.run();
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
-                + "\"diff_ids\":[" + (diffId == null ? "" : "\"" + diffId + "\"") + "]},\"config\":{},\"created\":\"2026-01-01T00:00:00Z\",\"comment\":\""
-                + tag + System.nanoTime() + "\"}").getBytes(StandardCharsets.UTF_8);
+                        + "\"diff_ids\":[" + (diffId == null ? "" : "\"" + diffId + "\"")
+                        + "]},\"config\":{},\"created\":\"2026-01-01T00:00:00Z\",\"comment\":\""
+                        + tag + System.nanoTime() + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
         Digest c = pushBlob(repo, config);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("schemaVersion", 2);
         m.put("mediaType", MediaTypes.OCI_MANIFEST);
         m.put("config", Map.of("mediaType", MediaTypes.OCI_CONFIG, "digest", c.toString(), "size", config.length));
-        m.put("layers", List.of(Map.of("mediaType", MediaTypes.OCI_LAYER_GZIP, "digest", layer.toString(),
-                "size", layerSize)));
+        m.put(
+                "layers",
+                List.of(Map.of("mediaType", MediaTypes.OCI_LAYER_GZIP, "digest", layer.toString(), "size", layerSize)));
         byte[] manifest = OciJson.mapper().writeValueAsBytes(m);
-        Resp r = send("PUT", "/v2/" + repo + "/manifests/" + tag, HttpRequest.BodyPublishers.ofByteArray(manifest),
-                "Content-Type", MediaTypes.OCI_MANIFEST);
+        Resp r = send(
+                "PUT",
+                "/v2/" + repo + "/manifests/" + tag,
+                HttpRequest.BodyPublishers.ofByteArray(manifest),
+                "Content-Type",
+                MediaTypes.OCI_MANIFEST);
         assertThat(r.status()).as("%s", r).isEqualTo(201);
         return Digest.sha256(manifest).toString();
     }

@@ -18,17 +18,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class LyingUpstream implements AutoCloseable {
     /** Small enough to fail before the response starts. */
     static final byte[] TRUE_CONFIG = "the bytes the digest was computed over".getBytes(StandardCharsets.UTF_8);
+
     static final Digest CONFIG = Digest.sha256(TRUE_CONFIG);
     /** Large enough that the response streams before the mismatch shows. */
     static final byte[] TRUE_LAYER = new byte[1 << 20];
+
     static {
         new java.util.Random(42).nextBytes(TRUE_LAYER);
     }
+
     static final Digest LAYER = Digest.sha256(TRUE_LAYER);
     static final byte[] MANIFEST = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\","
-            + "\"config\":{\"mediaType\":\"" + MediaTypes.OCI_CONFIG + "\",\"digest\":\"" + CONFIG + "\",\"size\":"
-            + TRUE_CONFIG.length + "},\"layers\":[{\"mediaType\":\"" + MediaTypes.OCI_LAYER_GZIP + "\",\"digest\":\""
-            + LAYER + "\",\"size\":" + TRUE_LAYER.length + "}]}").getBytes(StandardCharsets.UTF_8);
+                    + "\"config\":{\"mediaType\":\"" + MediaTypes.OCI_CONFIG + "\",\"digest\":\"" + CONFIG
+                    + "\",\"size\":"
+                    + TRUE_CONFIG.length + "},\"layers\":[{\"mediaType\":\"" + MediaTypes.OCI_LAYER_GZIP
+                    + "\",\"digest\":\""
+                    + LAYER + "\",\"size\":" + TRUE_LAYER.length + "}]}")
+            .getBytes(StandardCharsets.UTF_8);
 
     private final HttpServer server;
     final AtomicInteger blobGets = new AtomicInteger();
@@ -48,7 +54,8 @@ final class LyingUpstream implements AutoCloseable {
         boolean head = exchange.getRequestMethod().equals("HEAD");
         if (path.equals("/v2/lies/app/manifests/v1")) {
             exchange.getResponseHeaders().set("Content-Type", MediaTypes.OCI_MANIFEST);
-            exchange.getResponseHeaders().set("Docker-Content-Digest", Digest.sha256(MANIFEST).toString());
+            exchange.getResponseHeaders()
+                    .set("Docker-Content-Digest", Digest.sha256(MANIFEST).toString());
             respond(exchange, 200, MANIFEST, head);
         } else if (path.equals("/v2/lies/app/blobs/" + LAYER) || path.equals("/v2/lies/app/blobs/" + CONFIG)) {
             if (!head) {
@@ -60,11 +67,13 @@ final class LyingUpstream implements AutoCloseable {
             respond(exchange, 200, wrong, head);
         } else if (path.startsWith("/v2/busy/")) {
             exchange.getResponseHeaders().set("Retry-After", "7");
-            respond(exchange, 429, "{\"errors\":[{\"code\":\"TOOMANYREQUESTS\"}]}".getBytes(StandardCharsets.UTF_8),
+            respond(
+                    exchange,
+                    429,
+                    "{\"errors\":[{\"code\":\"TOOMANYREQUESTS\"}]}".getBytes(StandardCharsets.UTF_8),
                     head);
         } else {
-            respond(exchange, 404, "{\"errors\":[{\"code\":\"NAME_UNKNOWN\"}]}".getBytes(StandardCharsets.UTF_8),
-                    head);
+            respond(exchange, 404, "{\"errors\":[{\"code\":\"NAME_UNKNOWN\"}]}".getBytes(StandardCharsets.UTF_8), head);
         }
     }
 

@@ -6,15 +6,15 @@ import dev.berth.registry.testing.Resp;
 import dev.berth.registry.tls.Certificates;
 import dev.berth.registry.tls.PemFiles;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.net.http.HttpRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +33,7 @@ import org.springframework.test.context.DynamicPropertySource;
 class ProxyAccessTest {
     @TempDir
     static Path dir;
+
     static LyingUpstream upstream;
     static CncfRegistry tls;
 
@@ -43,15 +44,26 @@ class ProxyAccessTest {
     static void properties(DynamicPropertyRegistry registry) throws Exception {
         upstream = new LyingUpstream();
         KeyPair keys = Certificates.ecKeyPair();
-        PemFiles.write(dir.resolve("tls.crt"), Certificates.issue("127.0.0.1", keys, Certificates.Usage.SERVER,
-                List.of("127.0.0.1"), Duration.ofDays(1), null, null));
+        PemFiles.write(
+                dir.resolve("tls.crt"),
+                Certificates.issue(
+                        "127.0.0.1",
+                        keys,
+                        Certificates.Usage.SERVER,
+                        List.of("127.0.0.1"),
+                        Duration.ofDays(1),
+                        null,
+                        null));
         PemFiles.write(dir.resolve("tls.key"), keys.getPrivate());
         tls = CncfRegistry.startTls(dir.resolve("tls"), dir.resolve("tls.crt"), dir.resolve("tls.key"));
         registry.add("berth.auth.rules[1].repository", () -> "*tls/**");
         registry.add("berth.auth.rules[1].actions", () -> "pull");
         registry.add("berth.auth.rules[1].anonymous", () -> "true");
-        String[][] tlsUpstreams = {{"catls", "ca-file", dir.resolve("tls.crt").toString()},
-                {"anytls", "insecure", "true"}, {"jvmtls", null, null}};
+        String[][] tlsUpstreams = {
+            {"catls", "ca-file", dir.resolve("tls.crt").toString()},
+            {"anytls", "insecure", "true"},
+            {"jvmtls", null, null}
+        };
         for (int i = 0; i < tlsUpstreams.length; i++) {
             String[] u = tlsUpstreams[i];
             String key = "berth.proxy.upstreams[" + (i + 2) + "].";
@@ -90,12 +102,16 @@ class ProxyAccessTest {
     void tlsUpstreamsAreTrustedThroughTheirCaFileOrWhenInsecure() throws Exception {
         KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
         trust.load(null, null);
-        trust.setCertificateEntry("upstream", PemFiles.readCertificates(dir.resolve("tls.crt")).get(0));
+        trust.setCertificateEntry(
+                "upstream", PemFiles.readCertificates(dir.resolve("tls.crt")).get(0));
         TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         factory.init(trust);
         SSLContext ssl = SSLContext.getInstance("TLS");
         ssl.init(null, factory.getTrustManagers(), null);
-        HttpClient client = HttpClient.newBuilder().sslContext(ssl).version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient client = HttpClient.newBuilder()
+                .sslContext(ssl)
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
         String digest = new Images(tls.url(), null, client).pushImage("team/app", "v1", Images.layer(30, 1024));
 
         for (String prefix : List.of("catls", "anytls")) {

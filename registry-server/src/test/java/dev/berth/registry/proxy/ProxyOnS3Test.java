@@ -29,8 +29,10 @@ import org.springframework.test.context.DynamicPropertySource;
 class ProxyOnS3Test {
     @TempDir
     static Path dir;
+
     @RegisterExtension
     static final S3ProxyExtension S3 = S3ProxyExtension.filesystem();
+
     static S3ProxyServer s3;
     static CncfRegistry upstream;
 
@@ -68,8 +70,11 @@ class ProxyOnS3Test {
 
         List<CompletableFuture<HttpResponse<byte[]>>> pulls = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            pulls.add(Images.HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/v2/up/team/app/blobs/" + layerDigest)).timeout(Duration.ofMinutes(1)).build(),
+            pulls.add(Images.HTTP.sendAsync(
+                    HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + port + "/v2/up/team/app/blobs/" + layerDigest))
+                            .timeout(Duration.ofMinutes(1))
+                            .build(),
                     HttpResponse.BodyHandlers.ofByteArray()));
         }
         for (CompletableFuture<HttpResponse<byte[]>> pull : pulls) {
@@ -77,10 +82,11 @@ class ProxyOnS3Test {
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(Digest.sha256(r.body())).isEqualTo(layerDigest);
         }
-        Resp manifest = new Images("http://127.0.0.1:" + port, null).send("GET", "/v2/up/team/app/manifests/v1",
-                HttpRequest.BodyPublishers.noBody());
+        Resp manifest = new Images("http://127.0.0.1:" + port, null)
+                .send("GET", "/v2/up/team/app/manifests/v1", HttpRequest.BodyPublishers.noBody());
         assertThat(manifest.header("Docker-Content-Digest")).isEqualTo(digest);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                upstream.requests("GET", "/v2/team/app/blobs/" + layerDigest, 200)).isEqualTo(1));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(upstream.requests("GET", "/v2/team/app/blobs/" + layerDigest, 200))
+                        .isEqualTo(1));
     }
 }

@@ -32,7 +32,6 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Berth as a pull-through cache of real upstreams on loopback: the CNCF registry with htpasswd Basic auth
@@ -89,19 +88,24 @@ class PullThroughCacheTest {
     private static ConfigurableApplicationContext startTokenBerth(Path root) throws IOException {
         Files.createDirectories(root);
         Path htpasswd = root.resolve("htpasswd");
-        Files.writeString(htpasswd, "alice:" + org.springframework.security.crypto.bcrypt.BCrypt.hashpw("alice-secret",
-                org.springframework.security.crypto.bcrypt.BCrypt.gensalt(5)) + "\n");
-        return new SpringApplicationBuilder(RegistryApplication.class).run(
-                "--server.port=0",
-                "--berth.storage.filesystem.root=" + root.resolve("data"),
-                "--berth.auth.mode=token",
-                "--berth.auth.htpasswd.path=" + htpasswd,
-                "--berth.auth.token.issuer-endpoint.enabled=true",
-                "--berth.auth.rules[0].users=alice",
-                "--berth.auth.rules[0].actions=*",
-                "--berth.auth.rules[1].anonymous=true",
-                "--berth.auth.rules[1].actions=pull",
-                "--spring.jmx.enabled=false");
+        Files.writeString(
+                htpasswd,
+                "alice:"
+                        + org.springframework.security.crypto.bcrypt.BCrypt.hashpw(
+                                "alice-secret", org.springframework.security.crypto.bcrypt.BCrypt.gensalt(5))
+                        + "\n");
+        return new SpringApplicationBuilder(RegistryApplication.class)
+                .run(
+                        "--server.port=0",
+                        "--berth.storage.filesystem.root=" + root.resolve("data"),
+                        "--berth.auth.mode=token",
+                        "--berth.auth.htpasswd.path=" + htpasswd,
+                        "--berth.auth.token.issuer-endpoint.enabled=true",
+                        "--berth.auth.rules[0].users=alice",
+                        "--berth.auth.rules[0].actions=*",
+                        "--berth.auth.rules[1].anonymous=true",
+                        "--berth.auth.rules[1].actions=pull",
+                        "--spring.jmx.enabled=false");
     }
 
     @AfterAll
@@ -126,11 +130,19 @@ class PullThroughCacheTest {
 
     /** Pushes to the token-mode Berth with a push token for {@code repo}. */
     Images hubImages(String repo) {
-        Resp token = TestHttp.send(Images.HTTP, "GET", URI.create("http://127.0.0.1:" + hubPort
-                        + "/auth/token?service=berth-registry&scope=repository:" + repo + ":pull,push"), (byte[]) null,
-                Duration.ofSeconds(30), "Authorization", basic("alice", "alice-secret"));
+        Resp token = TestHttp.send(
+                Images.HTTP,
+                "GET",
+                URI.create("http://127.0.0.1:" + hubPort + "/auth/token?service=berth-registry&scope=repository:" + repo
+                        + ":pull,push"),
+                (byte[]) null,
+                Duration.ofSeconds(30),
+                "Authorization",
+                basic("alice", "alice-secret"));
         assertThat(token.status()).as("%s", token).isEqualTo(200);
-        return new Images("http://127.0.0.1:" + hubPort, "Bearer " + token.json().get("token").asString());
+        return new Images(
+                "http://127.0.0.1:" + hubPort,
+                "Bearer " + token.json().get("token").asString());
     }
 
     Images proxy() {
@@ -156,15 +168,18 @@ class PullThroughCacheTest {
         assertThat(blob.body()).isEqualTo(layer);
         String hex = Digest.sha256(layer).hex();
         // Committed once the client has its last byte, not before.
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                dir.resolve("proxy/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data")).hasBinaryContent(layer));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(
+                                dir.resolve("proxy/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data"))
+                        .hasBinaryContent(layer));
 
         // Cached now: by digest it is served without asking the upstream.
         long before = cncf.requests("GET", "/v2/team/app/blobs/" + Digest.sha256(layer), 200);
         Resp again = get("/v2/cncf/team/app/blobs/" + Digest.sha256(layer), "Range", "bytes=10-19");
         assertThat(again.status()).isEqualTo(206);
         assertThat(again.body()).isEqualTo(java.util.Arrays.copyOfRange(layer, 10, 20));
-        assertThat(cncf.requests("GET", "/v2/team/app/blobs/" + Digest.sha256(layer), 200)).isEqualTo(before);
+        assertThat(cncf.requests("GET", "/v2/team/app/blobs/" + Digest.sha256(layer), 200))
+                .isEqualTo(before);
 
         Resp missing = get("/v2/cncf/team/app/manifests/nope");
         assertThat(missing.status()).isEqualTo(404);
@@ -176,7 +191,9 @@ class PullThroughCacheTest {
         byte[] layer = Images.layer(2, 2048);
         String digest = hubImages("library/alpine").pushImage("library/alpine", "3", layer);
 
-        for (String path : List.of("/v2/hub/library/alpine/manifests/3", "/v2/library/alpine/manifests/3",
+        for (String path : List.of(
+                "/v2/hub/library/alpine/manifests/3",
+                "/v2/library/alpine/manifests/3",
                 "/v2/library/alpine/manifests/3?ns=hub.test")) {
             Resp r = get(path);
             assertThat(r.status()).as("%s: %s", path, r).isEqualTo(200);
@@ -192,14 +209,19 @@ class PullThroughCacheTest {
         Images proxy = proxy();
         String local = proxy.pushImage("mine/app", "v1", "local layer".getBytes(StandardCharsets.UTF_8));
         // An unprefixed name that exists locally is local, even with a default upstream.
-        assertThat(get("/v2/mine/app/manifests/v1").header("Docker-Content-Digest")).isEqualTo(local);
+        assertThat(get("/v2/mine/app/manifests/v1").header("Docker-Content-Digest"))
+                .isEqualTo(local);
 
         Resp post = proxy.send("POST", "/v2/cncf/team/app/blobs/uploads/", HttpRequest.BodyPublishers.noBody());
         assertThat(post.status()).as("%s", post).isEqualTo(405);
         assertThat(post.errorCode()).isEqualTo("UNSUPPORTED");
         assertThat(post.text()).contains("read-only cache of upstream cncf.test");
-        Resp put = proxy.send("PUT", "/v2/library/alpine/manifests/3?ns=hub.test",
-                HttpRequest.BodyPublishers.ofString("{}"), "Content-Type", "application/vnd.oci.image.manifest.v1+json");
+        Resp put = proxy.send(
+                "PUT",
+                "/v2/library/alpine/manifests/3?ns=hub.test",
+                HttpRequest.BodyPublishers.ofString("{}"),
+                "Content-Type",
+                "application/vnd.oci.image.manifest.v1+json");
         assertThat(put.status()).as("%s", put).isEqualTo(405);
     }
 
@@ -208,8 +230,14 @@ class PullThroughCacheTest {
         Path big = dir.resolve("big.bin");
         long size = 100L << 20;
         Digest layer = Images.randomFile(big, 3, size);
-        cncfImages().pushImage("team/big", "v1", layer, size, null,
-                () -> cncfImages().pushBlob("team/big", layer, bodyOf(big)));
+        cncfImages()
+                .pushImage(
+                        "team/big",
+                        "v1",
+                        layer,
+                        size,
+                        null,
+                        () -> cncfImages().pushBlob("team/big", layer, bodyOf(big)));
         String path = "/v2/team/big/blobs/" + layer;
 
         ExecutorService pool = Executors.newFixedThreadPool(20);
@@ -217,9 +245,12 @@ class PullThroughCacheTest {
             List<Future<String>> pulls = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 pulls.add(pool.submit((Callable<String>) () -> {
-                    HttpResponse<InputStream> r = Images.HTTP.send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + port + "/v2/cncf/team/big/blobs/" + layer))
-                            .timeout(Duration.ofMinutes(3)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                    HttpResponse<InputStream> r = Images.HTTP.send(
+                            HttpRequest.newBuilder(
+                                            URI.create("http://127.0.0.1:" + port + "/v2/cncf/team/big/blobs/" + layer))
+                                    .timeout(Duration.ofMinutes(3))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofInputStream());
                     assertThat(r.statusCode()).isEqualTo(200);
                     return Images.digestOf(r.body());
                 }));
@@ -239,15 +270,16 @@ class PullThroughCacheTest {
         String digest = cncfImages().pushImage("team/conc", "v1", Images.layer(10, 1024));
         List<java.util.concurrent.CompletableFuture<HttpResponse<byte[]>>> gets = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            gets.add(Images.HTTP.sendAsync(request("/v2/cncf/team/conc/manifests/v1"),
-                    HttpResponse.BodyHandlers.ofByteArray()));
+            gets.add(Images.HTTP.sendAsync(
+                    request("/v2/cncf/team/conc/manifests/v1"), HttpResponse.BodyHandlers.ofByteArray()));
         }
         for (var get : gets) {
             assertThat(get.get().statusCode()).isEqualTo(200);
             assertThat(get.get().headers().firstValue("Docker-Content-Digest")).hasValue(digest);
         }
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(cncf.requests("GET", "/v2/team/conc/manifests/v1", 200)).isEqualTo(1));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(cncf.requests("GET", "/v2/team/conc/manifests/v1", 200))
+                        .isEqualTo(1));
     }
 
     private static HttpRequest.BodyPublisher bodyOf(Path file) {
@@ -265,26 +297,31 @@ class PullThroughCacheTest {
         int gets = liar.blobGets.get();
         for (int attempt = 1; attempt <= 2; attempt++) {
             // The small config fails before the response starts: a 503 naming the upstream.
-            HttpResponse<byte[]> small = Images.HTTP.send(request("/v2/liar/lies/app/blobs/" + LyingUpstream.CONFIG),
+            HttpResponse<byte[]> small = Images.HTTP.send(
+                    request("/v2/liar/lies/app/blobs/" + LyingUpstream.CONFIG),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(small.statusCode()).isEqualTo(503);
             assertThat(new String(small.body(), StandardCharsets.UTF_8)).contains("liar.test");
             // The 1 MiB layer streams; the connection is cut before its last bytes.
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> Images.HTTP.send(
-                    request("/v2/liar/lies/app/blobs/" + LyingUpstream.LAYER), HttpResponse.BodyHandlers.ofByteArray()))
+                            request("/v2/liar/lies/app/blobs/" + LyingUpstream.LAYER),
+                            HttpResponse.BodyHandlers.ofByteArray()))
                     .isInstanceOf(IOException.class);
             // Nothing cached: every request goes to the upstream again.
             assertThat(liar.blobGets.get()).isEqualTo(gets + 2 * attempt);
         }
         for (Digest d : List.of(LyingUpstream.CONFIG, LyingUpstream.LAYER)) {
-            assertThat(dir.resolve("proxy/v2/blobs/sha256/" + d.hex().substring(0, 2) + "/" + d.hex())).doesNotExist();
+            assertThat(dir.resolve("proxy/v2/blobs/sha256/" + d.hex().substring(0, 2) + "/" + d.hex()))
+                    .doesNotExist();
         }
-        assertThat(get("/v2/liar/lies/app/blobs/" + LyingUpstream.LAYER, "Range", "bytes=0-9").status())
+        assertThat(get("/v2/liar/lies/app/blobs/" + LyingUpstream.LAYER, "Range", "bytes=0-9")
+                        .status())
                 .isEqualTo(503);
     }
 
     private HttpRequest request(String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30))
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(30))
                 .build();
     }
 
@@ -303,7 +340,8 @@ class PullThroughCacheTest {
     void cachedTagsSurviveAnOutageAndMovedTagsAreSeenAfterTheirTtl() throws Exception {
         Images upstream = new Images(flaky.url(), null);
         String first = upstream.pushImage("team/app", "v1", Images.layer(4, 1024));
-        assertThat(get("/v2/flaky/team/app/manifests/v1").header("Docker-Content-Digest")).isEqualTo(first);
+        assertThat(get("/v2/flaky/team/app/manifests/v1").header("Docker-Content-Digest"))
+                .isEqualTo(first);
 
         flaky.stop();
         try {
@@ -334,7 +372,8 @@ class PullThroughCacheTest {
         cncfImages().pushImage("team/metrics", "v1", Images.layer(6, 512));
         assertThat(get("/v2/cncf/team/metrics/manifests/v1").status()).isEqualTo(200);
         String metrics = get("/actuator/prometheus").text();
-        assertThat(metrics).contains("berth_proxy_misses_total{upstream=\"cncf.test\"}")
+        assertThat(metrics)
+                .contains("berth_proxy_misses_total{upstream=\"cncf.test\"}")
                 .contains("berth_proxy_fetched_bytes_total{upstream=\"cncf.test\"}");
     }
 
@@ -342,8 +381,14 @@ class PullThroughCacheTest {
     void skopeoCopiesThroughThePrefixForm() throws Exception {
         String digest = cncfImages().pushImage("team/skopeo", "v1", Images.layer(7, 8192));
         Path out = dir.resolve("skopeo-out");
-        Daemons.Result r = Daemons.run(List.of("skopeo", "copy", "--src-tls-verify=false",
-                "docker://127.0.0.1:" + port + "/cncf/team/skopeo:v1", "oci:" + out + ":v1"), dir.resolve("skopeo.log"));
+        Daemons.Result r = Daemons.run(
+                List.of(
+                        "skopeo",
+                        "copy",
+                        "--src-tls-verify=false",
+                        "docker://127.0.0.1:" + port + "/cncf/team/skopeo:v1",
+                        "oci:" + out + ":v1"),
+                dir.resolve("skopeo.log"));
         assertThat(r.exit()).as(r.output()).isZero();
         assertThat(Files.readString(out.resolve("index.json"))).contains(digest);
     }
@@ -363,8 +408,17 @@ class PullThroughCacheTest {
                 """.formatted(port));
         try (Daemons.Daemon containerd = Daemons.containerd(dir.resolve("containerd"))) {
             String socket = containerd.socket.toString();
-            Daemons.Result pull = containerd.cli("ctr", "-a", socket, "-n", "proxy-test", "image", "pull",
-                    "--hosts-dir", dir.resolve("certs.d").toString(), "cncf.test/team/ctr:v1");
+            Daemons.Result pull = containerd.cli(
+                    "ctr",
+                    "-a",
+                    socket,
+                    "-n",
+                    "proxy-test",
+                    "image",
+                    "pull",
+                    "--hosts-dir",
+                    dir.resolve("certs.d").toString(),
+                    "cncf.test/team/ctr:v1");
             assertThat(pull.exit()).as(pull.output()).isZero();
             Daemons.Result list = containerd.cli("ctr", "-a", socket, "-n", "proxy-test", "image", "ls");
             assertThat(list.output()).contains("cncf.test/team/ctr:v1").contains(digest);
@@ -379,8 +433,8 @@ class PullThroughCacheTest {
             String host = "unix://" + docker.socket;
             Daemons.Result pull = docker.cli("docker", "-H", host, "pull", "mirrored:1");
             assertThat(pull.exit()).as(pull.output()).isZero();
-            Daemons.Result inspect = docker.cli("docker", "-H", host, "image", "inspect", "--format",
-                    "{{json .RepoDigests}}", "mirrored:1");
+            Daemons.Result inspect = docker.cli(
+                    "docker", "-H", host, "image", "inspect", "--format", "{{json .RepoDigests}}", "mirrored:1");
             assertThat(inspect.output()).contains(digest);
         }
     }

@@ -20,10 +20,12 @@ class UpstreamsTest {
 
     @Test
     void validConfigurationsRouteEachConvention() {
-        List<ProxyProperties.Upstream> config = List.of(upstream("docker.io", null, true),
-                upstream("ghcr.io", "ghcr", false));
+        List<ProxyProperties.Upstream> config =
+                List.of(upstream("docker.io", null, true), upstream("ghcr.io", "ghcr", false));
         Upstreams.validate(config);
-        Upstreams upstreams = new Upstreams(config.stream().map(u -> new UpstreamClient(u, Clock.systemUTC())).toList());
+        Upstreams upstreams = new Upstreams(config.stream()
+                .map(u -> new UpstreamClient(u, Clock.systemUTC()))
+                .toList());
 
         Upstreams.ProxyTarget prefixed = upstreams.byPrefix("ghcr/owner/app").orElseThrow();
         assertThat(prefixed.upstream().name()).isEqualTo("ghcr.io");
@@ -40,10 +42,11 @@ class UpstreamsTest {
 
     @Test
     void invalidConfigurationsAreRefusedNamingTheProperty() {
-        assertThatThrownBy(() -> Upstreams.validate(List.of(upstream("a.io", null, true), upstream("b.io", null, true))))
+        assertThatThrownBy(
+                        () -> Upstreams.validate(List.of(upstream("a.io", null, true), upstream("b.io", null, true))))
                 .hasMessageContaining("at most one");
-        assertThatThrownBy(() -> Upstreams.validate(List.of(upstream("a.io", "mirror", false),
-                upstream("b.io", "mirror/b", false))))
+        assertThatThrownBy(() -> Upstreams.validate(
+                        List.of(upstream("a.io", "mirror", false), upstream("b.io", "mirror/b", false))))
                 .hasMessageContaining("berth.proxy.upstreams[1].prefix 'mirror/b' overlaps prefix 'mirror'");
         assertThatThrownBy(() -> Upstreams.validate(List.of(upstream("localhost:5000", null, false))))
                 .hasMessageContaining("not a valid repository name (it defaults to the name; set a prefix)");
@@ -52,7 +55,8 @@ class UpstreamsTest {
         ProxyProperties.Upstream noUrl = upstream("a.io", null, false);
         noUrl.setUrl(URI.create("ftp://a.io"));
         assertThatThrownBy(() -> Upstreams.validate(List.of(noUrl))).hasMessageContaining(".url");
-        assertThatThrownBy(() -> Upstreams.validate(List.of(upstream("a.io", "x", false), upstream("a.io", "y", false))))
+        assertThatThrownBy(
+                        () -> Upstreams.validate(List.of(upstream("a.io", "x", false), upstream("a.io", "y", false))))
                 .hasMessageContaining("used twice");
     }
 }

@@ -20,6 +20,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 class S3CompatibilityStartupTest {
     @RegisterExtension
     static final S3ProxyExtension S3 = S3ProxyExtension.filesystem();
+
     private static S3ProxyServer s3;
 
     @BeforeAll
@@ -33,14 +34,17 @@ class S3CompatibilityStartupTest {
     }
 
     private static String[] args(String... more) {
-        String[] base = {"--server.port=0", "--spring.main.banner-mode=off",
-                "--berth.storage.driver=s3",
-                "--berth.storage.s3.bucket=" + s3.bucket(),
-                "--berth.storage.s3.endpoint=" + s3.endpoint(),
-                "--berth.storage.s3.path-style-access=true",
-                "--berth.storage.s3.access-key=" + s3.accessKey(),
-                "--berth.storage.s3.secret-key=" + s3.secretKey(),
-                "--berth.storage.s3.root-prefix=startup-check"};
+        String[] base = {
+            "--server.port=0",
+            "--spring.main.banner-mode=off",
+            "--berth.storage.driver=s3",
+            "--berth.storage.s3.bucket=" + s3.bucket(),
+            "--berth.storage.s3.endpoint=" + s3.endpoint(),
+            "--berth.storage.s3.path-style-access=true",
+            "--berth.storage.s3.access-key=" + s3.accessKey(),
+            "--berth.storage.s3.secret-key=" + s3.secretKey(),
+            "--berth.storage.s3.root-prefix=startup-check"
+        };
         String[] all = new String[base.length + more.length];
         System.arraycopy(base, 0, all, 0, base.length);
         System.arraycopy(more, 0, all, base.length, more.length);
@@ -51,14 +55,16 @@ class S3CompatibilityStartupTest {
     void aServerThatIgnoresConditionalWritesStopsStartUp() {
         assertThatThrownBy(() -> registry().run(args()).close())
                 .rootCause()
-                .isInstanceOfSatisfying(S3CompatibilityException.class, e ->
-                        assertThat(e.capability()).isEqualTo("If-None-Match: * refuses an overwrite"))
+                .isInstanceOfSatisfying(
+                        S3CompatibilityException.class,
+                        e -> assertThat(e.capability()).isEqualTo("If-None-Match: * refuses an overwrite"))
                 .hasMessageContaining("berth.storage.s3.compatibility-check=false");
     }
 
     @Test
     void theCheckCanBeSwitchedOff() {
-        try (ConfigurableApplicationContext context = registry().run(args("--berth.storage.s3.compatibility-check=false"))) {
+        try (ConfigurableApplicationContext context =
+                registry().run(args("--berth.storage.s3.compatibility-check=false"))) {
             assertThat(context.isRunning()).isTrue();
         }
     }

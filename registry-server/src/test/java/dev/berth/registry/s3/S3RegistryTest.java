@@ -35,6 +35,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 class S3RegistryTest {
     @RegisterExtension
     static final S3ProxyExtension PROXY = S3ProxyExtension.filesystem();
+
     private static final S3ProxyServer S3 = PROXY.server();
     private static final AtomicInteger REPOS = new AtomicInteger();
 
@@ -58,9 +59,12 @@ class S3RegistryTest {
     @LocalServerPort
     int port;
 
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    private final HttpClient following = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .followRedirects(HttpClient.Redirect.NORMAL).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient following = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
 
     @Test
     void blobsAndManifestsRoundTripAndBlobGetsRedirectToS3() {
@@ -71,20 +75,32 @@ class S3RegistryTest {
         Digest configDigest = pushMonolithic(repo, config);
         byte[] manifest = manifest(configDigest, config.length, layerDigest, layer.length);
 
-        HttpResponse<byte[]> put = send(client, "PUT", "/v2/" + repo + "/manifests/v1", manifest,
-                "Content-Type", "application/vnd.oci.image.manifest.v1+json");
+        HttpResponse<byte[]> put = send(
+                client,
+                "PUT",
+                "/v2/" + repo + "/manifests/v1",
+                manifest,
+                "Content-Type",
+                "application/vnd.oci.image.manifest.v1+json");
         assertThat(put.statusCode()).as(describe(put)).isEqualTo(201);
 
-        HttpResponse<byte[]> pulled = send(client, "GET", "/v2/" + repo + "/manifests/v1", null,
-                "Accept", "application/vnd.oci.image.manifest.v1+json");
+        HttpResponse<byte[]> pulled = send(
+                client,
+                "GET",
+                "/v2/" + repo + "/manifests/v1",
+                null,
+                "Accept",
+                "application/vnd.oci.image.manifest.v1+json");
         assertThat(pulled.statusCode()).isEqualTo(200);
         assertThat(pulled.body()).isEqualTo(manifest);
 
         // Redirects on: the registry answers 307 to a presigned URL; a client that follows gets the bytes.
         HttpResponse<byte[]> redirect = send(client, "GET", "/v2/" + repo + "/blobs/" + layerDigest, null);
         assertThat(redirect.statusCode()).as(describe(redirect)).isEqualTo(307);
-        assertThat(redirect.headers().firstValue("Location")).hasValueSatisfying(location ->
-                assertThat(location).startsWith(S3.endpoint().toString()).contains("X-Amz-Signature"));
+        assertThat(redirect.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location)
+                        .startsWith(S3.endpoint().toString())
+                        .contains("X-Amz-Signature"));
         HttpResponse<byte[]> followed = send(following, "GET", "/v2/" + repo + "/blobs/" + layerDigest, null);
         assertThat(followed.statusCode()).isEqualTo(200);
         assertThat(followed.body()).isEqualTo(layer);
@@ -100,15 +116,29 @@ class S3RegistryTest {
         byte[] content = random(200_000, 2);
         Digest digest = Digest.compute(DigestAlgorithm.SHA256, content);
         String location = startUpload(repo);
-        HttpResponse<byte[]> first = send(client, "PATCH", location, slice(content, 0, 120_000),
-                "Content-Type", "application/octet-stream", "Content-Range", "0-119999");
+        HttpResponse<byte[]> first = send(
+                client,
+                "PATCH",
+                location,
+                slice(content, 0, 120_000),
+                "Content-Type",
+                "application/octet-stream",
+                "Content-Range",
+                "0-119999");
         assertThat(first.statusCode()).as(describe(first)).isEqualTo(202);
         String next = first.headers().firstValue("Location").orElseThrow();
-        HttpResponse<byte[]> done = send(client, "PUT", next + (next.contains("?") ? "&" : "?") + "digest=" + digest,
-                slice(content, 120_000, content.length), "Content-Type", "application/octet-stream");
+        HttpResponse<byte[]> done = send(
+                client,
+                "PUT",
+                next + (next.contains("?") ? "&" : "?") + "digest=" + digest,
+                slice(content, 120_000, content.length),
+                "Content-Type",
+                "application/octet-stream");
         assertThat(done.statusCode()).as(describe(done)).isEqualTo(201);
 
-        assertThat(send(following, "GET", "/v2/" + repo + "/blobs/" + digest, null).body()).isEqualTo(content);
+        assertThat(send(following, "GET", "/v2/" + repo + "/blobs/" + digest, null)
+                        .body())
+                .isEqualTo(content);
     }
 
     @Test
@@ -125,30 +155,48 @@ class S3RegistryTest {
             assertUnavailable(send(client, "GET", blob, null), true);
             assertUnavailable(send(client, "HEAD", blob, null), false);
             assertUnavailable(send(client, "POST", "/v2/" + repo + "/blobs/uploads/", null), true);
-            assertUnavailable(send(client, "POST", "/v2/" + repo + "/blobs/uploads/?digest=" + otherDigest, other,
-                    "Content-Type", "application/octet-stream"), true);
+            assertUnavailable(
+                    send(
+                            client,
+                            "POST",
+                            "/v2/" + repo + "/blobs/uploads/?digest=" + otherDigest,
+                            other,
+                            "Content-Type",
+                            "application/octet-stream"),
+                    true);
         } finally {
             S3.start();
         }
 
         // Back: the service resumes, and the failed uploads left neither blobs nor upload sessions.
         assertThat(send(following, "GET", blob, null).body()).isEqualTo(content);
-        assertThat(send(client, "HEAD", "/v2/" + repo + "/blobs/" + otherDigest, null).statusCode()).isEqualTo(404);
+        assertThat(send(client, "HEAD", "/v2/" + repo + "/blobs/" + otherDigest, null)
+                        .statusCode())
+                .isEqualTo(404);
         try (S3Client bucket = S3.newClient()) {
             assertThat(bucket.listObjectsV2Paginator(b -> b.bucket(S3.bucket())
-                            .prefix("s3-registry-test/v2/repositories/" + repo + "/_uploads/")).contents())
-                    .extracting(S3Object::key).isEmpty();
+                                    .prefix("s3-registry-test/v2/repositories/" + repo + "/_uploads/"))
+                            .contents())
+                    .extracting(S3Object::key)
+                    .isEmpty();
             assertThat(bucket.listObjectsV2Paginator(b -> b.bucket(S3.bucket())
-                            .prefix("s3-registry-test/v2/blobs/sha256/" + otherDigest.hex().substring(0, 2) + "/" + otherDigest.hex()))
-                    .contents()).extracting(S3Object::key).isEmpty();
+                                    .prefix("s3-registry-test/v2/blobs/sha256/"
+                                            + otherDigest.hex().substring(0, 2) + "/" + otherDigest.hex()))
+                            .contents())
+                    .extracting(S3Object::key)
+                    .isEmpty();
         }
         Digest after = pushMonolithic(repo, other);
-        assertThat(send(following, "GET", "/v2/" + repo + "/blobs/" + after, null).body()).isEqualTo(other);
+        assertThat(send(following, "GET", "/v2/" + repo + "/blobs/" + after, null)
+                        .body())
+                .isEqualTo(other);
     }
 
     private static void assertUnavailable(HttpResponse<byte[]> response, boolean withBody) {
         assertThat(response.statusCode()).as(describe(response)).isEqualTo(503);
-        assertThat(response.headers().firstValue("Retry-After")).as(describe(response)).isPresent();
+        assertThat(response.headers().firstValue("Retry-After"))
+                .as(describe(response))
+                .isPresent();
         if (withBody) {
             ErrorResponse error = OciJson.mapper().readValue(response.body(), ErrorResponse.class);
             assertThat(error.errors().get(0).code()).isEqualTo("UNAVAILABLE");
@@ -166,24 +214,39 @@ class S3RegistryTest {
     private Digest pushMonolithic(String repo, byte[] content) {
         Digest digest = Digest.compute(DigestAlgorithm.SHA256, content);
         String location = startUpload(repo);
-        HttpResponse<byte[]> r = send(client, "PUT", location + (location.contains("?") ? "&" : "?") + "digest=" + digest,
-                content, "Content-Type", "application/octet-stream");
+        HttpResponse<byte[]> r = send(
+                client,
+                "PUT",
+                location + (location.contains("?") ? "&" : "?") + "digest=" + digest,
+                content,
+                "Content-Type",
+                "application/octet-stream");
         assertThat(r.statusCode()).as(describe(r)).isEqualTo(201);
         return digest;
     }
 
     static byte[] manifest(Digest config, long configSize, Digest layer, long layerSize) {
         return ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + config
-                + "\",\"size\":" + configSize + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
-                + "\"digest\":\"" + layer + "\",\"size\":" + layerSize + "}]}").getBytes(StandardCharsets.UTF_8);
+                        + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
+                        + config
+                        + "\",\"size\":" + configSize
+                        + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
+                        + "\"digest\":\"" + layer + "\",\"size\":" + layerSize + "}]}")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
-    private HttpResponse<byte[]> send(HttpClient http, String method, String pathOrLocation, byte[] body, String... headers) {
-        URI uri = pathOrLocation.startsWith("http") ? URI.create(pathOrLocation)
+    private HttpResponse<byte[]> send(
+            HttpClient http, String method, String pathOrLocation, byte[] body, String... headers) {
+        URI uri = pathOrLocation.startsWith("http")
+                ? URI.create(pathOrLocation)
                 : URI.create("http://127.0.0.1:" + port + pathOrLocation);
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(30))
+                .method(
+                        method,
+                        body == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofByteArray(body));
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 /** Scope parsing and the access rules' decisions, without a server. */
 class AccessPolicyTest {
 
-    static AuthProperties.AccessRule rule(List<String> users, List<String> groups, String repository,
-                                          List<String> actions, boolean anonymous) {
+    static AuthProperties.AccessRule rule(
+            List<String> users, List<String> groups, String repository, List<String> actions, boolean anonymous) {
         AuthProperties.AccessRule rule = new AuthProperties.AccessRule();
         rule.setUsers(users);
         rule.setGroups(groups);
@@ -21,24 +21,27 @@ class AccessPolicyTest {
         return rule;
     }
 
-    final AccessPolicy policy = new AccessPolicy(List.of(
-            rule(List.of(), List.of("devs"), "team/**", List.of("pull", "push"), false),
-            rule(List.of("*"), List.of(), "shared/*", List.of("pull"), false),
-            rule(List.of("root"), List.of(), "**", List.of("*"), false),
-            rule(List.of(), List.of(), "public/**", List.of(), true)),
+    final AccessPolicy policy = new AccessPolicy(
+            List.of(
+                    rule(List.of(), List.of("devs"), "team/**", List.of("pull", "push"), false),
+                    rule(List.of("*"), List.of(), "shared/*", List.of("pull"), false),
+                    rule(List.of("root"), List.of(), "**", List.of("*"), false),
+                    rule(List.of(), List.of(), "public/**", List.of(), true)),
             Map.of("devs", List.of("ann", "ben")));
 
     @Test
     void parsesScopesIncludingNamesWithPortsAndClasses() {
         assertThat(ResourceScope.parse("repository:team/app:pull,push"))
                 .isEqualTo(ResourceScope.repository("team/app", "pull", "push"));
-        assertThat(ResourceScope.parse("repository:localhost:5000/app:pull").name()).isEqualTo("localhost:5000/app");
+        assertThat(ResourceScope.parse("repository:localhost:5000/app:pull").name())
+                .isEqualTo("localhost:5000/app");
         assertThat(ResourceScope.parse("repository(plugin):x:pull").type()).isEqualTo("repository(plugin)");
         assertThat(ResourceScope.parse("registry:catalog:*")).isEqualTo(ResourceScope.CATALOG);
         assertThat(ResourceScope.parse("repository:app")).isNull();
         assertThat(ResourceScope.parse("repository:app:")).isNull();
         assertThat(ResourceScope.parse(":app:pull")).isNull();
-        assertThat(ResourceScope.parseAll(" repository:a:pull  repository:b:push bogus ")).hasSize(2);
+        assertThat(ResourceScope.parseAll(" repository:a:pull  repository:b:push bogus "))
+                .hasSize(2);
         assertThat(ResourceScope.repository("a", "push", "delete", "pull").toString())
                 .isEqualTo("repository:a:pull,push,delete");
     }
@@ -49,18 +52,21 @@ class AccessPolicyTest {
                 .containsExactly(ResourceScope.repository("team/x/y", "pull", "push"));
         assertThat(policy.grant("zed", List.of(ResourceScope.repository("shared/lib", "pull", "push"))))
                 .containsExactly(ResourceScope.repository("shared/lib", "pull"));
-        assertThat(policy.grant("zed", List.of(ResourceScope.repository("shared/lib/deep", "pull")))).isEmpty();
+        assertThat(policy.grant("zed", List.of(ResourceScope.repository("shared/lib/deep", "pull"))))
+                .isEmpty();
         assertThat(policy.grant("root", List.of(ResourceScope.CATALOG))).isEmpty(); // catalog is type registry
         assertThat(policy.grant(null, List.of(ResourceScope.repository("public/x", "pull", "push"))))
                 .containsExactly(ResourceScope.repository("public/x", "pull"));
-        assertThat(policy.grant(null, List.of(ResourceScope.repository("team/x", "pull")))).isEmpty();
+        assertThat(policy.grant(null, List.of(ResourceScope.repository("team/x", "pull"))))
+                .isEmpty();
     }
 
     @Test
     void wildcardsInRequestsNeverMatchRules() {
         for (String name : List.of("*", "**", "team/*", "team/**", "team/?", "../team", "TEAM/x")) {
             assertThat(policy.grant("root", List.of(new ResourceScope("repository", name, Set.of("pull", "*")))))
-                    .as(name).isEmpty();
+                    .as(name)
+                    .isEmpty();
         }
         assertThat(policy.allows("root", "repository", "team/x", "admin")).isFalse();
     }

@@ -14,8 +14,8 @@ class AdminGrantTest {
         AuthProperties.AccessRule everything = new AuthProperties.AccessRule();
         everything.setUsers(List.of("*"));
         everything.setActions(List.of("*"));
-        AccessPolicy policy = new AccessPolicy(List.of(everything), Map.of("ops", List.of("carol")),
-                List.of("alice"), "ops");
+        AccessPolicy policy =
+                new AccessPolicy(List.of(everything), Map.of("ops", List.of("carol")), List.of("alice"), "ops");
         List<ResourceScope> asked = List.of(ResourceScope.ADMIN);
 
         assertThat(policy.grant("alice", asked)).containsExactly(ResourceScope.ADMIN);

@@ -33,8 +33,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class CatalogVisibilityTest {
-    static final List<String> ALL = List.of("public/p1", "public/p2", "secret/s", "team/a", "team/b", "team/c/d",
-            "tools/x", "tools/y/z");
+    static final List<String> ALL =
+            List.of("public/p1", "public/p2", "secret/s", "team/a", "team/b", "team/c/d", "tools/x", "tools/y/z");
     static final String ALICE = basic("alice", "alice-secret");
     static final String BOB = basic("bob", "bob-secret");
     static final String CAROL = basic("carol", "carol-secret");
@@ -49,8 +49,12 @@ class CatalogVisibilityTest {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws Exception {
         Path htpasswd = dir.resolve("htpasswd");
-        Files.write(htpasswd, List.of(htpasswdLine("alice", "alice-secret"), htpasswdLine("bob", "bob-secret"),
-                htpasswdLine("carol", "carol-secret")));
+        Files.write(
+                htpasswd,
+                List.of(
+                        htpasswdLine("alice", "alice-secret"),
+                        htpasswdLine("bob", "bob-secret"),
+                        htpasswdLine("carol", "carol-secret")));
         registry.add("berth.storage.filesystem.root", () -> dir.resolve("data").toString());
         registry.add("berth.auth.mode", () -> "htpasswd");
         registry.add("berth.auth.htpasswd.path", htpasswd::toString);
@@ -75,7 +79,8 @@ class CatalogVisibilityTest {
     @BeforeAll
     static void repositories(@Autowired StorageDriver driver) throws Exception {
         for (String name : ALL) {
-            driver.putContent(RegistryLayout.repository(name) + "/_manifests/tags/latest/current/link",
+            driver.putContent(
+                    RegistryLayout.repository(name) + "/_manifests/tags/latest/current/link",
                     "sha256:0".getBytes(StandardCharsets.US_ASCII));
         }
     }
@@ -104,14 +109,18 @@ class CatalogVisibilityTest {
                 List<String> got = names(page.body());
                 assertThat(got).hasSizeLessThanOrEqualTo(n);
                 names.addAll(got);
-                next = page.headers().firstValue("Link").map(link -> {
-                    Matcher m = NEXT.matcher(link);
-                    assertThat(m.matches()).as(link).isTrue();
-                    return m.group(1);
-                }).orElse(null);
+                next = page.headers()
+                        .firstValue("Link")
+                        .map(link -> {
+                            Matcher m = NEXT.matcher(link);
+                            assertThat(m.matches()).as(link).isTrue();
+                            return m.group(1);
+                        })
+                        .orElse(null);
                 assertThat(++pages).isLessThan(10);
             }
-            assertThat(names).as("pages of %d", n)
+            assertThat(names)
+                    .as("pages of %d", n)
                     .containsExactly("public/p1", "public/p2", "team/a", "team/b", "team/c/d");
         }
         HttpResponse<String> after = send(port, "GET", "/v2/_catalog?n=2&last=team/a", ALICE);

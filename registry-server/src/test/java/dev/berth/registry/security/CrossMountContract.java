@@ -33,7 +33,8 @@ abstract class CrossMountContract {
     static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
-    final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @LocalServerPort
     int port;
@@ -96,8 +97,9 @@ abstract class CrossMountContract {
         String target = repo("bob/x");
         assertRefused(target, digest, null, manifest);
         assertRefused(repo("bob/x"), digest, source, manifest);
-        assertThat(send("GET", "/v2/" + target + "/manifests/" + digest, null,
-                authorization("bob", target, null)).status()).isEqualTo(404);
+        assertThat(send("GET", "/v2/" + target + "/manifests/" + digest, null, authorization("bob", target, null))
+                        .status())
+                .isEqualTo(404);
     }
 
     @Test
@@ -119,14 +121,20 @@ abstract class CrossMountContract {
         String target = repo("bob/x");
         String bob = authorization("bob", target, source);
         try (LogCapture audit = LogCapture.start("berth.audit")) {
-            Resp mount = send("POST", "/v2/" + target + "/blobs/uploads/?mount=" + digest + "&from=" + source,
-                    null, bob);
+            Resp mount =
+                    send("POST", "/v2/" + target + "/blobs/uploads/?mount=" + digest + "&from=" + source, null, bob);
             assertThat(mount.status()).as("%s", mount).isEqualTo(201);
             assertThat(mount.header("Location")).isEqualTo("/v2/" + target + "/blobs/" + digest);
             assertThat(mount.header("Docker-Content-Digest")).isEqualTo(digest.toString());
-            assertThat(audit.lines()).singleElement().asString().startsWith("event=mount ")
-                    .contains(" repository=" + target + " ", " digest=" + digest + " ",
-                            " mount_from=" + source + " ", " status=201 user=bob ");
+            assertThat(audit.lines())
+                    .singleElement()
+                    .asString()
+                    .startsWith("event=mount ")
+                    .contains(
+                            " repository=" + target + " ",
+                            " digest=" + digest + " ",
+                            " mount_from=" + source + " ",
+                            " status=201 user=bob ");
         }
         Resp blob = send("GET", "/v2/" + target + "/blobs/" + digest, null, bob);
         assertThat(blob.status()).isEqualTo(200);
@@ -147,7 +155,10 @@ abstract class CrossMountContract {
         try (LogCapture audit = LogCapture.start("berth.audit")) {
             mount = send("POST", path, null, bob);
             assertThat(mount.status()).as("%s", mount).isEqualTo(202);
-            assertThat(audit.lines()).singleElement().asString().startsWith("event=mount-refused ")
+            assertThat(audit.lines())
+                    .singleElement()
+                    .asString()
+                    .startsWith("event=mount-refused ")
                     .contains(" repository=" + target + " ", " digest=" + digest + " ", " status=202 user=bob ")
                     .contains(from == null ? " reason=" : " mount_from=" + from + " ");
         }
@@ -155,11 +166,18 @@ abstract class CrossMountContract {
         String location = mount.header("Location");
         assertThat(location).startsWith("/v2/" + target + "/blobs/uploads/");
         // The bytes did not leak into the target repository.
-        assertThat(send("GET", "/v2/" + target + "/blobs/" + digest, null, bob).status()).isEqualTo(404);
-        assertThat(send("HEAD", "/v2/" + target + "/blobs/" + digest, null, bob).status()).isEqualTo(404);
+        assertThat(send("GET", "/v2/" + target + "/blobs/" + digest, null, bob).status())
+                .isEqualTo(404);
+        assertThat(send("HEAD", "/v2/" + target + "/blobs/" + digest, null, bob).status())
+                .isEqualTo(404);
         // The session is a real one: sending the bytes completes it.
-        Resp put = send("PUT", location + (location.contains("?") ? "&" : "?") + "digest=" + digest, content, bob,
-                "Content-Type", "application/octet-stream");
+        Resp put = send(
+                "PUT",
+                location + (location.contains("?") ? "&" : "?") + "digest=" + digest,
+                content,
+                bob,
+                "Content-Type",
+                "application/octet-stream");
         assertThat(put.status()).as("%s", put).isEqualTo(201);
         Resp blob = send("GET", "/v2/" + target + "/blobs/" + digest, null, bob);
         assertThat(blob.status()).isEqualTo(200);
@@ -168,24 +186,36 @@ abstract class CrossMountContract {
 
     Digest pushBlob(String user, String repo, byte[] content) throws Exception {
         Digest digest = Digest.sha256(content);
-        Resp r = send("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + digest, content,
-                authorization(user, repo, null), "Content-Type", "application/octet-stream");
+        Resp r = send(
+                "POST",
+                "/v2/" + repo + "/blobs/uploads/?digest=" + digest,
+                content,
+                authorization(user, repo, null),
+                "Content-Type",
+                "application/octet-stream");
         assertThat(r.status()).as("%s", r).isEqualTo(201);
         return digest;
     }
 
     /** Pushes an image (config, one layer, manifest) under tag {@code v1}; returns the manifest's bytes. */
     byte[] pushImage(String user, String repo, byte[] layer) throws Exception {
-        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":\"" + COUNTER.incrementAndGet()
-                + "\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":\"" + COUNTER.incrementAndGet() + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
         Digest c = pushBlob(user, repo, config);
         Digest l = pushBlob(user, repo, layer);
         byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":{"
-                + "\"mediaType\":\"" + MediaTypes.OCI_CONFIG + "\",\"digest\":\"" + c + "\",\"size\":"
-                + config.length + "},\"layers\":[{\"mediaType\":\"" + MediaTypes.OCI_LAYER_GZIP + "\",\"digest\":\""
-                + l + "\",\"size\":" + layer.length + "}]}").getBytes(StandardCharsets.UTF_8);
-        Resp r = send("PUT", "/v2/" + repo + "/manifests/v1", manifest, authorization(user, repo, null),
-                "Content-Type", MediaTypes.OCI_MANIFEST);
+                        + "\"mediaType\":\"" + MediaTypes.OCI_CONFIG + "\",\"digest\":\"" + c + "\",\"size\":"
+                        + config.length + "},\"layers\":[{\"mediaType\":\"" + MediaTypes.OCI_LAYER_GZIP
+                        + "\",\"digest\":\""
+                        + l + "\",\"size\":" + layer.length + "}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        Resp r = send(
+                "PUT",
+                "/v2/" + repo + "/manifests/v1",
+                manifest,
+                authorization(user, repo, null),
+                "Content-Type",
+                MediaTypes.OCI_MANIFEST);
         assertThat(r.status()).as("%s", r).isEqualTo(201);
         return manifest;
     }
@@ -196,7 +226,12 @@ abstract class CrossMountContract {
             all.add("Authorization");
             all.add(authorization);
         }
-        return TestHttp.send(client, method, URI.create("http://127.0.0.1:" + port + path), body, TIMEOUT,
+        return TestHttp.send(
+                client,
+                method,
+                URI.create("http://127.0.0.1:" + port + path),
+                body,
+                TIMEOUT,
                 all.toArray(String[]::new));
     }
 

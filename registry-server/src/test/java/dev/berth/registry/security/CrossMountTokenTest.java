@@ -40,8 +40,8 @@ class CrossMountTokenTest extends CrossMountContract {
 
     @Test
     void theChallengeOfAMountAsksForPullOnItsSource() {
-        Resp challenge = send("POST", "/v2/bob/x/blobs/uploads/?mount=sha256:" + "a".repeat(64) + "&from=team/b",
-                null, null);
+        Resp challenge =
+                send("POST", "/v2/bob/x/blobs/uploads/?mount=sha256:" + "a".repeat(64) + "&from=team/b", null, null);
         assertThat(challenge.status()).isEqualTo(401);
         assertThat(challenge.header("WWW-Authenticate"))
                 .contains("scope=\"repository:bob/x:pull,push repository:team/b:pull\"");

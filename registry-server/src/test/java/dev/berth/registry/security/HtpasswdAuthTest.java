@@ -57,8 +57,13 @@ class HtpasswdAuthTest {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws Exception {
         Path htpasswd = dir.resolve("htpasswd");
-        Files.write(htpasswd, List.of(htpasswdLine("alice", "alice-secret"), htpasswdLine("bob", "bob-secret"),
-                "# a comment", "legacy:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="));
+        Files.write(
+                htpasswd,
+                List.of(
+                        htpasswdLine("alice", "alice-secret"),
+                        htpasswdLine("bob", "bob-secret"),
+                        "# a comment",
+                        "legacy:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="));
         registry.add("berth.storage.filesystem.root", () -> dir.resolve("data").toString());
         registry.add("berth.auth.mode", () -> "htpasswd");
         registry.add("berth.auth.htpasswd.path", htpasswd::toString);
@@ -91,26 +96,34 @@ class HtpasswdAuthTest {
         HttpResponse<String> response = send(port, "GET", "/v2/", null);
         assertThat(response.statusCode()).isEqualTo(401);
         assertThat(response.headers().firstValue("WWW-Authenticate")).hasValue(CHALLENGE);
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-                v -> assertThat(v).startsWith("application/json"));
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
         assertThat(response.body()).contains("\"code\":\"UNAUTHORIZED\"");
     }
 
     @Test
     void baseWithGoodCredentialsIsOpen() throws Exception {
-        assertThat(send(port, "GET", "/v2/", basic("alice", "alice-secret")).statusCode()).isEqualTo(200);
+        assertThat(send(port, "GET", "/v2/", basic("alice", "alice-secret")).statusCode())
+                .isEqualTo(200);
         // Second time from the cache of verified passwords.
-        assertThat(send(port, "GET", "/v2/", basic("alice", "alice-secret")).statusCode()).isEqualTo(200);
+        assertThat(send(port, "GET", "/v2/", basic("alice", "alice-secret")).statusCode())
+                .isEqualTo(200);
     }
 
     @Test
     void wrongPasswordUnknownUserAndWeakHashesAreRejected() throws Exception {
-        for (String authorization : List.of(basic("alice", "wrong"), basic("alice", "alice-secret "),
-                basic("mallory", "alice-secret"), basic("legacy", "password"), "Basic !!notbase64",
+        for (String authorization : List.of(
+                basic("alice", "wrong"),
+                basic("alice", "alice-secret "),
+                basic("mallory", "alice-secret"),
+                basic("legacy", "password"),
+                "Basic !!notbase64",
                 "Bearer some.token.here")) {
             HttpResponse<String> response = send(port, "GET", "/v2/", authorization);
             assertThat(response.statusCode()).as(authorization).isEqualTo(401);
-            assertThat(response.headers().firstValue("WWW-Authenticate")).as(authorization).hasValue(CHALLENGE);
+            assertThat(response.headers().firstValue("WWW-Authenticate"))
+                    .as(authorization)
+                    .hasValue(CHALLENGE);
             assertThat(response.body()).contains("UNAUTHORIZED");
         }
     }
@@ -118,9 +131,11 @@ class HtpasswdAuthTest {
     @Test
     void anUnknownUserCostsABcryptOfTheUsersCost() throws Exception {
         CHECKED.clear();
-        assertThat(send(port, "GET", "/v2/", basic("mallory", "alice-secret")).statusCode()).isEqualTo(401);
-        assertThat(CHECKED).singleElement().satisfies(hash ->
-                assertThat(HtpasswdFile.cost(hash)).isEqualTo(SecurityTestSupport.TEST_COST));
+        assertThat(send(port, "GET", "/v2/", basic("mallory", "alice-secret")).statusCode())
+                .isEqualTo(401);
+        assertThat(CHECKED)
+                .singleElement()
+                .satisfies(hash -> assertThat(HtpasswdFile.cost(hash)).isEqualTo(SecurityTestSupport.TEST_COST));
     }
 
     @Test
@@ -133,16 +148,23 @@ class HtpasswdAuthTest {
             HttpResponse<String> response = send(port, method, manifest, basic("alice", "alice-secret"));
             assertThat(response.statusCode()).as(method).isNotIn(401, 403);
         }
-        assertThat(send(port, "GET", "/v2/team/app/tags/list", basic("bob", "bob-secret")).statusCode())
+        assertThat(send(port, "GET", "/v2/team/app/tags/list", basic("bob", "bob-secret"))
+                        .statusCode())
                 .isNotIn(401, 403);
     }
 
     @Test
     void pathTricksDoNotSlipPastTheChain() throws Exception {
-        for (String path : List.of("/v2;x=y/team/app/tags/list", "/v2/team/app;x=1/tags/list",
-                "//v2/team/app/tags/list", "/v2/team/app/tags/list/", "/V2/team/app/tags/list",
-                "/v2/team/app/tags/list?x=/../../public/a", "/v2/./team/app/tags/list",
-                "/v2/public/../team/app/tags/list", "/v2/public/%2e%2e/team/app/tags/list")) {
+        for (String path : List.of(
+                "/v2;x=y/team/app/tags/list",
+                "/v2/team/app;x=1/tags/list",
+                "//v2/team/app/tags/list",
+                "/v2/team/app/tags/list/",
+                "/V2/team/app/tags/list",
+                "/v2/team/app/tags/list?x=/../../public/a",
+                "/v2/./team/app/tags/list",
+                "/v2/public/../team/app/tags/list",
+                "/v2/public/%2e%2e/team/app/tags/list")) {
             int status = SecurityTestSupport.rawStatus(port, "GET " + path + " HTTP/1.1");
             assertThat(status).as(path).isIn(400, 401, 404);
         }
@@ -154,30 +176,37 @@ class HtpasswdAuthTest {
         HttpResponse<String> push = send(port, "PUT", "/v2/team/app/manifests/latest", bob);
         assertThat(push.statusCode()).isEqualTo(403);
         assertThat(push.body()).contains("\"code\":\"DENIED\"");
-        assertThat(send(port, "DELETE", "/v2/team/app/manifests/latest", bob).statusCode()).isEqualTo(403);
+        assertThat(send(port, "DELETE", "/v2/team/app/manifests/latest", bob).statusCode())
+                .isEqualTo(403);
         // team/* does not reach into nested repositories
-        assertThat(send(port, "GET", "/v2/team/app/sub/tags/list", bob).statusCode()).isEqualTo(403);
+        assertThat(send(port, "GET", "/v2/team/app/sub/tags/list", bob).statusCode())
+                .isEqualTo(403);
         assertThat(send(port, "GET", "/v2/other/tags/list", bob).statusCode()).isEqualTo(403);
         // The catalog is open to every user, and lists only what each may pull (CatalogVisibilityTest).
         HttpResponse<String> catalog = send(port, "GET", "/v2/_catalog", bob);
         assertThat(catalog.statusCode()).isEqualTo(200);
         assertThat(CatalogVisibilityTest.names(catalog.body()))
                 .allMatch(name -> name.startsWith("public/") || name.matches("team/[^/]+"));
-        assertThat(send(port, "GET", "/v2/_catalog", basic("alice", "alice-secret")).statusCode())
+        assertThat(send(port, "GET", "/v2/_catalog", basic("alice", "alice-secret"))
+                        .statusCode())
                 .isNotIn(401, 403);
         // a mount passes the chain on push to the target (CrossMountHtpasswdTest decides the source)
         String mount = "/v2/team/app/blobs/uploads/?mount=sha256:" + "a".repeat(64) + "&from=secret/app";
-        assertThat(send(port, "POST", mount, basic("alice", "alice-secret")).statusCode()).isNotIn(401, 403);
+        assertThat(send(port, "POST", mount, basic("alice", "alice-secret")).statusCode())
+                .isNotIn(401, 403);
     }
 
     @Test
     void anonymousPullFollowsTheRules() throws Exception {
-        assertThat(send(port, "GET", "/v2/public/tools/tags/list", null).statusCode()).isNotIn(401, 403);
-        assertThat(send(port, "HEAD", "/v2/public/tools/manifests/v1", null).statusCode()).isNotIn(401, 403);
+        assertThat(send(port, "GET", "/v2/public/tools/tags/list", null).statusCode())
+                .isNotIn(401, 403);
+        assertThat(send(port, "HEAD", "/v2/public/tools/manifests/v1", null).statusCode())
+                .isNotIn(401, 403);
         HttpResponse<String> push = send(port, "PUT", "/v2/public/tools/manifests/v1", null);
         assertThat(push.statusCode()).isEqualTo(401);
         assertThat(push.headers().firstValue("WWW-Authenticate")).hasValue(CHALLENGE);
-        assertThat(send(port, "GET", "/v2/team/app/tags/list", null).statusCode()).isEqualTo(401);
+        assertThat(send(port, "GET", "/v2/team/app/tags/list", null).statusCode())
+                .isEqualTo(401);
     }
 
     @Test
@@ -190,7 +219,8 @@ class HtpasswdAuthTest {
         Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
         try {
             assertThat(send(port, "GET", "/v2/", carol).statusCode()).isEqualTo(200);
-            assertThat(send(port, "GET", "/v2/team/app/tags/list", carol).statusCode()).isNotIn(401, 403);
+            assertThat(send(port, "GET", "/v2/team/app/tags/list", carol).statusCode())
+                    .isNotIn(401, 403);
         } finally {
             Files.write(file, original);
             Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(10)));
@@ -205,14 +235,16 @@ class HtpasswdAuthTest {
         assumeTrue(htpasswd != null, "htpasswd (apache2-utils) not installed");
         Path file = dir.resolve("htpasswd");
         List<String> original = Files.readAllLines(file);
-        SecurityTestSupport.Run run = SecurityTestSupport.run(dir,
-                List.of(htpasswd.toString(), "-B", "-b", file.toString(), "dave", "dave-secret"));
+        SecurityTestSupport.Run run = SecurityTestSupport.run(
+                dir, List.of(htpasswd.toString(), "-B", "-b", file.toString(), "dave", "dave-secret"));
         assertThat(run.exit()).as(run.output()).isZero();
         assertThat(Files.readString(file)).contains("dave:$2y$");
         Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(20)));
         try {
-            assertThat(send(port, "GET", "/v2/", basic("dave", "dave-secret")).statusCode()).isEqualTo(200);
-            assertThat(send(port, "GET", "/v2/", basic("dave", "nope")).statusCode()).isEqualTo(401);
+            assertThat(send(port, "GET", "/v2/", basic("dave", "dave-secret")).statusCode())
+                    .isEqualTo(200);
+            assertThat(send(port, "GET", "/v2/", basic("dave", "nope")).statusCode())
+                    .isEqualTo(401);
         } finally {
             Files.write(file, original);
             Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(30)));
@@ -222,18 +254,21 @@ class HtpasswdAuthTest {
     @Test
     void repeatedFailuresAreThrottled() throws Exception {
         for (int i = 0; i < 5; i++) {
-            assertThat(send(port, "GET", "/v2/", basic("alice", "guess" + i)).statusCode()).isEqualTo(401);
+            assertThat(send(port, "GET", "/v2/", basic("alice", "guess" + i)).statusCode())
+                    .isEqualTo(401);
         }
         // Even the right password is refused now, without being checked.
         HttpResponse<String> throttled = send(port, "GET", "/v2/", basic("alice", "alice-secret"));
         assertThat(throttled.statusCode()).isEqualTo(429);
         assertThat(throttled.body()).contains("\"code\":\"TOOMANYREQUESTS\"");
-        assertThat(throttled.headers().firstValue("Retry-After")).hasValueSatisfying(
-                v -> assertThat(Long.parseLong(v)).isBetween(1L, 60L));
+        assertThat(throttled.headers().firstValue("Retry-After"))
+                .hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isBetween(1L, 60L));
         // Anonymous requests are unaffected.
-        assertThat(send(port, "GET", "/v2/public/tools/tags/list", null).statusCode()).isNotIn(401, 403, 429);
+        assertThat(send(port, "GET", "/v2/public/tools/tags/list", null).statusCode())
+                .isNotIn(401, 403, 429);
         throttle.clear();
-        assertThat(send(port, "GET", "/v2/", basic("alice", "alice-secret")).statusCode()).isEqualTo(200);
+        assertThat(send(port, "GET", "/v2/", basic("alice", "alice-secret")).statusCode())
+                .isEqualTo(200);
     }
 
     @Test
@@ -243,7 +278,8 @@ class HtpasswdAuthTest {
             send(port, "PUT", "/v2/team/app/manifests/v2", basic("bob", "bob-secret"));
             send(port, "DELETE", "/v2/team/app/manifests/v2", null);
             assertThat(audit.lines()).hasSize(3);
-            assertThat(audit.lines().get(0)).startsWith("event=tag method=PUT route=MANIFEST repository=team/app")
+            assertThat(audit.lines().get(0))
+                    .startsWith("event=tag method=PUT route=MANIFEST repository=team/app")
                     .contains(" user=alice ", " remote=127.0.0.1 ");
             assertThat(audit.lines().get(1)).contains(" status=403 user=bob ");
             assertThat(audit.lines().get(2)).startsWith("event=delete-manifest").contains(" status=401 user=- ");
@@ -254,12 +290,17 @@ class HtpasswdAuthTest {
     void skopeoAndPodmanLogIn() throws Exception {
         RealClients.assumeSkopeo();
         String registry = "127.0.0.1:" + port;
-        assertThat(RealClients.login("skopeo", dir, registry, "alice", "alice-secret").exit()).isZero();
-        assertThat(RealClients.login("skopeo", dir, registry, "alice", "wrong").exit()).isNotZero();
+        assertThat(RealClients.login("skopeo", dir, registry, "alice", "alice-secret")
+                        .exit())
+                .isZero();
+        assertThat(RealClients.login("skopeo", dir, registry, "alice", "wrong").exit())
+                .isNotZero();
         if (SecurityTestSupport.which("podman") != null) {
             SecurityTestSupport.Run podman = RealClients.login("podman", dir, registry, "bob", "bob-secret");
             assertThat(podman.exit()).as(podman.output()).isZero();
-            assertThat(RealClients.login("podman", dir, registry, "bob", "wrong").exit()).isNotZero();
+            assertThat(RealClients.login("podman", dir, registry, "bob", "wrong")
+                            .exit())
+                    .isNotZero();
         }
     }
 

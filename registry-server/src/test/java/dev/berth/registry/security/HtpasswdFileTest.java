@@ -23,9 +23,12 @@ class HtpasswdFileTest {
 
     @Test
     void theTypicalCostIsTheMostCommonOneAndTheHigherOnATie() {
-        assertThat(HtpasswdFile.typicalCost(List.of("$2y$04$x", "$2y$06$x", "$2a$06$x"))).isEqualTo(6);
-        assertThat(HtpasswdFile.typicalCost(List.of("$2y$12$x", "$2y$06$x", "$2y$06$x", "$2b$12$x"))).isEqualTo(12);
-        assertThat(HtpasswdFile.typicalCost(List.of("$2y$xx$x", "$2y$4$", "$2y$"))).isEqualTo(HtpasswdFile.DEFAULT_COST);
+        assertThat(HtpasswdFile.typicalCost(List.of("$2y$04$x", "$2y$06$x", "$2a$06$x")))
+                .isEqualTo(6);
+        assertThat(HtpasswdFile.typicalCost(List.of("$2y$12$x", "$2y$06$x", "$2y$06$x", "$2b$12$x")))
+                .isEqualTo(12);
+        assertThat(HtpasswdFile.typicalCost(List.of("$2y$xx$x", "$2y$4$", "$2y$")))
+                .isEqualTo(HtpasswdFile.DEFAULT_COST);
         assertThat(HtpasswdFile.typicalCost(List.of())).isEqualTo(HtpasswdFile.DEFAULT_COST);
         assertThat(HtpasswdFile.cost("$2y$10$abcdefghijklmnopqrstuv")).isEqualTo(10);
     }
@@ -33,8 +36,8 @@ class HtpasswdFileTest {
     @Test
     void unknownUsersAreCheckedAgainstADummyOfTheUsersCostAlsoAfterAReload() throws Exception {
         Path file = dir.resolve("htpasswd");
-        Files.write(file, List.of(htpasswdLine("alice", "a", 6), htpasswdLine("bob", "b", 6),
-                htpasswdLine("old", "o", 4)));
+        Files.write(
+                file, List.of(htpasswdLine("alice", "a", 6), htpasswdLine("bob", "b", 6), htpasswdLine("old", "o", 4)));
         List<String> checked = new CopyOnWriteArrayList<>();
         HtpasswdFile htpasswd = SecurityTestSupport.recordingHtpasswd(file, Duration.ZERO, checked);
 
@@ -46,7 +49,9 @@ class HtpasswdFileTest {
         String dummy = checked.get(0);
         checked.clear();
         assertThat(htpasswd.authenticate("alice", "wrong")).isFalse();
-        assertThat(checked).singleElement().satisfies(hash -> assertThat(Files.readString(file)).contains(hash.substring(7)));
+        assertThat(checked)
+                .singleElement()
+                .satisfies(hash -> assertThat(Files.readString(file)).contains(hash.substring(7)));
         checked.clear();
         assertThat(htpasswd.authenticate("nobody", "x")).isFalse();
         assertThat(checked).containsExactly(dummy);
@@ -56,9 +61,13 @@ class HtpasswdFileTest {
         Files.write(file, List.of(htpasswdLine("alice", "a", 7)));
         Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(10)));
         assertThat(htpasswd.authenticate("mallory", "a")).isFalse();
-        assertThat(checked).singleElement().satisfies(hash -> assertThat(HtpasswdFile.cost(hash)).isEqualTo(7));
+        assertThat(checked)
+                .singleElement()
+                .satisfies(hash -> assertThat(HtpasswdFile.cost(hash)).isEqualTo(7));
         checked.clear();
         assertThat(htpasswd.authenticate("alice", "a")).isTrue();
-        assertThat(checked).singleElement().satisfies(hash -> assertThat(HtpasswdFile.cost(hash)).isEqualTo(7));
+        assertThat(checked)
+                .singleElement()
+                .satisfies(hash -> assertThat(HtpasswdFile.cost(hash)).isEqualTo(7));
     }
 }

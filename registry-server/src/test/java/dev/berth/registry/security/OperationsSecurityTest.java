@@ -36,8 +36,7 @@ class OperationsSecurityTest {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws Exception {
         Path htpasswd = dir.resolve("htpasswd");
-        Files.write(htpasswd, List.of(htpasswdLine("alice", "a"), htpasswdLine("bob", "b"),
-                htpasswdLine("ops", "o")));
+        Files.write(htpasswd, List.of(htpasswdLine("alice", "a"), htpasswdLine("bob", "b"), htpasswdLine("ops", "o")));
         registry.add("berth.storage.filesystem.root", () -> dir.resolve("data").toString());
         registry.add("berth.auth.mode", () -> "htpasswd");
         registry.add("berth.auth.htpasswd.path", htpasswd::toString);
@@ -55,19 +54,26 @@ class OperationsSecurityTest {
         HttpResponse<String> anonymous = send(port, "GET", "/admin/read-only", null);
         assertThat(anonymous.statusCode()).isEqualTo(401);
         assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValue("Basic realm=\"Berth Registry\"");
-        assertThat(send(port, "GET", "/admin/read-only", basic("bob", "b")).statusCode()).isEqualTo(403);
-        assertThat(send(port, "GET", "/admin/gc", basic("bob", "b")).statusCode()).isEqualTo(403);
-        assertThat(send(port, "GET", "/admin/read-only", basic("alice", "wrong")).statusCode()).isEqualTo(401);
+        assertThat(send(port, "GET", "/admin/read-only", basic("bob", "b")).statusCode())
+                .isEqualTo(403);
+        assertThat(send(port, "GET", "/admin/gc", basic("bob", "b")).statusCode())
+                .isEqualTo(403);
+        assertThat(send(port, "GET", "/admin/read-only", basic("alice", "wrong"))
+                        .statusCode())
+                .isEqualTo(401);
         HttpResponse<String> admin = send(port, "GET", "/admin/read-only", basic("alice", "a"));
         assertThat(admin.statusCode()).isEqualTo(200);
         assertThat(admin.body()).contains("\"readOnly\":false");
-        assertThat(send(port, "GET", "/admin/repositories", basic("ops", "o")).statusCode()).isEqualTo(200);
+        assertThat(send(port, "GET", "/admin/repositories", basic("ops", "o")).statusCode())
+                .isEqualTo(200);
     }
 
     @Test
     void probesAndInfoStayOpenWhileMetricsNeedAUser() throws Exception {
-        assertThat(send(port, "GET", "/actuator/health/liveness", null).statusCode()).isEqualTo(200);
-        assertThat(send(port, "GET", "/actuator/health/readiness", null).statusCode()).isEqualTo(200);
+        assertThat(send(port, "GET", "/actuator/health/liveness", null).statusCode())
+                .isEqualTo(200);
+        assertThat(send(port, "GET", "/actuator/health/readiness", null).statusCode())
+                .isEqualTo(200);
         assertThat(send(port, "GET", "/actuator/health", null).statusCode()).isEqualTo(200);
         assertThat(send(port, "GET", "/actuator/info", null).statusCode()).isEqualTo(200);
         assertThat(send(port, "GET", "/actuator/prometheus", null).statusCode()).isEqualTo(401);

@@ -58,8 +58,10 @@ class PathTraversalAndLimitsTest {
                         return bean;
                     }
                     Set<String> bookkeeping = Set.of("name", "close", "toString", "hashCode", "equals");
-                    return Proxy.newProxyInstance(StorageDriver.class.getClassLoader(),
-                            new Class<?>[] {StorageDriver.class}, (proxy, method, args) -> {
+                    return Proxy.newProxyInstance(
+                            StorageDriver.class.getClassLoader(),
+                            new Class<?>[] {StorageDriver.class},
+                            (proxy, method, args) -> {
                                 if (!bookkeeping.contains(method.getName())) {
                                     STORAGE_CALLS.add(method.getName() + (args == null ? "" : List.of(args)));
                                 }
@@ -87,29 +89,30 @@ class PathTraversalAndLimitsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "/v2/../../../etc/passwd",
-        "/v2/..",
-        "/v2/foo/../../bar/manifests/latest",
-        "/v2/foo/../bar/tags/list",
-        "/v2/%2e%2e/%2e%2e/etc/manifests/latest",
-        "/v2/foo/%2e%2e/manifests/latest",
-        "/v2/foo%2f..%2f..%2fbar/manifests/latest",
-        "/v2/foo%2F..%2F..%2Fbar/blobs/sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-        "/v2/%252e%252e/foo/tags/list",
-        "/v2/foo/manifests/..",
-        "/v2/foo/manifests/..%2f..%2fx",
-        "/v2/foo/manifests/sha256:..%2f..%2fetc",
-        "/v2/foo/blobs/sha256:../../../etc/passwd",
-        "/v2/foo/blobs/sha256:..%2f..%2fetc%2fpasswd",
-        "/v2/foo/blobs/uploads/..%2f..%2fx",
-        "/v2/foo/blobs/uploads/../../x",
-        "/v2/foo%00bar/tags/list",
-        "/v2/foo%5c..%5cbar/tags/list",
-        "/v2//etc/passwd/tags/list",
-        "/v2/FOO/tags/list",
-        "/v2/foo/referrers/sha256:..",
-    })
+    @ValueSource(
+            strings = {
+                "/v2/../../../etc/passwd",
+                "/v2/..",
+                "/v2/foo/../../bar/manifests/latest",
+                "/v2/foo/../bar/tags/list",
+                "/v2/%2e%2e/%2e%2e/etc/manifests/latest",
+                "/v2/foo/%2e%2e/manifests/latest",
+                "/v2/foo%2f..%2f..%2fbar/manifests/latest",
+                "/v2/foo%2F..%2F..%2Fbar/blobs/sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "/v2/%252e%252e/foo/tags/list",
+                "/v2/foo/manifests/..",
+                "/v2/foo/manifests/..%2f..%2fx",
+                "/v2/foo/manifests/sha256:..%2f..%2fetc",
+                "/v2/foo/blobs/sha256:../../../etc/passwd",
+                "/v2/foo/blobs/sha256:..%2f..%2fetc%2fpasswd",
+                "/v2/foo/blobs/uploads/..%2f..%2fx",
+                "/v2/foo/blobs/uploads/../../x",
+                "/v2/foo%00bar/tags/list",
+                "/v2/foo%5c..%5cbar/tags/list",
+                "/v2//etc/passwd/tags/list",
+                "/v2/FOO/tags/list",
+                "/v2/foo/referrers/sha256:..",
+            })
     void hostilePathsAreRefusedWithoutTouchingStorage(String path) throws Exception {
         for (String method : List.of("GET", "HEAD", "PUT", "DELETE")) {
             int status = rawStatus(port, method + " " + path + " HTTP/1.1", "Content-Length: 0");
@@ -125,9 +128,12 @@ class PathTraversalAndLimitsTest {
             send(port, "DELETE", "/v2/team/app/blobs/sha256:" + "a".repeat(64), null);
             send(port, "GET", "/v2/team/app/tags/list", null);
             assertThat(audit.lines()).hasSize(2);
-            assertThat(audit.lines().get(0)).startsWith("event=tag method=PUT route=MANIFEST repository=team/app "
-                    + "reference=v1").contains(" user=- remote=127.0.0.1 ").containsPattern(" status=\\d{3} ");
-            assertThat(audit.lines().get(1)).startsWith("event=delete-blob method=DELETE route=BLOB")
+            assertThat(audit.lines().get(0))
+                    .startsWith("event=tag method=PUT route=MANIFEST repository=team/app " + "reference=v1")
+                    .contains(" user=- remote=127.0.0.1 ")
+                    .containsPattern(" status=\\d{3} ");
+            assertThat(audit.lines().get(1))
+                    .startsWith("event=delete-blob method=DELETE route=BLOB")
                     .contains("digest=sha256:aaaa");
         }
     }
@@ -145,6 +151,7 @@ class PathTraversalAndLimitsTest {
         int status = rawStatus(port, "GET /v2/ HTTP/1.1", "X-Filler: " + "x".repeat(6000));
         assertThat(status).isIn(413, 431, 400);
         // A request within the limits on a fresh connection still works.
-        assertThat(rawStatus(port, "GET /v2/ HTTP/1.1", "X-Filler: " + "x".repeat(1000))).isEqualTo(200);
+        assertThat(rawStatus(port, "GET /v2/ HTTP/1.1", "X-Filler: " + "x".repeat(1000)))
+                .isEqualTo(200);
     }
 }

@@ -13,9 +13,11 @@ import org.junit.jupiter.api.Test;
 class RepositoryVisibilityTest {
     static final List<String> NAMES = List.of("ext/one", "public/p", "secret/s", "team/a");
 
-    final AccessPolicy policy = new AccessPolicy(List.of(
-            rule(List.of("ann"), List.of(), "team/**", List.of("pull"), false),
-            rule(List.of(), List.of(), "public/**", List.of(), true)), Map.of());
+    final AccessPolicy policy = new AccessPolicy(
+            List.of(
+                    rule(List.of("ann"), List.of(), "team/**", List.of("pull"), false),
+                    rule(List.of(), List.of(), "public/**", List.of(), true)),
+            Map.of());
 
     static List<String> seen(Predicate<String> visible) {
         return NAMES.stream().filter(visible).toList();
@@ -30,8 +32,10 @@ class RepositoryVisibilityTest {
     @Test
     void basicUsersAndAnonymousClientsSeeWhatThePolicyLetsThemPull() {
         RepositoryVisibility htpasswd = new RepositoryVisibility(AuthProperties.AuthMode.HTPASSWD, policy, false);
-        assertThat(seen(htpasswd.forCaller(RegistryAuthentication.basic("ann")))).containsExactly("public/p", "team/a");
-        assertThat(seen(htpasswd.forCaller(RegistryAuthentication.basic("zed")))).containsExactly("public/p");
+        assertThat(seen(htpasswd.forCaller(RegistryAuthentication.basic("ann"))))
+                .containsExactly("public/p", "team/a");
+        assertThat(seen(htpasswd.forCaller(RegistryAuthentication.basic("zed"))))
+                .containsExactly("public/p");
         assertThat(seen(htpasswd.forCaller(null))).containsExactly("public/p");
 
         // Whole subtrees nobody may pull from are skipped by listings.
@@ -55,8 +59,9 @@ class RepositoryVisibilityTest {
     @Test
     void tokensOfAnExternalIssuerSeeOnlyWhatTheyGrantPull() {
         RepositoryVisibility external = new RepositoryVisibility(AuthProperties.AuthMode.TOKEN, policy, false);
-        RegistryAuthentication token = RegistryAuthentication.token("ann", List.of(
-                ResourceScope.repository("ext/one", "pull"), ResourceScope.repository("secret/s", "push")));
+        RegistryAuthentication token = RegistryAuthentication.token(
+                "ann",
+                List.of(ResourceScope.repository("ext/one", "pull"), ResourceScope.repository("secret/s", "push")));
         assertThat(seen(external.forCaller(token))).containsExactly("ext/one");
         assertThat(external.forCaller(token).mayShowUnder("ext/")).isTrue();
         assertThat(external.forCaller(token).mayShowUnder("secret/")).isFalse();

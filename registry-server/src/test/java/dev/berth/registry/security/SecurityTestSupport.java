@@ -24,10 +24,10 @@ import org.springframework.security.crypto.bcrypt.BCrypt;
 
 /** Helpers shared by the security tests: HTTP on real sockets, htpasswd lines, OCI layouts, skopeo. */
 public final class SecurityTestSupport {
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private SecurityTestSupport() {
-    }
+    private SecurityTestSupport() {}
 
     /** The bcrypt cost of the test users: the lowest there is, so tests stay fast (and unlike htpasswd's 5). */
     static final int TEST_COST = 4;
@@ -46,8 +46,12 @@ public final class SecurityTestSupport {
      * of every bcrypt comparison it makes: for a {@code @TestBean} replacing the {@code htpasswdFile} bean.
      */
     static HtpasswdFile recordingHtpasswd(Path file, Duration reloadInterval, List<String> checked) {
-        return new HtpasswdFile(file, new AuthProperties.Htpasswd().getCacheTtl(), reloadInterval,
-                java.time.Clock.systemUTC(), (password, hash) -> {
+        return new HtpasswdFile(
+                file,
+                new AuthProperties.Htpasswd().getCacheTtl(),
+                reloadInterval,
+                java.time.Clock.systemUTC(),
+                (password, hash) -> {
                     checked.add(hash);
                     return HtpasswdFile.bcrypt(password, hash);
                 });
@@ -60,8 +64,11 @@ public final class SecurityTestSupport {
     static HttpResponse<String> send(int port, String method, String path, String authorization) throws Exception {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(60))
-                .method(method, method.equals("PUT") || method.equals("POST") || method.equals("PATCH")
-                        ? HttpRequest.BodyPublishers.ofString("{}") : HttpRequest.BodyPublishers.noBody());
+                .method(
+                        method,
+                        method.equals("PUT") || method.equals("POST") || method.equals("PATCH")
+                                ? HttpRequest.BodyPublishers.ofString("{}")
+                                : HttpRequest.BodyPublishers.noBody());
         if (authorization != null) {
             builder.header("Authorization", authorization);
         }
@@ -78,7 +85,9 @@ public final class SecurityTestSupport {
     static int rawStatus(int port, String requestLine, String... headers) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(10_000);
-            StringBuilder request = new StringBuilder(requestLine).append("\r\nHost: 127.0.0.1:").append(port)
+            StringBuilder request = new StringBuilder(requestLine)
+                    .append("\r\nHost: 127.0.0.1:")
+                    .append(port)
                     .append("\r\nConnection: close\r\n");
             for (String header : headers) {
                 request.append(header).append("\r\n");
@@ -110,14 +119,15 @@ public final class SecurityTestSupport {
     }
 
     /** Result of a command. */
-    public record Run(int exit, String output) {
-    }
+    public record Run(int exit, String output) {}
 
     /** Runs a command with a timeout, merging its output. */
     public static Run run(Path workDir, List<String> command) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).directory(workDir.toFile());
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).directory(workDir.toFile());
         // Private, throwaway auth and containers configuration, so no host credentials are read or written.
-        builder.environment().put("REGISTRY_AUTH_FILE", workDir.resolve("auth.json").toString());
+        builder.environment()
+                .put("REGISTRY_AUTH_FILE", workDir.resolve("auth.json").toString());
         builder.environment().put("XDG_RUNTIME_DIR", workDir.toString());
         builder.environment().put("HOME", workDir.toString());
         Process process = builder.start();
@@ -144,25 +154,32 @@ public final class SecurityTestSupport {
         String layerDigest = sha256(layer);
         String diffId = sha256(new byte[1024]);
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
-                + "\"diff_ids\":[\"" + diffId + "\"]},\"config\":{}}").getBytes(StandardCharsets.UTF_8);
+                        + "\"diff_ids\":[\"" + diffId + "\"]},\"config\":{}}")
+                .getBytes(StandardCharsets.UTF_8);
         String configDigest = sha256(config);
         byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
-                + configDigest + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":"
-                + "\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"" + layerDigest + "\",\"size\":"
-                + layer.length + "}]}").getBytes(StandardCharsets.UTF_8);
+                        + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
+                        + configDigest + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":"
+                        + "\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"" + layerDigest + "\",\"size\":"
+                        + layer.length + "}]}")
+                .getBytes(StandardCharsets.UTF_8);
         String manifestDigest = sha256(manifest);
         for (byte[] blob : List.of(layer, config, manifest)) {
             Files.write(blobs.resolve(sha256(blob).substring("sha256:".length())), blob);
         }
         Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-        Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
-                + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + manifestDigest + "\",\"size\":"
-                + manifest.length + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"" + tag + "\"}}]}");
+        Files.writeString(
+                dir.resolve("index.json"),
+                "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+                        + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + manifestDigest
+                        + "\",\"size\":"
+                        + manifest.length + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"" + tag
+                        + "\"}}]}");
     }
 
     static String sha256(byte[] content) throws Exception {
-        return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        return "sha256:"
+                + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
     }
 
     /** The base command for skopeo against a plain-HTTP registry. */

@@ -42,6 +42,7 @@ class SlowClientsTest {
     private static final int CAP = 6;
     /** Far longer than the head timeout: a connection still open after this was not cut. */
     private static final Duration GENEROUS = Duration.ofSeconds(20);
+
     private static final ScheduledExecutorService PACER = Executors.newScheduledThreadPool(2);
 
     @TempDir
@@ -78,10 +79,12 @@ class SlowClientsTest {
     @Test
     void keptAliveConnectionsAreTimedPerRequestHeadAndNotWhileIdle() throws Exception {
         try (Socket socket = connect()) {
-            assertThat(exchange(socket, "GET /v2/ HTTP/1.1\r\nHost: localhost\r\n\r\n")).startsWith("HTTP/1.1 200");
+            assertThat(exchange(socket, "GET /v2/ HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+                    .startsWith("HTTP/1.1 200");
             // The scenario itself: the connection sits idle between requests for longer than the head bound.
             pause(HEAD_TIMEOUT.plusSeconds(1));
-            assertThat(exchange(socket, "GET /v2/ HTTP/1.1\r\nHost: localhost\r\n\r\n")).startsWith("HTTP/1.1 200");
+            assertThat(exchange(socket, "GET /v2/ HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+                    .startsWith("HTTP/1.1 200");
 
             // A later head on the same connection is timed again.
             dribble(socket, "GET /v2/ HTTP/1.1\r\nHost: localhost\r\nX-Padding: " + "a".repeat(200) + "\r\n\r\n");
@@ -92,11 +95,12 @@ class SlowClientsTest {
     @Test
     void aSlowBodyIsNotCutByTheHeadBound() throws Exception {
         byte[] body = new byte[40];
-        String digest = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+        String digest = "sha256:"
+                + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
         try (Socket socket = connect()) {
             OutputStream out = socket.getOutputStream();
             out.write(("POST /v2/slow/body/blobs/uploads/?digest=" + digest + " HTTP/1.1\r\nHost: localhost\r\n"
-                    + "Content-Type: application/octet-stream\r\nContent-Length: " + body.length + "\r\n\r\n")
+                            + "Content-Type: application/octet-stream\r\nContent-Length: " + body.length + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             // 40 bytes at one per 100 ms: the body takes twice the head bound.
@@ -113,26 +117,32 @@ class SlowClientsTest {
             for (int i = 0; i < CAP; i++) {
                 Socket socket = connect();
                 held.add(socket);
-                assertThat(exchange(socket, "GET /v2/ HTTP/1.1\r\nHost: localhost\r\n\r\n")).startsWith("HTTP/1.1 200");
+                assertThat(exchange(socket, "GET /v2/ HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+                        .startsWith("HTTP/1.1 200");
             }
             try (Socket over = connect()) {
                 try {
-                    over.getOutputStream().write("GET /v2/ HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    over.getOutputStream()
+                            .write("GET /v2/ HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 } catch (IOException alreadyClosed) {
                     // the server may have closed it before the request went out
                 }
-                assertThat(readUntilClosed(over)).as("answer on a refused connection").isEmpty();
+                assertThat(readUntilClosed(over))
+                        .as("answer on a refused connection")
+                        .isEmpty();
             }
             for (Socket socket : held) {
                 assertThat(exchange(socket, "GET /v2/ HTTP/1.1\r\nHost: localhost\r\n\r\n"))
-                        .as("a connection within the cap").startsWith("HTTP/1.1 200");
+                        .as("a connection within the cap")
+                        .startsWith("HTTP/1.1 200");
             }
 
             held.remove(0).close();
             // The server notices the close asynchronously; then a new connection fits under the cap again.
             await().atMost(GENEROUS).untilAsserted(() -> {
                 try (Socket again = connect()) {
-                    assertThat(exchange(again, "GET /v2/ HTTP/1.1\r\nHost: localhost\r\n\r\n")).startsWith("HTTP/1.1 200");
+                    assertThat(exchange(again, "GET /v2/ HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+                            .startsWith("HTTP/1.1 200");
                 }
             });
         } finally {
@@ -157,17 +167,21 @@ class SlowClientsTest {
     private static CompletableFuture<Void> pace(OutputStream out, byte[] bytes, long periodMillis) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         int[] next = {0};
-        var task = PACER.scheduleAtFixedRate(() -> {
-            try {
-                out.write(bytes[next[0]++]);
-                out.flush();
-                if (next[0] == bytes.length) {
-                    done.complete(null);
-                }
-            } catch (IOException e) {
-                done.completeExceptionally(e);
-            }
-        }, 0, periodMillis, TimeUnit.MILLISECONDS);
+        var task = PACER.scheduleAtFixedRate(
+                () -> {
+                    try {
+                        out.write(bytes[next[0]++]);
+                        out.flush();
+                        if (next[0] == bytes.length) {
+                            done.complete(null);
+                        }
+                    } catch (IOException e) {
+                        done.completeExceptionally(e);
+                    }
+                },
+                0,
+                periodMillis,
+                TimeUnit.MILLISECONDS);
         done.whenComplete((v, e) -> task.cancel(false));
         return done;
     }
@@ -201,8 +215,11 @@ class SlowClientsTest {
             head.write(b);
         }
         String text = head.toString(StandardCharsets.US_ASCII);
-        long length = text.lines().filter(l -> l.toLowerCase().startsWith("content-length:"))
-                .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim())).findFirst().orElse(0);
+        long length = text.lines()
+                .filter(l -> l.toLowerCase().startsWith("content-length:"))
+                .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim()))
+                .findFirst()
+                .orElse(0);
         in.readNBytes((int) length);
         return text;
     }
@@ -213,8 +230,10 @@ class SlowClientsTest {
         try {
             socket.getInputStream().transferTo(all);
         } catch (SocketTimeoutException e) {
-            throw new AssertionError("connection still open after " + GENEROUS + "; received: "
-                    + all.toString(StandardCharsets.US_ASCII), e);
+            throw new AssertionError(
+                    "connection still open after " + GENEROUS + "; received: "
+                            + all.toString(StandardCharsets.US_ASCII),
+                    e);
         } catch (IOException reset) {
             // closed with unread input pending: the kernel answers with RST
         }

@@ -21,8 +21,8 @@ class TokenVerifierTest {
         for (KeyPair keys : List.of(Certificates.ecKeyPair(), Certificates.rsaKeyPair(2048))) {
             SigningKey key = SigningKey.of(keys.getPrivate(), keys.getPublic());
             TokenIssuer issuer = new TokenIssuer(key, "iss", "svc", Duration.ofMinutes(5), Duration.ofDays(1), clock);
-            TokenVerifier verifier = new TokenVerifier("iss", "svc", Duration.ofSeconds(30), clock,
-                    List.of(key.publicKey()), null);
+            TokenVerifier verifier =
+                    new TokenVerifier("iss", "svc", Duration.ofSeconds(30), clock, List.of(key.publicKey()), null);
             String token = issuer.accessToken("alice", List.of(ResourceScope.repository("a/b", "pull", "push")))
                     .token();
             TokenVerifier.Verified verified = verifier.verify(token);
@@ -39,18 +39,34 @@ class TokenVerifierTest {
         KeyPair keys = Certificates.ecKeyPair();
         SigningKey key = SigningKey.of(keys.getPrivate(), keys.getPublic());
         String token = new TokenIssuer(key, "iss", "svc", Duration.ofMinutes(5), Duration.ofDays(1), clock)
-                .accessToken("alice", List.of()).token();
+                .accessToken("alice", List.of())
+                .token();
         Clock later = Clock.offset(clock, Duration.ofMinutes(6));
         Clock earlier = Clock.offset(clock, Duration.ofMinutes(-1));
-        assertThatThrownBy(() -> new TokenVerifier("iss", "svc", Duration.ofSeconds(30), later, List.of(
-                key.publicKey()), null).verify(token)).hasMessage("token expired");
-        assertThatThrownBy(() -> new TokenVerifier("iss", "svc", Duration.ofSeconds(30), earlier, List.of(
-                key.publicKey()), null).verify(token)).hasMessage("token not yet valid");
-        assertThatThrownBy(() -> new TokenVerifier("iss", "other", Duration.ofSeconds(30), clock, List.of(
-                key.publicKey()), null).verify(token)).hasMessage("token is not for this service");
-        assertThatThrownBy(() -> new TokenVerifier("other", "svc", Duration.ofSeconds(30), clock, List.of(
-                key.publicKey()), null).verify(token)).hasMessage("wrong issuer");
-        assertThatThrownBy(() -> new TokenVerifier("iss", "svc", Duration.ofSeconds(30), clock, List.of(
-                Certificates.ecKeyPair().getPublic()), null).verify(token)).hasMessage("invalid signature");
+        assertThatThrownBy(() -> new TokenVerifier(
+                                "iss", "svc", Duration.ofSeconds(30), later, List.of(key.publicKey()), null)
+                        .verify(token))
+                .hasMessage("token expired");
+        assertThatThrownBy(() -> new TokenVerifier(
+                                "iss", "svc", Duration.ofSeconds(30), earlier, List.of(key.publicKey()), null)
+                        .verify(token))
+                .hasMessage("token not yet valid");
+        assertThatThrownBy(() -> new TokenVerifier(
+                                "iss", "other", Duration.ofSeconds(30), clock, List.of(key.publicKey()), null)
+                        .verify(token))
+                .hasMessage("token is not for this service");
+        assertThatThrownBy(() -> new TokenVerifier(
+                                "other", "svc", Duration.ofSeconds(30), clock, List.of(key.publicKey()), null)
+                        .verify(token))
+                .hasMessage("wrong issuer");
+        assertThatThrownBy(() -> new TokenVerifier(
+                                "iss",
+                                "svc",
+                                Duration.ofSeconds(30),
+                                clock,
+                                List.of(Certificates.ecKeyPair().getPublic()),
+                                null)
+                        .verify(token))
+                .hasMessage("invalid signature");
     }
 }

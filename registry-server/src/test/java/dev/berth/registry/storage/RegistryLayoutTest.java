@@ -50,32 +50,36 @@ class RegistryLayoutTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "/v2", "/v2/blobs", "/v2/blobs/sha256", "/elsewhere/v2/blobs/sha256/ca/ca978112/data",
-        // blob paths: wrong fan-out directory, unknown file, unknown algorithm, bad hex, too short or long
-        "/v2/blobs/sha256/00/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb/data",
-        "/v2/blobs/sha256/ca/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb/other",
-        "/v2/blobs/md5/ca/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb/data",
-        "/v2/blobs/sha256/ca/caXYZ/data",
-        "/v2/blobs/sha256/ca/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb",
-        "/v2/blobs/sha256/ca/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb/data/x",
-        "/v2/blobs/sha256//ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb/data",
-        // repository paths: no name, bad name, unknown data directory, wrong shapes
-        "/v2/repositories/_layers/sha256/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb/link",
-        "/v2/repositories/Upper/_layers/sha256/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb/link",
-        "/v2/repositories/r/_other/x",
-        "/v2/repositories/r/_layers/sha256/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb",
-        "/v2/repositories/r/_layers/sha256/nothex/link",
-        "/v2/repositories/r/_manifests/revisions/sha256/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb/touched",
-        "/v2/repositories/r/_manifests/tags/v1/current",
-        "/v2/repositories/r/_manifests/tags/v1/index/link",
-        "/v2/repositories/r/_manifests/tags/.bad/current/link",
-        "/v2/repositories/r/_referrers/sha256/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb/link",
-        "/v2/repositories/r/_uploads/only-an-id",
-        "/v2/repositories/r",
-        "/v2/repositories/r//_uploads/u/data",
-        "/v2/_gc/other",
-    })
+    @ValueSource(
+            strings = {
+                "/v2",
+                "/v2/blobs",
+                "/v2/blobs/sha256",
+                "/elsewhere/v2/blobs/sha256/ca/ca978112/data",
+                // blob paths: wrong fan-out directory, unknown file, unknown algorithm, bad hex, too short or long
+                "/v2/blobs/sha256/00/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb/data",
+                "/v2/blobs/sha256/ca/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb/other",
+                "/v2/blobs/md5/ca/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb/data",
+                "/v2/blobs/sha256/ca/caXYZ/data",
+                "/v2/blobs/sha256/ca/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb",
+                "/v2/blobs/sha256/ca/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb/data/x",
+                "/v2/blobs/sha256//ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb/data",
+                // repository paths: no name, bad name, unknown data directory, wrong shapes
+                "/v2/repositories/_layers/sha256/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb/link",
+                "/v2/repositories/Upper/_layers/sha256/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb/link",
+                "/v2/repositories/r/_other/x",
+                "/v2/repositories/r/_layers/sha256/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb",
+                "/v2/repositories/r/_layers/sha256/nothex/link",
+                "/v2/repositories/r/_manifests/revisions/sha256/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb/touched",
+                "/v2/repositories/r/_manifests/tags/v1/current",
+                "/v2/repositories/r/_manifests/tags/v1/index/link",
+                "/v2/repositories/r/_manifests/tags/.bad/current/link",
+                "/v2/repositories/r/_referrers/sha256/ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb/link",
+                "/v2/repositories/r/_uploads/only-an-id",
+                "/v2/repositories/r",
+                "/v2/repositories/r//_uploads/u/data",
+                "/v2/_gc/other",
+            })
     void malformedOrForeignPathsParseToNothing(String path) {
         assertThat(RegistryLayout.parse(path)).as(path).isEmpty();
     }

@@ -8,8 +8,13 @@ class LogLineTest {
 
     @Test
     void plainValuesStayAsTheyAre() {
-        assertThat(new LogLine().add("method", "GET").add("path", "/v2/team/app/blobs/sha256:ab")
-                .add("user", "zoë").add("skipped", null).add("emoji", "\uD83D\uDC33").toString())
+        assertThat(new LogLine()
+                        .add("method", "GET")
+                        .add("path", "/v2/team/app/blobs/sha256:ab")
+                        .add("user", "zoë")
+                        .add("skipped", null)
+                        .add("emoji", "\uD83D\uDC33")
+                        .toString())
                 .isEqualTo("method=GET path=/v2/team/app/blobs/sha256:ab user=zoë emoji=\uD83D\uDC33");
     }
 
@@ -30,8 +35,8 @@ class LogLineTest {
         assertThat(LogLine.value("next\u0085line")).isEqualTo("\"next\\x85line\"");
         assertThat(LogLine.value("a\u2028b\u2029c")).isEqualTo("\"a\\u2028b\\u2029c\"");
         // Bidirectional override, zero-width space, no-break space, a lone surrogate, an unassigned code point.
-        assertThat(LogLine.value("x\u202Ey\u200Bz\u00A0w\uD800v\u0378")).isEqualTo(
-                "\"x\\u202ey\\u200bz\\xa0w\\ud800v\\u0378\"");
+        assertThat(LogLine.value("x\u202Ey\u200Bz\u00A0w\uD800v\u0378"))
+                .isEqualTo("\"x\\u202ey\\u200bz\\xa0w\\ud800v\\u0378\"");
     }
 
     @Test

@@ -49,7 +49,8 @@ class BlockHoundTest {
                 Thread.sleep(1);
                 return null;
             });
-            assertThatThrownBy(slept::get).isInstanceOf(ExecutionException.class)
+            assertThatThrownBy(slept::get)
+                    .isInstanceOf(ExecutionException.class)
                     .hasCauseInstanceOf(BlockingOperationError.class);
         } finally {
             loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));

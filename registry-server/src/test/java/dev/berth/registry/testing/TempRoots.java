@@ -20,8 +20,7 @@ public final class TempRoots {
         Runtime.getRuntime().addShutdownHook(new Thread(TempRoots::deleteAll, "berth-temp-roots"));
     }
 
-    private TempRoots() {
-    }
+    private TempRoots() {}
 
     /** A new empty directory named {@code prefix...}, deleted with everything in it at JVM exit. */
     public static Path create(String prefix) {

@@ -22,8 +22,8 @@ record TestPki(KeyPair caKeys, X509Certificate ca) {
 
     static TestPki create(String name) {
         KeyPair keys = Certificates.ecKeyPair();
-        return new TestPki(keys, Certificates.issue(name, keys, Certificates.Usage.CA, List.of(), Duration.ofDays(1),
-                null, null));
+        return new TestPki(
+                keys, Certificates.issue(name, keys, Certificates.Usage.CA, List.of(), Duration.ofDays(1), null, null));
     }
 
     X509Certificate issue(String name, KeyPair keys, Certificates.Usage usage, List<String> hosts) {
@@ -39,8 +39,11 @@ record TestPki(KeyPair caKeys, X509Certificate ca) {
         try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
             if (keys.getPrivate() instanceof java.security.interfaces.ECPrivateKey ec) {
                 PrivateKeyInfo info = PrivateKeyInfo.getInstance(ec.getEncoded());
-                ECPrivateKey sec1 = new ECPrivateKey(256, ec.getS(),
-                        SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded()).getPublicKeyData(),
+                ECPrivateKey sec1 = new ECPrivateKey(
+                        256,
+                        ec.getS(),
+                        SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded())
+                                .getPublicKeyData(),
                         info.getPrivateKeyAlgorithm().getParameters());
                 writer.writeObject(new PemObject("EC PRIVATE KEY", sec1.getEncoded()));
             } else {
@@ -61,8 +64,8 @@ record TestPki(KeyPair caKeys, X509Certificate ca) {
         if (clientKeys != null) {
             KeyStore identity = KeyStore.getInstance("PKCS12");
             identity.load(null, null);
-            identity.setKeyEntry("client", clientKeys.getPrivate(), "x".toCharArray(),
-                    new X509Certificate[] {clientCertificate});
+            identity.setKeyEntry(
+                    "client", clientKeys.getPrivate(), "x".toCharArray(), new X509Certificate[] {clientCertificate});
             kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(identity, "x".toCharArray());
         }

@@ -23,6 +23,7 @@ import org.springframework.test.context.DynamicPropertySource;
 class TlsClientAuthTest {
     @TempDir
     static Path dir;
+
     static TestPki serverPki;
     static TestPki clientPki;
 
@@ -34,8 +35,10 @@ class TlsClientAuthTest {
         serverPki = TestPki.create("Berth Server CA");
         clientPki = TestPki.create("Berth Client CA");
         KeyPair serverKeys = Certificates.ecKeyPair();
-        PemFiles.write(dir.resolve("server.pem"), serverPki.issue("localhost", serverKeys,
-                Certificates.Usage.SERVER, List.of("localhost")), serverPki.ca());
+        PemFiles.write(
+                dir.resolve("server.pem"),
+                serverPki.issue("localhost", serverKeys, Certificates.Usage.SERVER, List.of("localhost")),
+                serverPki.ca());
         TestPki.writeTraditionalKey(dir.resolve("server.key"), serverKeys);
         PemFiles.write(dir.resolve("client-ca.pem"), clientPki.ca());
         registry.add("berth.storage.filesystem.root", () -> dir.resolve("data").toString());
@@ -69,6 +72,8 @@ class TlsClientAuthTest {
     void withAClientCertificateItWorks() throws Exception {
         KeyPair keys = Certificates.ecKeyPair();
         X509Certificate certificate = clientPki.issue("ci-runner", keys, Certificates.Usage.CLIENT, List.of());
-        assertThat(TlsTest.get(serverPki.clientContext(keys, certificate), url()).statusCode()).isEqualTo(200);
+        assertThat(TlsTest.get(serverPki.clientContext(keys, certificate), url())
+                        .statusCode())
+                .isEqualTo(200);
     }
 }

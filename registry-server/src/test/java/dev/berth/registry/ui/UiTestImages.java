@@ -30,18 +30,28 @@ final class UiTestImages {
     }
 
     /** What the config of {@link #image} holds besides platform and layers. */
-    record Runtime(List<String> entrypoint, List<String> cmd, List<String> env, Map<String, String> labels,
-                   List<String> ports, List<String> steps) {
+    record Runtime(
+            List<String> entrypoint,
+            List<String> cmd,
+            List<String> env,
+            Map<String, String> labels,
+            List<String> ports,
+            List<String> steps) {
         static Runtime plain(String app) {
-            return new Runtime(List.of("/bin/" + app), List.of("--serve"), List.of("PATH=/usr/bin", "APP=" + app),
-                    Map.of("org.example.team", "berth"), List.of("8080/tcp"),
+            return new Runtime(
+                    List.of("/bin/" + app),
+                    List.of("--serve"),
+                    List.of("PATH=/usr/bin", "APP=" + app),
+                    Map.of("org.example.team", "berth"),
+                    List.of("8080/tcp"),
                     List.of("ADD rootfs.tar /", "ENV APP=" + app, "COPY " + app + " /bin/" + app));
         }
     }
 
     /** Pushes a linux image of two random layers; the second and later steps alternate layer / no layer. */
     OciContent.Image image(String repository, String arch, Runtime runtime, Map<String, String> annotations) {
-        List<Layer> layers = List.of(OciContent.randomLayer(random, "rootfs/" + arch + ".bin", 3000),
+        List<Layer> layers = List.of(
+                OciContent.randomLayer(random, "rootfs/" + arch + ".bin", 3000),
                 OciContent.randomLayer(random, "app/" + arch + ".bin", 1200));
         ObjectNode config = JSON.createObjectNode();
         config.put("architecture", arch);
@@ -79,8 +89,8 @@ final class UiTestImages {
             ObjectNode a = manifest.putObject("annotations");
             annotations.forEach(a::put);
         }
-        OciContent.Image image = new OciContent.Image(configBlob, layers,
-                new Blob(OciContent.MANIFEST, OciContent.bytes(manifest)));
+        OciContent.Image image =
+                new OciContent.Image(configBlob, layers, new Blob(OciContent.MANIFEST, OciContent.bytes(manifest)));
         image.blobs().forEach(b -> pushBlob(repository, b));
         putManifest(repository, image.manifest().digest(), image.manifest());
         return image;

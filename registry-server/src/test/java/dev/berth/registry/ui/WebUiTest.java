@@ -3,7 +3,6 @@ package dev.berth.registry.ui;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.oci.Digest;
-import dev.berth.oci.OciJson;
 import dev.berth.registry.it.OciContent;
 import dev.berth.registry.it.RegistryHttp;
 import dev.berth.registry.manifest.Catalog;
@@ -58,8 +57,9 @@ class WebUiTest {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws IOException {
         Path htpasswd = ROOT.resolve("htpasswd");
-        Files.writeString(htpasswd, String.join("\n", line("admin", "admin-pw"), line("alice", "alice-pw"),
-                line("bob", "bob-pw")) + "\n");
+        Files.writeString(
+                htpasswd,
+                String.join("\n", line("admin", "admin-pw"), line("alice", "alice-pw"), line("bob", "bob-pw")) + "\n");
         registry.add("berth.storage.filesystem.root", () -> ROOT.resolve("data").toString());
         registry.add("berth.auth.mode", () -> "htpasswd");
         registry.add("berth.auth.htpasswd.path", htpasswd::toString);
@@ -74,12 +74,16 @@ class WebUiTest {
 
     @LocalServerPort
     int port;
+
     @Autowired
     TagStore tagStore;
+
     @Autowired
     ManifestStore manifestStore;
+
     @Autowired
     AccessPolicy policy;
+
     @Autowired
     Catalog catalog;
 
@@ -95,13 +99,20 @@ class WebUiTest {
         images.referrer("demo/app", index, UiTestImages.SIGNATURE_TYPE, Map.of("org.example.signer", "ci"));
         images.multiPlatform("public/hello", "latest", UiTestImages.Runtime.plain("hello"), "amd64");
         for (String tag : List.of("keep", "remove-me")) {
-            OciContent.Image image = images.image("demo/deletable", "amd64", UiTestImages.Runtime.plain("d"),
-                    Map.of());
+            OciContent.Image image = images.image("demo/deletable", "amd64", UiTestImages.Runtime.plain("d"), Map.of());
             images.putManifest("demo/deletable", tag, image.manifest());
         }
-        OciContent.Image evil = images.image("evil/xss", "amd64", new UiTestImages.Runtime(
-                List.of("/bin/sh", "-c", XSS), List.of(XSS), List.of("X=" + XSS), Map.of(XSS, XSS), List.of(XSS),
-                List.of(XSS, XSS, XSS)), Map.of("org.opencontainers.image.description", XSS));
+        OciContent.Image evil = images.image(
+                "evil/xss",
+                "amd64",
+                new UiTestImages.Runtime(
+                        List.of("/bin/sh", "-c", XSS),
+                        List.of(XSS),
+                        List.of("X=" + XSS),
+                        Map.of(XSS, XSS),
+                        List.of(XSS),
+                        List.of(XSS, XSS, XSS)),
+                Map.of("org.opencontainers.image.description", XSS));
         images.putManifest("evil/xss", "latest", evil.manifest());
         images.referrer("evil/xss", evil.manifest(), UiTestImages.SIGNATURE_TYPE, Map.of(XSS, XSS));
 
@@ -117,7 +128,10 @@ class WebUiTest {
             manifestStore.put(name, bigManifest, OciContent.MANIFEST, bigDigest);
             tagStore.tag(name, "latest", bigDigest);
         });
-        log.info("seeded {} tags and {} repositories in {} ms", MANY_TAGS, MANY_REPOSITORIES,
+        log.info(
+                "seeded {} tags and {} repositories in {} ms",
+                MANY_TAGS,
+                MANY_REPOSITORIES,
                 (System.nanoTime() - started) / 1_000_000);
         long best = Long.MAX_VALUE;
         for (int i = 0; i < 5; i++) { // the catalog listing the repository page builds on
@@ -198,20 +212,24 @@ class WebUiTest {
         assertThat(browser.find(By.id("manifest-digest")).getText()).isEqualTo(index.digest());
         assertThat(texts("#platforms .platform-link")).containsExactly("linux/amd64", "linux/arm64");
         assertThat(browser.find(By.id("referrers")).getText()).contains(UiTestImages.SIGNATURE_TYPE);
-        List<String> pulls = browser.all(By.cssSelector(".copy input")).stream().map(e -> e.getAttribute("value"))
+        List<String> pulls = browser.all(By.cssSelector(".copy input")).stream()
+                .map(e -> e.getAttribute("value"))
                 .toList();
         String host = "127.0.0.1:" + port;
-        assertThat(pulls).contains("docker pull " + host + "/demo/app:1.0",
-                "docker pull " + host + "/demo/app@" + index.digest(),
-                "podman pull --tls-verify=false " + host + "/demo/app:1.0",
-                "ctr images pull --plain-http " + host + "/demo/app@" + index.digest(),
-                "berth-pull pull --plain-http " + host + "/demo/app:1.0");
+        assertThat(pulls)
+                .contains(
+                        "docker pull " + host + "/demo/app:1.0",
+                        "docker pull " + host + "/demo/app@" + index.digest(),
+                        "podman pull --tls-verify=false " + host + "/demo/app:1.0",
+                        "ctr images pull --plain-http " + host + "/demo/app@" + index.digest(),
+                        "berth-pull pull --plain-http " + host + "/demo/app:1.0");
         assertThat(browser.all(By.id("delete-tag"))).isEmpty();
         browser.screenshot("index");
 
         browser.click(By.linkText("linux/arm64"));
         browser.settle();
-        assertThat(texts("#layers tbody tr")).hasSize(2)
+        assertThat(texts("#layers tbody tr"))
+                .hasSize(2)
                 .allSatisfy(l -> assertThat(l).contains("application/vnd.oci.image.layer.v1.tar+gzip"));
         String page = browser.find(By.id("main")).getText();
         assertThat(page).contains("[\"/bin/app\"]", "[\"--serve\"]", "8080/tcp", "/srv", "linux/arm64");
@@ -225,7 +243,8 @@ class WebUiTest {
 
         // Readable at 375 px: nothing wider than the screen but the tables' own scroll boxes.
         browser.resize(375, 800);
-        assertThat(browser.script("return document.documentElement.scrollWidth <= window.innerWidth")).isEqualTo(true);
+        assertThat(browser.script("return document.documentElement.scrollWidth <= window.innerWidth"))
+                .isEqualTo(true);
         browser.screenshot("manifest-375");
     }
 
@@ -265,7 +284,9 @@ class WebUiTest {
         browser.click(By.id("sort-name"));
         browser.waitForText(By.id("tags-position"), "Page 1 of 100");
         browser.waitUntil(d -> tagNames().get(0).equals("t04999"));
-        assertThat(browser.find(By.cssSelector("#tags th[aria-sort='descending']")).getText()).contains("Tag");
+        assertThat(browser.find(By.cssSelector("#tags th[aria-sort='descending']"))
+                        .getText())
+                .contains("Tag");
         browser.screenshot("tags");
     }
 
@@ -295,17 +316,20 @@ class WebUiTest {
         browser.console(); // drop what earlier pages logged
         browser.open("manifest?name=evil%2Fxss&ref=latest");
         String text = browser.find(By.id("main")).getText();
-        assertThat(text.split(java.util.regex.Pattern.quote(XSS), -1).length - 1).isGreaterThanOrEqualTo(8);
+        assertThat(text.split(java.util.regex.Pattern.quote(XSS), -1).length - 1)
+                .isGreaterThanOrEqualTo(8);
         assertThat(browser.all(By.cssSelector("#main img"))).isEmpty();
-        String referrer = browser.find(By.cssSelector("#referrers .referrer-link")).getText();
+        String referrer =
+                browser.find(By.cssSelector("#referrers .referrer-link")).getText();
         browser.click(By.cssSelector("#referrers .referrer-link"));
         browser.settle();
         assertThat(browser.find(By.tagName("h1")).getText()).contains(referrer);
         assertThat(browser.all(By.cssSelector("#main img"))).isEmpty();
         assertThat(browser.dialogOpen()).isFalse();
         List<LogEntry> console = browser.console();
-        assertThat(console).as("console messages").noneMatch(e -> e.getLevel().intValue() >= java.util.logging.Level
-                .WARNING.intValue());
+        assertThat(console)
+                .as("console messages")
+                .noneMatch(e -> e.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue());
     }
 
     @Test
@@ -316,15 +340,24 @@ class WebUiTest {
         assertThat(browser.find(By.id("storage")).getText()).contains("big/tags", "demo/app");
         browser.click(By.id("gc-dry-run"));
         browser.waitForText(By.id("gc-report"), "Last report (dry run)");
-        assertThat(browser.find(By.id("gc-report")).getText()).contains("Repositories scanned")
+        assertThat(browser.find(By.id("gc-report")).getText())
+                .contains("Repositories scanned")
                 .contains(String.valueOf(MANY_REPOSITORIES + 5));
         browser.screenshot("admin");
         browser.click(By.id("read-only"));
         browser.waitForText(By.id("status"), "Read-only mode is on");
-        assertThat(http(basic("admin", "admin-pw"), "/admin/read-only").json().get("readOnly").asBoolean()).isTrue();
+        assertThat(http(basic("admin", "admin-pw"), "/admin/read-only")
+                        .json()
+                        .get("readOnly")
+                        .asBoolean())
+                .isTrue();
         browser.click(By.id("read-only"));
         browser.waitForText(By.id("status"), "Read-only mode is off");
-        assertThat(http(basic("admin", "admin-pw"), "/admin/read-only").json().get("readOnly").asBoolean()).isFalse();
+        assertThat(http(basic("admin", "admin-pw"), "/admin/read-only")
+                        .json()
+                        .get("readOnly")
+                        .asBoolean())
+                .isFalse();
         // Pull-only users get no admin link, and the admin API refuses them.
         browser.logOut();
         browser.signIn("bob", "bob-pw");
@@ -337,8 +370,9 @@ class WebUiTest {
         for (String path : List.of("/ui/", "/ui/app.js", "/ui/api/session")) {
             RegistryHttp.Response r = http(null, path);
             assertThat(r.status()).as(path).isEqualTo(200);
-            assertThat(r.header("Content-Security-Policy")).contains("script-src 'self'", "object-src 'none'",
-                    "frame-ancestors 'none'").doesNotContain("unsafe-inline");
+            assertThat(r.header("Content-Security-Policy"))
+                    .contains("script-src 'self'", "object-src 'none'", "frame-ancestors 'none'")
+                    .doesNotContain("unsafe-inline");
             assertThat(r.header("X-Content-Type-Options")).isEqualTo("nosniff");
         }
         assertThat(http(null, "/ui/app.js").header("Content-Type")).startsWith("text/javascript");
@@ -348,7 +382,8 @@ class WebUiTest {
         JsonNode anonymous = http(null, "/ui/api/repositories?q=demo").json();
         assertThat(anonymous.get("repositories")).isEmpty();
         assertThat(http(null, "/ui/api/tags?repository=demo/app").status()).isEqualTo(404);
-        JsonNode bob = http(basic("bob", "bob-pw"), "/ui/api/tags?repository=demo/app").json();
+        JsonNode bob =
+                http(basic("bob", "bob-pw"), "/ui/api/tags?repository=demo/app").json();
         assertThat(bob.get("canDelete").asBoolean()).isFalse();
         assertThat(policy.allows("bob", "repository", "demo/app", "pull")).isTrue();
     }
@@ -423,14 +458,13 @@ class WebUiTest {
     /** The visible texts of the matching elements, read in one script call (no stale elements mid-render). */
     private List<String> texts(String css) {
         @SuppressWarnings("unchecked")
-        List<String> texts = (List<String>) browser.script("return Array.from(document.querySelectorAll(arguments[0]))"
-                + ".map(e => e.innerText.trim())", css);
+        List<String> texts = (List<String>) browser.script(
+                "return Array.from(document.querySelectorAll(arguments[0]))" + ".map(e => e.innerText.trim())", css);
         return texts;
     }
 
     static String basic(String user, String password) {
-        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
-                .getBytes(StandardCharsets.UTF_8));
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     private static String line(String user, String password) {

@@ -35,8 +35,10 @@ class WebUiTokenModeTest {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws IOException {
         Path htpasswd = ROOT.resolve("htpasswd");
-        Files.writeString(htpasswd, "carol:" + BCrypt.hashpw("carol-pw", BCrypt.gensalt(5)) + "\n"
-                + "dave:" + BCrypt.hashpw("dave-pw", BCrypt.gensalt(5)) + "\n");
+        Files.writeString(
+                htpasswd,
+                "carol:" + BCrypt.hashpw("carol-pw", BCrypt.gensalt(5)) + "\n" + "dave:"
+                        + BCrypt.hashpw("dave-pw", BCrypt.gensalt(5)) + "\n");
         registry.add("berth.storage.filesystem.root", () -> ROOT.resolve("data").toString());
         registry.add("berth.auth.mode", () -> "token");
         registry.add("berth.auth.htpasswd.path", htpasswd::toString);
@@ -51,16 +53,18 @@ class WebUiTokenModeTest {
 
     @LocalServerPort
     int port;
+
     HeadlessChromium browser;
 
     @BeforeAll
     void seed() {
         URI base = URI.create("http://127.0.0.1:" + port);
         RegistryHttp.Response token = new RegistryHttp(() -> base, WebUiTest.basic("carol", "carol-pw"))
-                .get("/auth/token?service=berth-registry&scope=repository:team/app:pull,push,delete").send();
+                .get("/auth/token?service=berth-registry&scope=repository:team/app:pull,push,delete")
+                .send();
         assertThat(token.status()).as("%s", token).isEqualTo(200);
-        UiTestImages images = new UiTestImages(new RegistryHttp(() -> base,
-                "Bearer " + token.json().get("token").asString()));
+        UiTestImages images = new UiTestImages(new RegistryHttp(
+                () -> base, "Bearer " + token.json().get("token").asString()));
         for (String tag : List.of("stable", "old")) {
             OciContent.Image image = images.image("team/app", "amd64", UiTestImages.Runtime.plain(tag), Map.of());
             images.putManifest("team/app", tag, image.manifest());

@@ -15,6 +15,5 @@ final class BackgroundIo {
         return t;
     });
 
-    private BackgroundIo() {
-    }
+    private BackgroundIo() {}
 }

@@ -75,10 +75,11 @@ import org.slf4j.LoggerFactory;
  * committed object survives a crash. Parking on {@code close()} does not fsync: after a crash the upload
  * resumes from whatever size the file reports.
  */
-public final class FilesystemDriver implements StorageDriver, LocalFileCapable, BatchDeleteCapable, OrderedListCapable,
-        LeftoverSweepCapable {
+public final class FilesystemDriver
+        implements StorageDriver, LocalFileCapable, BatchDeleteCapable, OrderedListCapable, LeftoverSweepCapable {
     /** The hidden staging directory's name; {@code '#'} makes it impossible as a storage path segment. */
     public static final String STAGING_DIR = "#staging";
+
     private static final String PARKED_SUFFIX = "#partial";
     /** Under staging; '#' keeps it apart from every mirrored storage path. */
     static final String PUT_TEMP_DIR = "#put";
@@ -93,6 +94,7 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
     private static final int RACE_RETRIES = 16;
     /** The JDK's message for EINVAL, which fsync answers on filesystems that cannot sync a directory. */
     private static final String REFUSED_BY_FILESYSTEM = "Invalid argument";
+
     private static final Logger log = LoggerFactory.getLogger(FilesystemDriver.class);
     private static final AtomicBoolean directorySyncRefusalLogged = new AtomicBoolean();
 
@@ -151,7 +153,8 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
         // target's directory (which discards unfinished writes below it) must not pull the file from under us.
         Path temp = putTemp.resolve(UUID.randomUUID().toString());
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel channel =
+                    FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 writeFully(channel, ByteBuffer.wrap(content));
                 channel.force(false);
             }
@@ -205,7 +208,8 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
             }
         } else {
             Files.deleteIfExists(parked);
-            channel = withParents(own, null, () -> FileChannel.open(own, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+            channel = withParents(
+                    own, null, () -> FileChannel.open(own, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
         }
         try {
             long size = channel.size();
@@ -222,7 +226,8 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
         Path file = resolve(path);
         BasicFileAttributes attributes = attributesOrNull(file);
         if (attributes != null && attributes.isRegularFile()) {
-            return new FileInfo(path, attributes.size(), attributes.lastModifiedTime().toInstant(), false);
+            return new FileInfo(
+                    path, attributes.size(), attributes.lastModifiedTime().toInstant(), false);
         }
         if (attributes != null && attributes.isDirectory() && hasVisibleEntry(file)) {
             return new FileInfo(path, 0, attributes.lastModifiedTime().toInstant(), true);
@@ -395,8 +400,11 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
                 }
             } else {
                 visited[0]++;
-                FileInfo info = new FileInfo(childPath, entry.attributes.size(),
-                        entry.attributes.lastModifiedTime().toInstant(), false);
+                FileInfo info = new FileInfo(
+                        childPath,
+                        entry.attributes.size(),
+                        entry.attributes.lastModifiedTime().toInstant(),
+                        false);
                 if (!visitor.visit(info)) {
                     return false;
                 }
@@ -593,7 +601,8 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
 
     /** Removes {@code dir} and its ancestors while they are empty, stopping at {@code stop}. */
     private static void prune(Path dir, Path stop) {
-        for (Path current = dir; current != null && current.startsWith(stop) && !current.equals(stop);
+        for (Path current = dir;
+                current != null && current.startsWith(stop) && !current.equals(stop);
                 current = current.getParent()) {
             try {
                 Files.delete(current);
@@ -656,8 +665,14 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '.' || c == '_' || c == ':' || c == '@' || c == '-';
+            boolean ok = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '.'
+                    || c == '_'
+                    || c == ':'
+                    || c == '@'
+                    || c == '-';
             if (!ok) {
                 return false;
             }
@@ -687,7 +702,9 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
     }
 
     private boolean belowAnObject(Path file) {
-        for (Path ancestor = file.getParent(); ancestor != null && ancestor.startsWith(root); ancestor = ancestor.getParent()) {
+        for (Path ancestor = file.getParent();
+                ancestor != null && ancestor.startsWith(root);
+                ancestor = ancestor.getParent()) {
             if (Files.isRegularFile(ancestor)) {
                 return true;
             }
@@ -739,7 +756,8 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
             public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
                 Path dir = file.getParent();
                 boolean parked = file.getFileName().toString().endsWith(PARKED_SUFFIX) && !dir.equals(putTemp);
-                if (!parked && attributes.lastModifiedTime().toInstant().isBefore(cutoff)
+                if (!parked
+                        && attributes.lastModifiedTime().toInstant().isBefore(cutoff)
                         && Files.deleteIfExists(file)) {
                     removed[0]++;
                     if (!dir.equals(putTemp) && !dir.equals(trash)) {
@@ -781,8 +799,11 @@ public final class FilesystemDriver implements StorageDriver, LocalFileCapable, 
                 throw e;
             }
             if (!directorySyncRefusalLogged.getAndSet(true)) {
-                log.warn("the filesystem of {} cannot fsync directories ({}); renames are published without a"
-                        + " directory fsync", dir, e.getMessage());
+                log.warn(
+                        "the filesystem of {} cannot fsync directories ({}); renames are published without a"
+                                + " directory fsync",
+                        dir,
+                        e.getMessage());
             }
         }
     }

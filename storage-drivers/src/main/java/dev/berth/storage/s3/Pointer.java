@@ -25,7 +25,9 @@ record Pointer(String dataId, long size) {
     private static final String MAGIC = "berth-pointer v1";
 
     Pointer {
-        if (dataId.isEmpty() || dataId.length() > 64 || !dataId.chars().allMatch(c -> c == '-' || Character.isLetterOrDigit(c))) {
+        if (dataId.isEmpty()
+                || dataId.length() > 64
+                || !dataId.chars().allMatch(c -> c == '-' || Character.isLetterOrDigit(c))) {
             throw new IllegalArgumentException("bad data id: " + dataId);
         }
         if (size < 0) {

@@ -105,13 +105,16 @@ final class S3Bucket implements AutoCloseable {
                 // Every body is an in-memory buffer of known length, so over plain HTTP its payload is signed
                 // whole rather than as a chunked stream (STREAMING-AWS4-HMAC-SHA256-PAYLOAD), which Ceph RGW 16
                 // refuses for empty bodies (400 XAmzContentSHA256Mismatch). Over HTTPS nothing changes.
-                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
+                .serviceConfiguration(
+                        S3Configuration.builder().chunkedEncodingEnabled(false).build())
                 .httpClientBuilder(http)
                 .overrideConfiguration(o -> o.retryStrategy(retry));
         S3Presigner.Builder presignerBuilder = S3Presigner.builder()
                 .region(Region.of(config.region()))
                 .credentialsProvider(credentials)
-                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(config.pathStyleAccess()).build());
+                .serviceConfiguration(S3Configuration.builder()
+                        .pathStyleAccessEnabled(config.pathStyleAccess())
+                        .build());
         if (config.endpoint() != null) {
             builder.endpointOverride(config.endpoint());
             presignerBuilder.endpointOverride(config.endpoint());
@@ -162,7 +165,11 @@ final class S3Bucket implements AutoCloseable {
 
     /** Opens an object, from {@code range} ({@code bytes=N-}) or whole when it is null. */
     ResponseInputStream<GetObjectResponse> get(String path, String key, String range) throws IOException {
-        GetObjectRequest request = GetObjectRequest.builder().bucket(config.bucket()).key(key).range(range).build();
+        GetObjectRequest request = GetObjectRequest.builder()
+                .bucket(config.bucket())
+                .key(key)
+                .range(range)
+                .build();
         try {
             return call(path, () -> s3.getObject(request));
         } catch (StorageUnavailableException e) {
@@ -184,11 +191,15 @@ final class S3Bucket implements AutoCloseable {
      * visible key got a 500 do we look for such an ancestor; if there is one, the key simply does not exist.
      */
     private boolean isBelowAnObject(String path, String key, StorageUnavailableException e) {
-        if (!(e.getCause() instanceof S3Exception s3e) || s3e.statusCode() != 500 || layout.isHidden(key)
+        if (!(e.getCause() instanceof S3Exception s3e)
+                || s3e.statusCode() != 500
+                || layout.isHidden(key)
                 || !key.startsWith(layout.base())) {
             return false;
         }
-        for (String ancestor = StoragePaths.parent(layout.path(key)); !ancestor.equals("/"); ancestor = StoragePaths.parent(ancestor)) {
+        for (String ancestor = StoragePaths.parent(layout.path(key));
+                !ancestor.equals("/");
+                ancestor = StoragePaths.parent(ancestor)) {
             String ancestorKey = layout.key(ancestor);
             try {
                 call(path, () -> s3.headObject(b -> b.bucket(config.bucket()).key(ancestorKey)));
@@ -206,8 +217,15 @@ final class S3Bucket implements AutoCloseable {
      * Puts a small object from a buffer without copying it (the SDK re-reads the provider on retries); returns
      * its ETag. {@code content} objects get the configured storage class, bookkeeping objects the default.
      */
-    String put(String path, String key, byte[] buffer, int length, String contentType, Map<String, String> metadata,
-            boolean content) throws IOException {
+    String put(
+            String path,
+            String key,
+            byte[] buffer,
+            int length,
+            String contentType,
+            Map<String, String> metadata,
+            boolean content)
+            throws IOException {
         PutObjectRequest request = PutObjectRequest.builder()
                 .bucket(config.bucket())
                 .key(key)
@@ -229,8 +247,10 @@ final class S3Bucket implements AutoCloseable {
     /** A server-side copy of a (small) plain object. */
     void copy(String path, String sourceKey, String destKey) throws IOException {
         CopyObjectRequest copy = CopyObjectRequest.builder()
-                .sourceBucket(config.bucket()).sourceKey(sourceKey)
-                .destinationBucket(config.bucket()).destinationKey(destKey)
+                .sourceBucket(config.bucket())
+                .sourceKey(sourceKey)
+                .destinationBucket(config.bucket())
+                .destinationKey(destKey)
                 .serverSideEncryption(config.serverSideEncryption().headerValue())
                 .ssekmsKeyId(config.kmsKeyId())
                 .storageClass(config.storageClass())
@@ -246,14 +266,21 @@ final class S3Bucket implements AutoCloseable {
     void deleteAll(String path, List<String> keys) throws IOException {
         for (int from = 0; from < keys.size(); from += DELETE_BATCH) {
             List<ObjectIdentifier> batch = keys.subList(from, Math.min(keys.size(), from + DELETE_BATCH)).stream()
-                    .map(key -> ObjectIdentifier.builder().key(key).build()).toList();
-            DeleteObjectsResponse response = call(path, () -> s3.deleteObjects(b -> b.bucket(config.bucket())
-                    .delete(d -> d.objects(batch).quiet(true))));
+                    .map(key -> ObjectIdentifier.builder().key(key).build())
+                    .toList();
+            DeleteObjectsResponse response = call(
+                    path,
+                    () -> s3.deleteObjects(b -> b.bucket(config.bucket())
+                            .delete(d -> d.objects(batch).quiet(true))));
             if (response.hasErrors()) {
                 // Ceph RGW refuses a key that another request writes at the same moment (UnknownError); one
                 // DeleteObject, retried by the SDK like any request, settles the race as a delete would.
                 for (S3Error error : response.errors()) {
-                    log.debug("batch delete refused {} ({} {}); deleting it alone", error.key(), error.code(), error.message());
+                    log.debug(
+                            "batch delete refused {} ({} {}); deleting it alone",
+                            error.key(),
+                            error.code(),
+                            error.message());
                     delete(path, error.key());
                 }
             }
@@ -272,8 +299,15 @@ final class S3Bucket implements AutoCloseable {
      * sent once more with the ETag in the other form, still conditional (an object that changes in between is
      * refused again). The form that worked is used first from then on.
      */
-    String putConditionally(String path, String key, byte[] body, String contentType, Map<String, String> metadata,
-            String ifNoneMatch, String ifMatch) throws IOException {
+    String putConditionally(
+            String path,
+            String key,
+            byte[] body,
+            String contentType,
+            Map<String, String> metadata,
+            String ifNoneMatch,
+            String ifMatch)
+            throws IOException {
         if (ifMatch == null) {
             return putConditionallyOnce(path, key, body, contentType, metadata, ifNoneMatch, null);
         }
@@ -289,14 +323,23 @@ final class S3Bucket implements AutoCloseable {
         eTag = putConditionallyOnce(path, key, body, contentType, metadata, null, eTagForm(ifMatch, !bare));
         if (eTag != null && bareIfMatch == bare) {
             bareIfMatch = !bare;
-            log.info("the S3 server refused If-Match with the ETag {} and accepted it {}; sending that form from now on",
-                    bare ? "without quotes" : "in quotes", bare ? "in quotes" : "without quotes");
+            log.info(
+                    "the S3 server refused If-Match with the ETag {} and accepted it {}; sending that form from now on",
+                    bare ? "without quotes" : "in quotes",
+                    bare ? "in quotes" : "without quotes");
         }
         return eTag;
     }
 
-    private String putConditionallyOnce(String path, String key, byte[] body, String contentType, Map<String, String> metadata,
-            String ifNoneMatch, String ifMatch) throws IOException {
+    private String putConditionallyOnce(
+            String path,
+            String key,
+            byte[] body,
+            String contentType,
+            Map<String, String> metadata,
+            String ifNoneMatch,
+            String ifMatch)
+            throws IOException {
         PutObjectRequest request = PutObjectRequest.builder()
                 .bucket(config.bucket())
                 .key(key)
@@ -334,7 +377,9 @@ final class S3Bucket implements AutoCloseable {
 
     private static String unquote(String eTag) {
         String plain = eTag.startsWith("W/") ? eTag.substring(2) : eTag;
-        return plain.length() >= 2 && plain.startsWith("\"") && plain.endsWith("\"") ? plain.substring(1, plain.length() - 1) : plain;
+        return plain.length() >= 2 && plain.startsWith("\"") && plain.endsWith("\"")
+                ? plain.substring(1, plain.length() - 1)
+                : plain;
     }
 
     // ---- listings ----
@@ -347,20 +392,36 @@ final class S3Bucket implements AutoCloseable {
 
     /** Lists every key under {@code prefix}, page by page. */
     void listPages(String path, String prefix, PageVisitor visitor) throws IOException {
-        listPages(path, ListObjectsV2Request.builder().bucket(config.bucket()).prefix(prefix).build(), visitor);
+        listPages(
+                path,
+                ListObjectsV2Request.builder()
+                        .bucket(config.bucket())
+                        .prefix(prefix)
+                        .build(),
+                visitor);
     }
 
     /** Lists the children of {@code prefix}: keys and common prefixes up to the next '/'. */
     void listChildren(String path, String prefix, PageVisitor visitor) throws IOException {
-        listPages(path, ListObjectsV2Request.builder().bucket(config.bucket()).prefix(prefix).delimiter("/").build(), visitor);
+        listPages(
+                path,
+                ListObjectsV2Request.builder()
+                        .bucket(config.bucket())
+                        .prefix(prefix)
+                        .delimiter("/")
+                        .build(),
+                visitor);
     }
 
     /** The first key under {@code prefix} (one request), or an empty page. */
     /** Lists the direct children below {@code prefix} from {@code startAfter} (null: from the start). */
     void listChildrenAfter(String path, String prefix, String startAfter, int maxKeys, PageVisitor visitor)
             throws IOException {
-        ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(config.bucket()).prefix(prefix)
-                .delimiter("/").maxKeys(maxKeys);
+        ListObjectsV2Request.Builder request = ListObjectsV2Request.builder()
+                .bucket(config.bucket())
+                .prefix(prefix)
+                .delimiter("/")
+                .maxKeys(maxKeys);
         if (startAfter != null) {
             request.startAfter(startAfter);
         }
@@ -368,7 +429,10 @@ final class S3Bucket implements AutoCloseable {
     }
 
     ListObjectsV2Response first(String path, String prefix) throws IOException {
-        return call(path, () -> s3.listObjectsV2(b -> b.bucket(config.bucket()).prefix(prefix).maxKeys(1)));
+        return call(
+                path,
+                () -> s3.listObjectsV2(
+                        b -> b.bucket(config.bucket()).prefix(prefix).maxKeys(1)));
     }
 
     /** Lists page by page (continuation tokens), so memory stays at one page whatever the tree's size. */
@@ -377,10 +441,14 @@ final class S3Bucket implements AutoCloseable {
         while (true) {
             ListObjectsV2Request current = next;
             ListObjectsV2Response page = call(path, () -> s3.listObjectsV2(current));
-            if (!visitor.visit(page) || !Boolean.TRUE.equals(page.isTruncated()) || page.nextContinuationToken() == null) {
+            if (!visitor.visit(page)
+                    || !Boolean.TRUE.equals(page.isTruncated())
+                    || page.nextContinuationToken() == null) {
                 return;
             }
-            next = request.toBuilder().continuationToken(page.nextContinuationToken()).build();
+            next = request.toBuilder()
+                    .continuationToken(page.nextContinuationToken())
+                    .build();
         }
     }
 
@@ -398,7 +466,8 @@ final class S3Bucket implements AutoCloseable {
         return call(path, () -> s3.createMultipartUpload(request)).uploadId();
     }
 
-    CompletedPart uploadPart(String path, String key, String uploadId, int number, byte[] buffer, int length) throws IOException {
+    CompletedPart uploadPart(String path, String key, String uploadId, int number, byte[] buffer, int length)
+            throws IOException {
         UploadPartRequest request = UploadPartRequest.builder()
                 .bucket(config.bucket())
                 .key(key)
@@ -406,7 +475,8 @@ final class S3Bucket implements AutoCloseable {
                 .partNumber(number)
                 .contentLength((long) length)
                 .build();
-        String eTag = call(path, () -> s3.uploadPart(request, body(buffer, length))).eTag();
+        String eTag =
+                call(path, () -> s3.uploadPart(request, body(buffer, length))).eTag();
         return CompletedPart.builder().partNumber(number).eTag(eTag).build();
     }
 
@@ -415,7 +485,8 @@ final class S3Bucket implements AutoCloseable {
         Map<Integer, Part> parts = new HashMap<>();
         call(path, () -> {
             s3.listPartsPaginator(b -> b.bucket(config.bucket()).key(key).uploadId(uploadId))
-                    .parts().forEach(part -> parts.put(part.partNumber(), part));
+                    .parts()
+                    .forEach(part -> parts.put(part.partNumber(), part));
             return null;
         });
         return parts;
@@ -424,22 +495,37 @@ final class S3Bucket implements AutoCloseable {
     /** When the upload's latest part was stored, or null when it has none (or is gone). */
     Instant lastPartTime(String path, String key, String uploadId) throws IOException {
         try {
-            return call(path, () -> s3.listPartsPaginator(b -> b.bucket(config.bucket()).key(key).uploadId(uploadId))
-                    .parts().stream().map(Part::lastModified).filter(Objects::nonNull).max(Comparator.naturalOrder()).orElse(null));
+            return call(
+                    path,
+                    () ->
+                            s3
+                                    .listPartsPaginator(b ->
+                                            b.bucket(config.bucket()).key(key).uploadId(uploadId))
+                                    .parts()
+                                    .stream()
+                                    .map(Part::lastModified)
+                                    .filter(Objects::nonNull)
+                                    .max(Comparator.naturalOrder())
+                                    .orElse(null));
         } catch (PathNotFoundException e) {
             return null;
         }
     }
 
     void completeUpload(String path, String key, String uploadId, List<CompletedPart> parts) throws IOException {
-        call(path, () -> s3.completeMultipartUpload(b -> b.bucket(config.bucket()).key(key)
-                .uploadId(uploadId).multipartUpload(m -> m.parts(parts))));
+        call(
+                path,
+                () -> s3.completeMultipartUpload(b ->
+                        b.bucket(config.bucket()).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts))));
     }
 
     /** Aborts an upload; one that is already completed, aborted or purged is fine. */
     void abortUpload(String path, String key, String uploadId) throws IOException {
         try {
-            call(path, () -> s3.abortMultipartUpload(b -> b.bucket(config.bucket()).key(key).uploadId(uploadId)));
+            call(
+                    path,
+                    () -> s3.abortMultipartUpload(
+                            b -> b.bucket(config.bucket()).key(key).uploadId(uploadId)));
         } catch (PathNotFoundException e) {
             // already completed, aborted or purged
         }
@@ -449,7 +535,9 @@ final class S3Bucket implements AutoCloseable {
     List<MultipartUpload> listUploads(String path, String prefix) throws IOException {
         List<MultipartUpload> uploads = new ArrayList<>();
         call(path, () -> {
-            s3.listMultipartUploadsPaginator(b -> b.bucket(config.bucket()).prefix(prefix)).uploads().forEach(uploads::add);
+            s3.listMultipartUploadsPaginator(b -> b.bucket(config.bucket()).prefix(prefix))
+                    .uploads()
+                    .forEach(uploads::add);
             return null;
         });
         return uploads;
@@ -459,8 +547,11 @@ final class S3Bucket implements AutoCloseable {
 
     URI presignGet(String path, String key, Duration lifetime) throws IOException {
         try {
-            return presigner.presignGetObject(b -> b.signatureDuration(lifetime)
-                    .getObjectRequest(g -> g.bucket(config.bucket()).key(key))).url().toURI();
+            return presigner
+                    .presignGetObject(b -> b.signatureDuration(lifetime)
+                            .getObjectRequest(g -> g.bucket(config.bucket()).key(key)))
+                    .url()
+                    .toURI();
         } catch (SdkException e) {
             throw S3Errors.translate(path, e);
         } catch (URISyntaxException e) {

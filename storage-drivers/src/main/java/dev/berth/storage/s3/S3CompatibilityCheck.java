@@ -32,7 +32,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 public final class S3CompatibilityCheck {
     private static final Logger log = LoggerFactory.getLogger(S3CompatibilityCheck.class);
     private static final String WHERE = "/";
-    private static final String SKIP = "If you know better, berth.storage.s3.compatibility-check=false skips this check.";
+    private static final String SKIP =
+            "If you know better, berth.storage.s3.compatibility-check=false skips this check.";
 
     private final S3Driver driver;
     private final S3Client s3;
@@ -89,7 +90,9 @@ public final class S3CompatibilityCheck {
     }
 
     private void bucket() {
-        check(BUCKET, "a HEAD of bucket '" + bucket + "' to succeed",
+        check(
+                BUCKET,
+                "a HEAD of bucket '" + bucket + "' to succeed",
                 "Nothing can be stored: check berth.storage.s3.endpoint, .bucket (it must exist), .region and the credentials.",
                 () -> {
                     s3.headBucket(b -> b.bucket(bucket));
@@ -101,20 +104,27 @@ public final class S3CompatibilityCheck {
         try {
             bucket();
             String[] eTag = new String[1];
-            check("empty object write", "a zero-byte PUT to succeed",
+            check(
+                    "empty object write",
+                    "a zero-byte PUT to succeed",
                     "Every upload starts as an empty session object, so no push could succeed.",
                     () -> {
                         wrote = true;
-                        eTag[0] = driver.bucket().put(WHERE, objectKey, new byte[0], 0, S3Bucket.OCTET_STREAM, Map.of(), false);
+                        eTag[0] = driver.bucket()
+                                .put(WHERE, objectKey, new byte[0], 0, S3Bucket.OCTET_STREAM, Map.of(), false);
                         return "stored, ETag " + eTag[0];
                     });
-            check("If-None-Match: * refuses an overwrite", "412 Precondition Failed for a PUT with If-None-Match: * on an existing object",
+            check(
+                    "If-None-Match: * refuses an overwrite",
+                    "412 Precondition Failed for a PUT with If-None-Match: * on an existing object",
                     "Replicas take an unfinished upload with such a conditional create; a server that ignores it lets two"
                             + " replicas continue the same upload and corrupt it.",
                     () -> {
                         try {
-                            String overwritten = s3.putObject(b -> b.bucket(bucket).key(objectKey).ifNoneMatch("*"),
-                                    RequestBody.fromBytes(bytes("overwrite"))).eTag();
+                            String overwritten = s3.putObject(
+                                            b -> b.bucket(bucket).key(objectKey).ifNoneMatch("*"),
+                                            RequestBody.fromBytes(bytes("overwrite")))
+                                    .eTag();
                             throw new Refused("200 OK: the object was overwritten (new ETag " + overwritten + ")");
                         } catch (S3Exception e) {
                             if (e.statusCode() == 412 || e.statusCode() == 409) {
@@ -124,30 +134,42 @@ public final class S3CompatibilityCheck {
                         }
                     });
             String[] current = new String[1];
-            check("If-Match on the current ETag accepts", "a PUT with If-Match: " + eTag[0] + " (the object's ETag) to succeed",
+            check(
+                    "If-Match on the current ETag accepts",
+                    "a PUT with If-Match: " + eTag[0] + " (the object's ETag) to succeed",
                     "Replicas renew and take over upload claims with If-Match, so no upload could continue on another request.",
                     () -> {
-                        current[0] = driver.bucket().putConditionally(WHERE, objectKey, bytes("renewed"), "text/plain", Map.of(), null, eTag[0]);
+                        current[0] = driver.bucket()
+                                .putConditionally(
+                                        WHERE, objectKey, bytes("renewed"), "text/plain", Map.of(), null, eTag[0]);
                         if (current[0] == null) {
                             throw new Refused("412 Precondition Failed in both ETag forms (quoted and bare)");
                         }
                         return "accepted, new ETag " + current[0];
                     });
-            check("If-Match on a stale ETag refuses", "412 Precondition Failed for a PUT with If-Match: " + eTag[0]
-                            + " after the object changed to " + current[0],
+            check(
+                    "If-Match on a stale ETag refuses",
+                    "412 Precondition Failed for a PUT with If-Match: " + eTag[0] + " after the object changed to "
+                            + current[0],
                     "A server that ignores If-Match lets a replica that lost its claim keep writing into an upload that"
                             + " another replica took over, corrupting it.",
                     () -> {
-                        String stale = driver.bucket().putConditionally(WHERE, objectKey, bytes("stale"), "text/plain", Map.of(), null, eTag[0]);
+                        String stale = driver.bucket()
+                                .putConditionally(
+                                        WHERE, objectKey, bytes("stale"), "text/plain", Map.of(), null, eTag[0]);
                         if (stale != null) {
                             throw new Refused("200 OK: the object was overwritten (new ETag " + stale + ")");
                         }
                         return "refused";
                     });
-            check("multipart upload works", "CreateMultipartUpload, UploadPart, ListParts and CompleteMultipartUpload to succeed",
+            check(
+                    "multipart upload works",
+                    "CreateMultipartUpload, UploadPart, ListParts and CompleteMultipartUpload to succeed",
                     "Blobs larger than berth.storage.s3.part-size, and every upload continued by another request, are multipart uploads.",
                     this::multipart);
-            check("batch delete works", "DeleteObjects of the two probe objects to delete both",
+            check(
+                    "batch delete works",
+                    "DeleteObjects of the two probe objects to delete both",
                     "Deletes and garbage collection remove objects in batches.",
                     this::batchDelete);
         } finally {
@@ -156,15 +178,25 @@ public final class S3CompatibilityCheck {
     }
 
     private String multipart() {
-        uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(multipartKey)).uploadId();
+        uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(multipartKey))
+                .uploadId();
         byte[] body = bytes("one part");
-        String partETag = s3.uploadPart(b -> b.bucket(bucket).key(multipartKey).uploadId(uploadId).partNumber(1)
-                .contentLength((long) body.length), RequestBody.fromBytes(body)).eTag();
-        List<Part> parts = s3.listParts(b -> b.bucket(bucket).key(multipartKey).uploadId(uploadId)).parts();
+        String partETag = s3.uploadPart(
+                        b -> b.bucket(bucket)
+                                .key(multipartKey)
+                                .uploadId(uploadId)
+                                .partNumber(1)
+                                .contentLength((long) body.length),
+                        RequestBody.fromBytes(body))
+                .eTag();
+        List<Part> parts = s3.listParts(b -> b.bucket(bucket).key(multipartKey).uploadId(uploadId))
+                .parts();
         if (parts.size() != 1 || !S3Bucket.sameETag(parts.get(0).eTag(), partETag)) {
             throw new Refused("ListParts listed " + parts + " after part 1 was uploaded with ETag " + partETag);
         }
-        s3.completeMultipartUpload(b -> b.bucket(bucket).key(multipartKey).uploadId(uploadId)
+        s3.completeMultipartUpload(b -> b.bucket(bucket)
+                .key(multipartKey)
+                .uploadId(uploadId)
                 .multipartUpload(m -> m.parts(p -> p.partNumber(1).eTag(partETag))));
         uploadId = null;
         long size = s3.headObject(b -> b.bucket(bucket).key(multipartKey)).contentLength();
@@ -175,11 +207,13 @@ public final class S3CompatibilityCheck {
     }
 
     private String batchDelete() {
-        List<ObjectIdentifier> keys = List.of(ObjectIdentifier.builder().key(objectKey).build(),
+        List<ObjectIdentifier> keys = List.of(
+                ObjectIdentifier.builder().key(objectKey).build(),
                 ObjectIdentifier.builder().key(multipartKey).build());
         DeleteObjectsResponse response = s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(keys)));
         if (response.hasErrors() && !response.errors().isEmpty()) {
-            throw new Refused(response.errors().get(0).code() + " for " + response.errors().get(0).key());
+            throw new Refused(response.errors().get(0).code() + " for "
+                    + response.errors().get(0).key());
         }
         for (ObjectIdentifier key : keys) {
             try {
@@ -208,7 +242,10 @@ public final class S3CompatibilityCheck {
                 s3.deleteObject(b -> b.bucket(bucket).key(key));
             }
         } catch (SdkException e) {
-            log.warn("S3 compatibility check: could not delete its probe objects {} and {}: {}", objectKey, multipartKey,
+            log.warn(
+                    "S3 compatibility check: could not delete its probe objects {} and {}: {}",
+                    objectKey,
+                    multipartKey,
                     e.toString());
         }
     }
@@ -238,22 +275,32 @@ public final class S3CompatibilityCheck {
         log.info("S3 compatibility: {}: ok ({})", capability, answer);
     }
 
-    private S3CompatibilityException refused(String capability, String expectation, String answer, String consequence,
-            Throwable cause) {
-        String server = driver.config().endpoint() == null ? "AWS S3" : driver.config().endpoint().toString();
+    private S3CompatibilityException refused(
+            String capability, String expectation, String answer, String consequence, Throwable cause) {
+        String server = driver.config().endpoint() == null
+                ? "AWS S3"
+                : driver.config().endpoint().toString();
         log.error("S3 compatibility: {}: FAILED ({})", capability, answer);
-        return new S3CompatibilityException(capability, answer, "The S3 server " + server + " (bucket '" + bucket
-                + "') lacks a capability Berth's S3 driver relies on: " + capability + ". Berth expected " + expectation
-                + "; the server answered: " + answer + ". " + consequence + " " + SKIP, cause);
+        return new S3CompatibilityException(
+                capability,
+                answer,
+                "The S3 server " + server + " (bucket '" + bucket
+                        + "') lacks a capability Berth's S3 driver relies on: " + capability + ". Berth expected "
+                        + expectation
+                        + "; the server answered: " + answer + ". " + consequence + " " + SKIP,
+                cause);
     }
 
     /** What the server said, from the S3 error in a failure's causes, else the failure itself. */
     private static String answer(Throwable failure) {
         S3Exception s3 = serverAnswer(failure);
         if (s3 != null) {
-            String code = s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorCode();
-            String message = s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorMessage();
-            return s3.statusCode() + (code == null ? "" : " " + code)
+            String code =
+                    s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorCode();
+            String message =
+                    s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorMessage();
+            return s3.statusCode()
+                    + (code == null ? "" : " " + code)
                     + (message == null || message.isBlank() ? "" : " (" + message + ")");
         }
         Throwable root = failure;

@@ -43,8 +43,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *
  * <p>Thread-safe; writers are not (one thread at a time, like a stream).
  */
-public final class S3Driver implements StorageDriver, RedirectCapable, BatchDeleteCapable,
-        LeftoverSweepCapable, OrderedListCapable {
+public final class S3Driver
+        implements StorageDriver, RedirectCapable, BatchDeleteCapable, LeftoverSweepCapable, OrderedListCapable {
     private final S3DriverConfig config;
     private final S3Layout layout;
     private final S3Bucket bucket;
@@ -120,7 +120,8 @@ public final class S3Driver implements StorageDriver, RedirectCapable, BatchDele
             // The common case in one round trip for plain objects: GET, and follow if it is a pointer.
             ResponseInputStream<GetObjectResponse> in = bucket.get(path, key, null);
             boolean typedPointer = Pointer.isPointer(in.response().contentType());
-            if (!typedPointer && !Long.valueOf(Pointer.LENGTH).equals(in.response().contentLength())) {
+            if (!typedPointer
+                    && !Long.valueOf(Pointer.LENGTH).equals(in.response().contentLength())) {
                 return S3Bucket.stream(path, in);
             }
             byte[] body;
@@ -172,7 +173,8 @@ public final class S3Driver implements StorageDriver, RedirectCapable, BatchDele
         return S3Bucket.stream(path, in);
     }
 
-    private ResponseInputStream<GetObjectResponse> getData(String path, Pointer pointer, String range) throws IOException {
+    private ResponseInputStream<GetObjectResponse> getData(String path, Pointer pointer, String range)
+            throws IOException {
         try {
             return bucket.get(path, layout.dataKey(pointer.dataId()), range);
         } catch (PathNotFoundException e) {
@@ -204,7 +206,8 @@ public final class S3Driver implements StorageDriver, RedirectCapable, BatchDele
             HeadObjectResponse head = bucket.headOrNull(path, key);
             if (head != null) {
                 Pointer pointer = S3Pointers.pointerOrNull(key, head);
-                return new FileInfo(path, pointer != null ? pointer.size() : head.contentLength(), head.lastModified(), false);
+                return new FileInfo(
+                        path, pointer != null ? pointer.size() : head.contentLength(), head.lastModified(), false);
             }
         }
         ListObjectsV2Response page = bucket.first(path, layout.dirPrefix(path));
@@ -452,7 +455,8 @@ public final class S3Driver implements StorageDriver, RedirectCapable, BatchDele
             return Optional.empty();
         }
         Duration lifetime = validity == null || validity.compareTo(config.redirectValidity()) < 0
-                ? config.redirectValidity() : validity;
+                ? config.redirectValidity()
+                : validity;
         if (lifetime.compareTo(S3DriverConfig.MAX_PRESIGN_VALIDITY) > 0) {
             return Optional.empty(); // SigV4 cannot sign that long; the caller serves the bytes itself
         }

@@ -103,7 +103,8 @@ public record S3DriverConfig(
         }
         rootPrefix = rootPrefix == null ? "" : trimSlashes(rootPrefix);
         if (partSize < MIN_PART_SIZE) {
-            throw new IllegalArgumentException("partSize must be at least " + MIN_PART_SIZE + " bytes (S3's minimum), was " + partSize);
+            throw new IllegalArgumentException(
+                    "partSize must be at least " + MIN_PART_SIZE + " bytes (S3's minimum), was " + partSize);
         }
         if (partSize > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("partSize must fit in one in-memory buffer, was " + partSize);
@@ -161,7 +162,8 @@ public record S3DriverConfig(
         // Never print the secret.
         return "S3DriverConfig[bucket=" + bucket + ", region=" + region + ", endpoint=" + endpoint
                 + ", pathStyleAccess=" + pathStyleAccess + ", accessKey=" + accessKey
-                + ", rootPrefix=" + rootPrefix + ", partSize=" + partSize + ", serverSideEncryption=" + serverSideEncryption
+                + ", rootPrefix=" + rootPrefix + ", partSize=" + partSize + ", serverSideEncryption="
+                + serverSideEncryption
                 + ", storageClass=" + storageClass + ", redirect=" + redirect + ", maxRetries=" + maxRetries + "]";
     }
 
@@ -329,9 +331,27 @@ public record S3DriverConfig(
         }
 
         public S3DriverConfig build() {
-            return new S3DriverConfig(bucket, region, endpoint, pathStyleAccess, accessKey, secretKey, rootPrefix, partSize,
-                    serverSideEncryption, kmsKeyId, storageClass, redirect, redirectValidity, maxRetries, retryBaseDelay,
-                    retryMaxDelay, connectTimeout, socketTimeout, uploadClaimLease, caCertificate);
+            return new S3DriverConfig(
+                    bucket,
+                    region,
+                    endpoint,
+                    pathStyleAccess,
+                    accessKey,
+                    secretKey,
+                    rootPrefix,
+                    partSize,
+                    serverSideEncryption,
+                    kmsKeyId,
+                    storageClass,
+                    redirect,
+                    redirectValidity,
+                    maxRetries,
+                    retryBaseDelay,
+                    retryMaxDelay,
+                    connectTimeout,
+                    socketTimeout,
+                    uploadClaimLease,
+                    caCertificate);
         }
     }
 }

@@ -19,22 +19,31 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  */
 final class S3Errors {
     private static final Set<String> UNAVAILABLE_CODES = Set.of(
-            "SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "RequestTimeTooSkewed",
-            "ServiceUnavailable", "InternalError", "RequestLimitExceeded", "TooManyRequestsException");
+            "SlowDown",
+            "Throttling",
+            "ThrottlingException",
+            "RequestTimeout",
+            "RequestTimeTooSkewed",
+            "ServiceUnavailable",
+            "InternalError",
+            "RequestLimitExceeded",
+            "TooManyRequestsException");
 
-    private S3Errors() {
-    }
+    private S3Errors() {}
 
     /** Translates a failure that concerned the logical {@code path}. */
     static IOException translate(String path, SdkException e) {
         if (e instanceof S3Exception s3) {
-            String code = s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorCode();
+            String code =
+                    s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorCode();
             int status = s3.statusCode();
             if (isNotFound(e)) {
                 return new PathNotFoundException(path);
             }
             // 501 Not Implemented is a permanent answer, not an outage.
-            if ((status >= 500 && status != 501) || status == 429 || (code != null && UNAVAILABLE_CODES.contains(code))) {
+            if ((status >= 500 && status != 501)
+                    || status == 429
+                    || (code != null && UNAVAILABLE_CODES.contains(code))) {
                 return new StorageUnavailableException(path, e);
             }
             return new StorageException("S3 error " + status + " " + code, path, e);
@@ -71,7 +80,9 @@ final class S3Errors {
      * that treat absence as a normal answer. A missing bucket is a configuration error, never "not there".
      */
     static boolean isNotFound(SdkException e) {
-        return e instanceof S3Exception s3 && s3.statusCode() == 404
-                && !(s3.awsErrorDetails() != null && "NoSuchBucket".equals(s3.awsErrorDetails().errorCode()));
+        return e instanceof S3Exception s3
+                && s3.statusCode() == 404
+                && !(s3.awsErrorDetails() != null
+                        && "NoSuchBucket".equals(s3.awsErrorDetails().errorCode()));
     }
 }

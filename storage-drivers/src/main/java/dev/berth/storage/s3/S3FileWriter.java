@@ -25,7 +25,12 @@ final class S3FileWriter implements FileWriter {
     private static final Logger log = LoggerFactory.getLogger(S3FileWriter.class);
     private static final int INITIAL_BUFFER = 256 * 1024;
 
-    private enum State { OPEN, CLOSED, COMMITTED, CANCELLED }
+    private enum State {
+        OPEN,
+        CLOSED,
+        COMMITTED,
+        CANCELLED
+    }
 
     private final S3Ingest ingest;
     private final String path;
@@ -42,6 +47,7 @@ final class S3FileWriter implements FileWriter {
     private boolean changed = true;
     /** This writer's hold on the unfinished write when it continues one ({@code append}); null otherwise. */
     private S3Ingest.Claim claim;
+
     private State state = State.OPEN;
 
     private S3FileWriter(S3Ingest ingest, String path) {
@@ -87,14 +93,19 @@ final class S3FileWriter implements FileWriter {
                     throw new StorageException("unfinished write lost part " + number, path);
                 }
                 partBytes += part.size();
-                parts.add(CompletedPart.builder().partNumber(number).eTag(part.eTag()).build());
+                parts.add(CompletedPart.builder()
+                        .partNumber(number)
+                        .eTag(part.eTag())
+                        .build());
             }
         } else if (session.parts() != 0) {
             throw new StorageException("corrupt unfinished-write session: parts without upload", path);
         }
         if (partBytes + session.tail().length != session.size()) {
-            throw new StorageException("unfinished write is inconsistent: parts " + partBytes + " + tail "
-                    + session.tail().length + " != size " + session.size(), path);
+            throw new StorageException(
+                    "unfinished write is inconsistent: parts " + partBytes + " + tail " + session.tail().length
+                            + " != size " + session.size(),
+                    path);
         }
         size = session.size();
         buffer = session.tail();
@@ -203,7 +214,8 @@ final class S3FileWriter implements FileWriter {
                 keepClaim(true); // never overwrite the session of a writer that took over
             }
             if (changed || !sessionStored) {
-                ingest.storeSession(path, dataId, uploadId, parts.size(), size, buffer == null ? new byte[0] : buffer, buffered);
+                ingest.storeSession(
+                        path, dataId, uploadId, parts.size(), size, buffer == null ? new byte[0] : buffer, buffered);
                 sessionStored = true;
             }
         } finally {
@@ -265,8 +277,11 @@ final class S3FileWriter implements FileWriter {
             ingest.releaseClaim(held);
         } catch (IOException e) {
             // The claim's lease runs out instead, and the next writer takes over then.
-            log.warn("s3: could not release the claim on {}; another writer may continue it when its lease"
-                    + " runs out: {}", path, e.toString());
+            log.warn(
+                    "s3: could not release the claim on {}; another writer may continue it when its lease"
+                            + " runs out: {}",
+                    path,
+                    e.toString());
         }
     }
 
@@ -275,8 +290,10 @@ final class S3FileWriter implements FileWriter {
             ingest.deleteSession(path);
         } catch (IOException e) {
             // A stale session only costs a purge later; the commit itself succeeded or already failed.
-            log.warn("s3: could not delete the unfinished-write session of {}; the upload purge removes it: {}",
-                    path, e.toString());
+            log.warn(
+                    "s3: could not delete the unfinished-write session of {}; the upload purge removes it: {}",
+                    path,
+                    e.toString());
         }
     }
 

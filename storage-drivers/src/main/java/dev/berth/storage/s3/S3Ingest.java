@@ -74,8 +74,7 @@ final class S3Ingest {
     // ---- sessions ----
 
     /** An unfinished write as stored by {@link S3FileWriter#close()}. */
-    record Session(String dataId, String uploadId, int parts, long size, byte[] tail) {
-    }
+    record Session(String dataId, String uploadId, int parts, long size, byte[] tail) {}
 
     Session loadSession(String path) throws IOException {
         String key = layout.sessionKey(path);
@@ -83,21 +82,29 @@ final class S3Ingest {
             Map<String, String> metadata = in.response().metadata();
             byte[] tail = in.readAllBytes();
             try {
-                return new Session(blankToNull(metadata.get(META_SESSION_DATA)), blankToNull(metadata.get(META_SESSION_UPLOAD)),
+                return new Session(
+                        blankToNull(metadata.get(META_SESSION_DATA)),
+                        blankToNull(metadata.get(META_SESSION_UPLOAD)),
                         Integer.parseInt(metadata.getOrDefault(META_SESSION_PARTS, "0")),
-                        Long.parseLong(metadata.getOrDefault(META_SESSION_SIZE, "-1")), tail);
+                        Long.parseLong(metadata.getOrDefault(META_SESSION_SIZE, "-1")),
+                        tail);
             } catch (NumberFormatException e) {
                 throw new StorageException("corrupt unfinished-write session", path, e);
             }
         }
     }
 
-    void storeSession(String path, String dataId, String uploadId, int parts, long size, byte[] tail, int tailLength) throws IOException {
+    void storeSession(String path, String dataId, String uploadId, int parts, long size, byte[] tail, int tailLength)
+            throws IOException {
         Map<String, String> metadata = Map.of(
-                META_SESSION_DATA, dataId == null ? "" : dataId,
-                META_SESSION_UPLOAD, uploadId == null ? "" : uploadId,
-                META_SESSION_PARTS, Integer.toString(parts),
-                META_SESSION_SIZE, Long.toString(size));
+                META_SESSION_DATA,
+                dataId == null ? "" : dataId,
+                META_SESSION_UPLOAD,
+                uploadId == null ? "" : uploadId,
+                META_SESSION_PARTS,
+                Integer.toString(parts),
+                META_SESSION_SIZE,
+                Long.toString(size));
         bucket.put(path, layout.sessionKey(path), tail, tailLength, S3Bucket.OCTET_STREAM, metadata, false);
     }
 
@@ -146,7 +153,8 @@ final class S3Ingest {
         return bucket.createUpload(path, layout.dataKey(dataId));
     }
 
-    CompletedPart uploadPart(String path, String dataId, String uploadId, int number, byte[] buffer, int length) throws IOException {
+    CompletedPart uploadPart(String path, String dataId, String uploadId, int number, byte[] buffer, int length)
+            throws IOException {
         return bucket.uploadPart(path, layout.dataKey(dataId), uploadId, number, buffer, length);
     }
 
@@ -204,7 +212,8 @@ final class S3Ingest {
     /** A writer's claim was taken over by another writer: it must stop without storing anything. */
     static final class ClaimLostException extends StorageException {
         ClaimLostException(String path) {
-            super("another writer took over this unfinished write after this one paused for longer than the claim lease",
+            super(
+                    "another writer took over this unfinished write after this one paused for longer than the claim lease",
                     path);
         }
     }
@@ -236,7 +245,10 @@ final class S3Ingest {
             // Its writer died or went silent for a whole lease. Of all claimants, one wins this If-Match.
             eTag = putClaim(path, key, token, null, held.eTag());
             if (eTag != null) {
-                log.info("took over the unfinished write of {} from a writer silent since {}", path, held.lastModified());
+                log.info(
+                        "took over the unfinished write of {} from a writer silent since {}",
+                        path,
+                        held.lastModified());
                 return new Claim(path, key, token, eTag, before);
             }
         }
@@ -274,27 +286,38 @@ final class S3Ingest {
     }
 
     /** Writes a claim conditionally; returns its ETag, or null when the condition failed. */
-    private String putClaim(String path, String key, String token, String ifNoneMatch, String ifMatch) throws IOException {
-        return bucket.putConditionally(path, key, token.getBytes(StandardCharsets.US_ASCII), "text/plain",
-                Map.of(META_CLAIM_TOKEN, token), ifNoneMatch, ifMatch);
+    private String putClaim(String path, String key, String token, String ifNoneMatch, String ifMatch)
+            throws IOException {
+        return bucket.putConditionally(
+                path,
+                key,
+                token.getBytes(StandardCharsets.US_ASCII),
+                "text/plain",
+                Map.of(META_CLAIM_TOKEN, token),
+                ifNoneMatch,
+                ifMatch);
     }
 
     /** Whether a claim outlived its lease, by the server's clock (its Date header) when it sent one. */
     private boolean leaseExpired(HeadObjectResponse claim) {
-        Instant now = claim.sdkHttpResponse().firstMatchingHeader("Date").map(date -> {
-            try {
-                return ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-            } catch (DateTimeParseException e) {
-                return null;
-            }
-        }).orElseGet(clock::instant);
-        return claim.lastModified() != null && claim.lastModified().plus(claimLease).isBefore(now);
+        Instant now = claim.sdkHttpResponse()
+                .firstMatchingHeader("Date")
+                .map(date -> {
+                    try {
+                        return ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME)
+                                .toInstant();
+                    } catch (DateTimeParseException e) {
+                        return null;
+                    }
+                })
+                .orElseGet(clock::instant);
+        return claim.lastModified() != null
+                && claim.lastModified().plus(claimLease).isBefore(now);
     }
 
     // ---- purge ----
 
-    private record SessionRef(String key, Instant lastModified) {
-    }
+    private record SessionRef(String key, Instant lastModified) {}
 
     /**
      * Aborts unfinished writes that nobody touched for {@code olderThan}: their multipart uploads and session

@@ -28,6 +28,7 @@ package dev.berth.storage.s3;
 final class S3Layout {
     /** The hidden namespace's segment: it contains '~', which {@code StoragePaths} never accepts. */
     static final String HIDDEN = "~berth";
+
     private static final String SESSION = "~session";
     private static final String CLAIM = "~claim";
 

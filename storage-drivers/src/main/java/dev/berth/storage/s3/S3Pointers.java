@@ -40,7 +40,9 @@ final class S3Pointers {
 
     /** The pointer an object holds, or null for a plain (or missing) object. */
     static Pointer pointerOrNull(String key, HeadObjectResponse head) throws IOException {
-        return head != null && Pointer.isPointer(head.contentType()) ? Pointer.fromMetadata(key, head.metadata()) : null;
+        return head != null && Pointer.isPointer(head.contentType())
+                ? Pointer.fromMetadata(key, head.metadata())
+                : null;
     }
 
     /** The pointer at {@code key} (one HEAD), or null for a plain or missing object. */

@@ -14,13 +14,13 @@ import javax.net.ssl.TrustManagerFactory;
 
 /** Trust managers for an S3 endpoint whose certificate chains to a private CA (or is self-signed). */
 final class S3Trust {
-    private S3Trust() {
-    }
+    private S3Trust() {}
 
     /** Trust managers that accept exactly the chains ending in one of the PEM certificates in {@code pem}. */
     static TrustManager[] trustManagers(Path pem) {
         try (InputStream in = Files.newInputStream(pem)) {
-            Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            Collection<? extends Certificate> certificates =
+                    CertificateFactory.getInstance("X.509").generateCertificates(in);
             if (certificates.isEmpty()) {
                 throw new IllegalArgumentException("no certificate in " + pem);
             }

@@ -15,8 +15,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,8 +50,11 @@ class FilesystemDriverTest extends StorageDriverTestKit {
         Path trash = staging().resolve(FilesystemDriver.TRASH_DIR);
         await().atMost(Duration.ofSeconds(5)).until(() -> !Files.isDirectory(trash) || !hasEntries(trash));
         try (Stream<Path> all = Files.walk(storage())) {
-            List<Path> left = all.filter(p -> !p.equals(storage()) && !p.equals(staging())
-                    && !p.equals(staging().resolve(FilesystemDriver.PUT_TEMP_DIR)) && !p.equals(trash)).toList();
+            List<Path> left = all.filter(p -> !p.equals(storage())
+                            && !p.equals(staging())
+                            && !p.equals(staging().resolve(FilesystemDriver.PUT_TEMP_DIR))
+                            && !p.equals(trash))
+                    .toList();
             assertThat(left).as("left under %s", storage()).isEmpty();
         }
     }
@@ -76,7 +79,8 @@ class FilesystemDriverTest extends StorageDriverTestKit {
     void theUndecoratedDriverRejectsPathsThatWouldEscapeItsRoot() throws Exception {
         StorageDriver raw = new FilesystemDriver(storage());
         Files.writeString(dir.resolve("outside"), "secret");
-        for (String bad : List.of("/../outside", "/a/../../outside", "/..", "relative", "/a/", "/a//b", "/a\\..\\b", "/#staging/x")) {
+        for (String bad : List.of(
+                "/../outside", "/a/../../outside", "/..", "relative", "/a/", "/a//b", "/a\\..\\b", "/#staging/x")) {
             assertInvalid(() -> raw.getContent(bad));
             assertInvalid(() -> raw.putContent(bad, new byte[1]));
             assertInvalid(() -> raw.reader(bad, 0));
@@ -109,7 +113,8 @@ class FilesystemDriverTest extends StorageDriverTestKit {
         try (FileWriter writer = driver.writer(p("uploads/data"), false)) {
             writer.write(ByteBuffer.wrap("unfinished".getBytes(UTF_8)));
 
-            assertThat(local.localFile(p("blobs/data"))).hasValueSatisfying(file -> assertThat(file).hasContent("layer"));
+            assertThat(local.localFile(p("blobs/data")))
+                    .hasValueSatisfying(file -> assertThat(file).hasContent("layer"));
             assertThat(local.localFile(p("uploads/data"))).isEmpty();
             writer.cancel();
         }
@@ -139,7 +144,9 @@ class FilesystemDriverTest extends StorageDriverTestKit {
         FileWriter writer = driver.writer(p("uploads/c/data"), false);
         writer.write(ByteBuffer.wrap(new byte[3 << 20]));
         writer.cancel();
-        assertThat(Files.exists(staging().resolve("uploads/c"))).as("staging entry gone at once").isFalse();
+        assertThat(Files.exists(staging().resolve("uploads/c")))
+                .as("staging entry gone at once")
+                .isFalse();
         assertThatThrownBy(() -> driver.stat(p("uploads/c/data"))).isInstanceOf(PathNotFoundException.class);
 
         // A process killed before its background unlink ran leaves a file in the trash.

@@ -77,8 +77,7 @@ public abstract class StorageDriverTestKit {
      * Called after the case's root was deleted: asserts the backend holds nothing the case created, such as
      * staging or temporary files or unfinished multipart uploads. The default checks nothing.
      */
-    protected void assertNoResidue() throws Exception {
-    }
+    protected void assertNoResidue() throws Exception {}
 
     /**
      * Whether the 4 GiB case runs. Only a second backend of a driver whose 4 GiB case passes elsewhere (the S3
@@ -180,12 +179,44 @@ public abstract class StorageDriverTestKit {
     void invalidPathsAreRejectedByEveryMethod() throws Exception {
         driver.putContent(p("valid"), bytes(4, 4));
         List<String> invalid = new ArrayList<>(Arrays.asList(
-                null, "", "relative", "relative/x", "a/", " /a", "/a ", "/a b",
-                root + "/../escape", root + "/..", root + "/.", root + "/./x", root + "/x/..", "/..", "/.",
-                root + "/", root + "//x", "//" + root.substring(1), root + "\\x", root + "/x?y", root + "/x*",
-                root + "/x#y", root + "/x%2F", root + "/x+y", root + "/x~", root + "/x\ty", root + "/x\n",
-                root + "/caf\u00e9", root + "/x,y", root + "/x;y", root + "/x=y", root + "/x$", root + "/x'y",
-                root + "/x\"y", root + "/x|y", root + "/x<y>", root + "/x!", root + "/x\u0000"));
+                null,
+                "",
+                "relative",
+                "relative/x",
+                "a/",
+                " /a",
+                "/a ",
+                "/a b",
+                root + "/../escape",
+                root + "/..",
+                root + "/.",
+                root + "/./x",
+                root + "/x/..",
+                "/..",
+                "/.",
+                root + "/",
+                root + "//x",
+                "//" + root.substring(1),
+                root + "\\x",
+                root + "/x?y",
+                root + "/x*",
+                root + "/x#y",
+                root + "/x%2F",
+                root + "/x+y",
+                root + "/x~",
+                root + "/x\ty",
+                root + "/x\n",
+                root + "/caf\u00e9",
+                root + "/x,y",
+                root + "/x;y",
+                root + "/x=y",
+                root + "/x$",
+                root + "/x'y",
+                root + "/x\"y",
+                root + "/x|y",
+                root + "/x<y>",
+                root + "/x!",
+                root + "/x\u0000"));
 
         for (String bad : invalid) {
             assertInvalid(bad, () -> driver.getContent(bad));
@@ -211,13 +242,26 @@ public abstract class StorageDriverTestKit {
 
     @Test
     void namesMayUseEveryAllowedPunctuation() throws Exception {
-        List<String> names = List.of("a.b_c:d@e-f", "-leading-dash", ".leading.dot", "_underscore", "...",
-                "..x", "x..", "sha256:0123456789abcdef", "user@host", "Z9", "a", "A", "9");
+        List<String> names = List.of(
+                "a.b_c:d@e-f",
+                "-leading-dash",
+                ".leading.dot",
+                "_underscore",
+                "...",
+                "..x",
+                "x..",
+                "sha256:0123456789abcdef",
+                "user@host",
+                "Z9",
+                "a",
+                "A",
+                "9");
         for (String name : names) {
             driver.putContent(p("dir/" + name + "/" + name), name.getBytes(UTF_8));
         }
 
-        List<String> expectedDirs = names.stream().map(name -> p("dir/" + name)).sorted().toList();
+        List<String> expectedDirs =
+                names.stream().map(name -> p("dir/" + name)).sorted().toList();
         assertThat(driver.list(p("dir"))).containsExactlyElementsOf(expectedDirs);
         for (String name : names) {
             String path = p("dir/" + name + "/" + name);
@@ -235,8 +279,8 @@ public abstract class StorageDriverTestKit {
     @Test
     void missingPathsAreNotFoundForEveryMethod() throws Exception {
         driver.putContent(p("present"), bytes(1, 5));
-        for (String missing : List.of(p("absent"), p("absent/deeper"), p("presen"), p("present-not"),
-                "/kit-missing-" + UUID.randomUUID())) {
+        for (String missing : List.of(
+                p("absent"), p("absent/deeper"), p("presen"), p("present-not"), "/kit-missing-" + UUID.randomUUID())) {
             assertNotFound(missing, () -> driver.getContent(missing));
             assertNotFound(missing, () -> driver.reader(missing, 0));
             assertNotFound(missing, () -> driver.writer(missing, true));
@@ -286,7 +330,8 @@ public abstract class StorageDriverTestKit {
 
         for (long offset : new long[] {0, 1, 4095, 4096, content.length / 2, content.length - 1}) {
             try (InputStream in = driver.reader(p("blob"), offset)) {
-                assertThat(readAll(in)).as("offset %d", offset)
+                assertThat(readAll(in))
+                        .as("offset %d", offset)
                         .isEqualTo(Arrays.copyOfRange(content, (int) offset, content.length));
             }
         }
@@ -309,7 +354,8 @@ public abstract class StorageDriverTestKit {
         driver.putContent(p("empty"), new byte[0]);
 
         for (long offset : new long[] {1001, 5000, Long.MAX_VALUE, -1, Long.MIN_VALUE}) {
-            Throwable thrown = catchThrowable(() -> driver.reader(p("blob"), offset).close());
+            Throwable thrown =
+                    catchThrowable(() -> driver.reader(p("blob"), offset).close());
             assertThat(thrown).as("offset %d", offset).isInstanceOf(InvalidOffsetException.class);
             assertThat(((InvalidOffsetException) thrown).offset()).isEqualTo(offset);
         }
@@ -377,7 +423,9 @@ public abstract class StorageDriverTestKit {
 
             ByteBuffer buffer = ByteBuffer.wrap(bytes(1000, 13), 100, 300);
             writer.write(buffer);
-            assertThat(buffer.hasRemaining()).as("write consumes the whole buffer").isFalse();
+            assertThat(buffer.hasRemaining())
+                    .as("write consumes the whole buffer")
+                    .isFalse();
             assertThat(buffer.position()).isEqualTo(400);
             assertThat(writer.size()).isEqualTo(300);
 
@@ -610,7 +658,8 @@ public abstract class StorageDriverTestKit {
 
         assertThat(driver.getContent(p("object"))).isEqualTo(bytes(4000, 37));
         assertThat(driver.stat(p("object")).size()).isEqualTo(4000);
-        assertThat(readAll(driver.reader(p("object"), 3990))).isEqualTo(Arrays.copyOfRange(bytes(4000, 37), 3990, 4000));
+        assertThat(readAll(driver.reader(p("object"), 3990)))
+                .isEqualTo(Arrays.copyOfRange(bytes(4000, 37), 3990, 4000));
 
         try (FileWriter writer = driver.writer(p("object"), true)) {
             assertThat(writer.size()).isEqualTo(9000);
@@ -752,8 +801,18 @@ public abstract class StorageDriverTestKit {
 
         // Lexical order of the strings themselves; directories carry no trailing slash. (No name is both an
         // object and a directory: object stores allow that, filesystems cannot, so the kit never relies on it.)
-        List<String> expected = List.of(p("dir/0"), p("dir/B"), p("dir/_u"), p("dir/a"), p("dir/a-b"), p("dir/a.b"),
-                p("dir/a@b"), p("dir/ab:c"), p("dir/az"), p("dir/b"), p("dir/c"));
+        List<String> expected = List.of(
+                p("dir/0"),
+                p("dir/B"),
+                p("dir/_u"),
+                p("dir/a"),
+                p("dir/a-b"),
+                p("dir/a.b"),
+                p("dir/a@b"),
+                p("dir/ab:c"),
+                p("dir/az"),
+                p("dir/b"),
+                p("dir/c"));
         assertThat(listed).containsExactlyElementsOf(expected.stream().sorted().toList());
         assertThat(listed).doesNotHaveDuplicates();
     }
@@ -772,8 +831,8 @@ public abstract class StorageDriverTestKit {
         assertThat(ordered.listAfter(p("dir"), null, 3)).containsExactlyElementsOf(all.subList(0, 3));
         assertThat(ordered.listAfter(p("dir"), null, 100)).containsExactlyElementsOf(all);
         assertThat(ordered.listAfter(p("dir"), "a", 2)).containsExactly(p("dir/a-b"), p("dir/a.b"));
-        assertThat(ordered.listAfter(p("dir"), "a.b", 100)).containsExactly(p("dir/ab"), p("dir/az"), p("dir/b"),
-                p("dir/c"));
+        assertThat(ordered.listAfter(p("dir"), "a.b", 100))
+                .containsExactly(p("dir/ab"), p("dir/az"), p("dir/b"), p("dir/c"));
         assertThat(ordered.listAfter(p("dir"), "aa", 2)).containsExactly(p("dir/ab"), p("dir/az"));
         assertThat(ordered.listAfter(p("dir"), "c", 10)).isEmpty();
         assertNotFound(p("nothing"), () -> ordered.listAfter(p("nothing"), null, 10));
@@ -798,7 +857,9 @@ public abstract class StorageDriverTestKit {
 
         assertThat(top).contains(root);
         assertThat(top).isSorted();
-        assertThat(top).allSatisfy(path -> assertThat(path).startsWith("/").doesNotContain("//").doesNotEndWith("/"));
+        assertThat(top)
+                .allSatisfy(path ->
+                        assertThat(path).startsWith("/").doesNotContain("//").doesNotEndWith("/"));
         assertThat(driver.stat("/").directory()).isTrue();
     }
 
@@ -871,7 +932,8 @@ public abstract class StorageDriverTestKit {
 
     @Test
     void walkVisitsObjectsInLexicalOrderOfFullPaths() throws Exception {
-        List<String> objects = List.of("a/b/c", "a/b-c", "a/b.c/d", "a/b/d/e", "a/b0", "a/b_", "a/a", "b", "a:", "c/d/e/f");
+        List<String> objects =
+                List.of("a/b/c", "a/b-c", "a/b.c/d", "a/b/d/e", "a/b0", "a/b_", "a/a", "b", "a:", "c/d/e/f");
         for (String object : objects) {
             driver.putContent(p(object), bytes(object.length(), 58));
         }
@@ -904,12 +966,14 @@ public abstract class StorageDriverTestKit {
         assertThat(visited).containsExactlyElementsOf(all.subList(0, 7));
         IOException own = new IOException("visitor failed");
         assertThatThrownBy(() -> driver.walk(root, info -> {
-            throw own;
-        })).isSameAs(own);
+                    throw own;
+                }))
+                .isSameAs(own);
         IllegalStateException unchecked = new IllegalStateException("visitor bug");
         assertThatThrownBy(() -> driver.walk(root, info -> {
-            throw unchecked;
-        })).isSameAs(unchecked);
+                    throw unchecked;
+                }))
+                .isSameAs(unchecked);
     }
 
     // ---------------------------------------------------------------- stat
@@ -924,7 +988,10 @@ public abstract class StorageDriverTestKit {
         assertThat(info.path()).isEqualTo(p("dir/object"));
         assertThat(info.size()).isEqualTo(12_345);
         assertThat(info.directory()).isFalse();
-        assertThat(info.modTime()).isNotNull().isAfter(before).isBefore(Instant.now().plus(Duration.ofMinutes(5)));
+        assertThat(info.modTime())
+                .isNotNull()
+                .isAfter(before)
+                .isBefore(Instant.now().plus(Duration.ofMinutes(5)));
     }
 
     @Test
@@ -977,7 +1044,9 @@ public abstract class StorageDriverTestKit {
         for (int w = 0; w < writers; w++) {
             candidates.add(bytes(size, 100 + w));
         }
-        assertThat(candidates).as("final content is exactly one writer's").anySatisfy(c -> assertThat(result).isEqualTo(c));
+        assertThat(candidates)
+                .as("final content is exactly one writer's")
+                .anySatisfy(c -> assertThat(result).isEqualTo(c));
         assertThat(driver.list(p("contended"))).containsExactly(path);
     }
 
@@ -1252,5 +1321,4 @@ public abstract class StorageDriverTestKit {
             pool.awaitTermination(1, TimeUnit.MINUTES);
         }
     }
-
 }

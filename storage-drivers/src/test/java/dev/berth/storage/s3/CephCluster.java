@@ -94,54 +94,101 @@ public final class CephCluster implements AutoCloseable {
         }
         Path certificate = directory.resolve("rgw.crt");
         Path key = directory.resolve("rgw.key");
-        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-                "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key.toString(), "-out", certificate.toString());
-        Files.writeString(conf, String.join("\n",
-                "[global]",
-                "fsid = " + fsid,
-                "mon host = v2:127.0.0.1:" + monPort,
-                "public addr = 127.0.0.1",
-                "ms bind ipv6 = false",
-                // No cephx: no keyrings. Clients then need the crc connection mode (secure needs cephx).
-                "auth cluster required = none",
-                "auth service required = none",
-                "auth client required = none",
-                "ms mon client mode = crc secure",
-                "mon allow pool size one = true",
-                "mon allow pool delete = true",
-                "osd pool default size = 1",
-                "osd pool default min size = 1",
-                "osd pool default pg num = 8",
-                "osd pool default pgp num = 8",
-                "osd crush chooseleaf type = 0",
-                "osd objectstore = memstore",
-                // Reported capacity only: memory is used as objects are written.
-                "memstore device bytes = " + (16L << 30),
-                "mon data = " + directory.resolve("mon"),
-                "osd data = " + directory.resolve("osd$id"),
-                "run dir = " + directory.resolve("run"),
-                "admin socket = " + directory.resolve("run") + "/$name.asok",
-                "log file = " + directory.resolve("log") + "/$name.log",
-                "mon cluster log file = " + directory.resolve("log") + "/cluster.log",
-                "",
-                "[client.rgw]",
-                "rgw data = " + directory.resolve("rgw"),
-                "rgw frontends = beast endpoint=127.0.0.1:" + httpPort + " ssl_endpoint=127.0.0.1:" + httpsPort
-                        + " ssl_certificate=" + certificate + " ssl_private_key=" + key,
-                ""));
+        run(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+                "-keyout",
+                key.toString(),
+                "-out",
+                certificate.toString());
+        Files.writeString(
+                conf,
+                String.join(
+                        "\n",
+                        "[global]",
+                        "fsid = " + fsid,
+                        "mon host = v2:127.0.0.1:" + monPort,
+                        "public addr = 127.0.0.1",
+                        "ms bind ipv6 = false",
+                        // No cephx: no keyrings. Clients then need the crc connection mode (secure needs cephx).
+                        "auth cluster required = none",
+                        "auth service required = none",
+                        "auth client required = none",
+                        "ms mon client mode = crc secure",
+                        "mon allow pool size one = true",
+                        "mon allow pool delete = true",
+                        "osd pool default size = 1",
+                        "osd pool default min size = 1",
+                        "osd pool default pg num = 8",
+                        "osd pool default pgp num = 8",
+                        "osd crush chooseleaf type = 0",
+                        "osd objectstore = memstore",
+                        // Reported capacity only: memory is used as objects are written.
+                        "memstore device bytes = " + (16L << 30),
+                        "mon data = " + directory.resolve("mon"),
+                        "osd data = " + directory.resolve("osd$id"),
+                        "run dir = " + directory.resolve("run"),
+                        "admin socket = " + directory.resolve("run") + "/$name.asok",
+                        "log file = " + directory.resolve("log") + "/$name.log",
+                        "mon cluster log file = " + directory.resolve("log") + "/cluster.log",
+                        "",
+                        "[client.rgw]",
+                        "rgw data = " + directory.resolve("rgw"),
+                        "rgw frontends = beast endpoint=127.0.0.1:" + httpPort + " ssl_endpoint=127.0.0.1:" + httpsPort
+                                + " ssl_certificate=" + certificate + " ssl_private_key=" + key,
+                        ""));
         Path monmap = directory.resolve("monmap");
-        run("monmaptool", "--create", "--addv", "a", "[v2:127.0.0.1:" + monPort + "]", "--fsid", fsid, monmap.toString());
+        run(
+                "monmaptool",
+                "--create",
+                "--addv",
+                "a",
+                "[v2:127.0.0.1:" + monPort + "]",
+                "--fsid",
+                fsid,
+                monmap.toString());
         run("ceph-mon", "-c", conf.toString(), "--mkfs", "-i", "a", "--monmap", monmap.toString());
         daemon("mon", "ceph-mon", "-c", conf.toString(), "-i", "a", "-f");
 
-        String osdId = run("ceph", "-c", conf.toString(), "--connect-timeout", "30", "osd", "create").trim();
-        run("ceph-osd", "-c", conf.toString(), "-i", osdId, "--mkfs", "--osd-uuid", UUID.randomUUID().toString());
+        String osdId = run("ceph", "-c", conf.toString(), "--connect-timeout", "30", "osd", "create")
+                .trim();
+        run(
+                "ceph-osd",
+                "-c",
+                conf.toString(),
+                "-i",
+                osdId,
+                "--mkfs",
+                "--osd-uuid",
+                UUID.randomUUID().toString());
         daemon("osd", "ceph-osd", "-c", conf.toString(), "-i", osdId, "-f");
 
         daemon("rgw", "radosgw", "-c", conf.toString(), "-n", "client.rgw", "-f");
         awaitHttp();
-        run("radosgw-admin", "-c", conf.toString(), "user", "create", "--uid", "berth", "--display-name", "berth",
-                "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY);
+        run(
+                "radosgw-admin",
+                "-c",
+                conf.toString(),
+                "user",
+                "create",
+                "--uid",
+                "berth",
+                "--display-name",
+                "berth",
+                "--access-key",
+                ACCESS_KEY,
+                "--secret-key",
+                SECRET_KEY);
         try (S3Client client = newClient()) {
             client.createBucket(b -> b.bucket(BUCKET));
         }
@@ -150,7 +197,10 @@ public final class CephCluster implements AutoCloseable {
     /** Runs a command to completion and returns its standard output; fails on a non-zero exit. */
     private String run(String... command) throws IOException, InterruptedException {
         Path out = Files.createTempFile(directory.resolve("log"), command[0] + "-", ".out");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .start();
         if (!process.waitFor(STEP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
             throw new IOException(String.join(" ", command) + " did not finish within " + STEP_TIMEOUT);
@@ -164,7 +214,10 @@ public final class CephCluster implements AutoCloseable {
 
     private void daemon(String name, String... command) throws IOException {
         Path out = directory.resolve("log").resolve(name + ".out");
-        daemons.add(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start());
+        daemons.add(new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .start());
     }
 
     /** Waits until the gateway answers over HTTP (it first creates its pools). */
@@ -177,7 +230,8 @@ public final class CephCluster implements AutoCloseable {
                 }
             }
             try {
-                HttpURLConnection connection = (HttpURLConnection) httpEndpoint().toURL().openConnection();
+                HttpURLConnection connection =
+                        (HttpURLConnection) httpEndpoint().toURL().openConnection();
                 connection.setConnectTimeout(1000);
                 connection.setReadTimeout(5000);
                 if (connection.getResponseCode() == 200) {
@@ -228,7 +282,8 @@ public final class CephCluster implements AutoCloseable {
                 .region(Region.of(REGION))
                 .endpointOverride(httpEndpoint())
                 .forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .credentialsProvider(
+                        StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
                 .httpClientBuilder(Apache5HttpClient.builder())
                 .build();
     }
@@ -238,8 +293,11 @@ public final class CephCluster implements AutoCloseable {
         try (Stream<Path> logs = Files.list(directory.resolve("log"))) {
             for (Path log : logs.sorted().toList()) {
                 String text = Files.readString(log, StandardCharsets.UTF_8);
-                tails.append("--- ").append(log.getFileName()).append('\n')
-                        .append(text.substring(Math.max(0, text.length() - 1500))).append('\n');
+                tails.append("--- ")
+                        .append(log.getFileName())
+                        .append('\n')
+                        .append(text.substring(Math.max(0, text.length() - 1500)))
+                        .append('\n');
             }
         } catch (IOException | UncheckedIOException e) {
             tails.append("(logs unreadable: ").append(e).append(")");

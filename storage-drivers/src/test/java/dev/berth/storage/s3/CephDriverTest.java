@@ -28,7 +28,11 @@ class CephDriverTest {
 
         private S3Driver newS3Driver() throws Exception {
             // 5 MiB parts, S3's minimum: multipart cases need fewer bytes.
-            return new S3Driver(CephCluster.shared().driverConfig(https).rootPrefix(rootPrefix).partSize(5L * 1024 * 1024).build());
+            return new S3Driver(CephCluster.shared()
+                    .driverConfig(https)
+                    .rootPrefix(rootPrefix)
+                    .partSize(5L * 1024 * 1024)
+                    .build());
         }
 
         @Override
@@ -44,10 +48,18 @@ class CephDriverTest {
         @Override
         protected void assertNoResidue() throws Exception {
             try (S3Client bucket = CephCluster.shared().newClient()) {
-                assertThat(bucket.listMultipartUploadsPaginator(b -> b.bucket(CephCluster.BUCKET).prefix(rootPrefix + "/")).uploads())
-                        .extracting(MultipartUpload::key).as("unfinished multipart uploads").isEmpty();
-                assertThat(bucket.listObjectsV2Paginator(b -> b.bucket(CephCluster.BUCKET).prefix(rootPrefix + "/" + S3Layout.HIDDEN + "/")).contents())
-                        .extracting(S3Object::key).as("data, owner records and sessions").isEmpty();
+                assertThat(bucket.listMultipartUploadsPaginator(
+                                        b -> b.bucket(CephCluster.BUCKET).prefix(rootPrefix + "/"))
+                                .uploads())
+                        .extracting(MultipartUpload::key)
+                        .as("unfinished multipart uploads")
+                        .isEmpty();
+                assertThat(bucket.listObjectsV2Paginator(b ->
+                                        b.bucket(CephCluster.BUCKET).prefix(rootPrefix + "/" + S3Layout.HIDDEN + "/"))
+                                .contents())
+                        .extracting(S3Object::key)
+                        .as("data, owner records and sessions")
+                        .isEmpty();
             }
         }
 

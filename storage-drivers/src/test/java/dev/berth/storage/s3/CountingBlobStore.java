@@ -90,7 +90,10 @@ public final class CountingBlobStore extends ForwardingBlobStore {
         failure.set((S3Exception) S3Exception.builder()
                 .statusCode(status)
                 .message("injected " + status + " " + code)
-                .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage("injected by test").build())
+                .awsErrorDetails(AwsErrorDetails.builder()
+                        .errorCode(code)
+                        .errorMessage("injected by test")
+                        .build())
                 .build());
         failing = which;
         failuresLeft.set(count);
@@ -128,7 +131,9 @@ public final class CountingBlobStore extends ForwardingBlobStore {
 
     private void enter(String operation, String key) {
         requests.incrementAndGet();
-        if (failuresLeft.get() > 0 && failing.test(operation, key) && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        if (failuresLeft.get() > 0
+                && failing.test(operation, key)
+                && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             throw failure.get();
         }
     }
@@ -180,8 +185,13 @@ public final class CountingBlobStore extends ForwardingBlobStore {
         }
         if (literalIfMatch && request.ifMatch() != null && request.ifMatch().startsWith("\"")) {
             // Compared with the stored ETag, which has no quotes: never equal.
-            throw (S3Exception) S3Exception.builder().statusCode(412).message("literal If-Match")
-                    .awsErrorDetails(AwsErrorDetails.builder().errorCode("PreconditionFailed").build()).build();
+            throw (S3Exception) S3Exception.builder()
+                    .statusCode(412)
+                    .message("literal If-Match")
+                    .awsErrorDetails(AwsErrorDetails.builder()
+                            .errorCode("PreconditionFailed")
+                            .build())
+                    .build();
         }
         return super.putBlob(request, input);
     }
@@ -227,13 +237,15 @@ public final class CountingBlobStore extends ForwardingBlobStore {
     }
 
     @Override
-    public UploadPartResponse uploadMultipartPart(MultipartUpload upload, UploadPartRequest request, InputStream input) {
+    public UploadPartResponse uploadMultipartPart(
+            MultipartUpload upload, UploadPartRequest request, InputStream input) {
         enter("uploadMultipartPart", upload.blobName());
         return super.uploadMultipartPart(upload, request, input);
     }
 
     @Override
-    public CompleteMultipartUploadResponse completeMultipartUpload(MultipartUpload upload, CompleteMultipartUploadRequest request) {
+    public CompleteMultipartUploadResponse completeMultipartUpload(
+            MultipartUpload upload, CompleteMultipartUploadRequest request) {
         enter("completeMultipartUpload", upload.blobName());
         return super.completeMultipartUpload(upload, request);
     }

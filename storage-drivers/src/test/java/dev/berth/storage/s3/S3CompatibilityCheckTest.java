@@ -16,8 +16,10 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 class S3CompatibilityCheckTest {
     private static final String ROOT_PREFIX = "compat";
+
     @RegisterExtension
     static final S3ProxyExtension S3 = S3ProxyExtension.filesystem();
+
     private static S3ProxyServer server;
     private static S3Client bucket;
 
@@ -30,15 +32,20 @@ class S3CompatibilityCheckTest {
     @AfterEach
     void probeObjectsAreGone() {
         server.store().ignoreConditionalWrites(false);
-        assertThat(bucket.listObjectsV2(b -> b.bucket(server.bucket()).prefix(ROOT_PREFIX + "/")).contents())
-                .as("probe objects").isEmpty();
-        assertThat(bucket.listMultipartUploads(b -> b.bucket(server.bucket()).prefix(ROOT_PREFIX + "/")).uploads())
-                .as("probe uploads").isEmpty();
+        assertThat(bucket.listObjectsV2(b -> b.bucket(server.bucket()).prefix(ROOT_PREFIX + "/"))
+                        .contents())
+                .as("probe objects")
+                .isEmpty();
+        assertThat(bucket.listMultipartUploads(b -> b.bucket(server.bucket()).prefix(ROOT_PREFIX + "/"))
+                        .uploads())
+                .as("probe uploads")
+                .isEmpty();
     }
 
     @Test
     void aServerWithConditionalWritesPasses() {
-        try (S3Driver driver = new S3Driver(server.driverConfig().rootPrefix(ROOT_PREFIX).build())) {
+        try (S3Driver driver =
+                new S3Driver(server.driverConfig().rootPrefix(ROOT_PREFIX).build())) {
             S3CompatibilityCheck.run(driver);
         }
     }
@@ -46,7 +53,8 @@ class S3CompatibilityCheckTest {
     @Test
     void aServerThatIgnoresConditionalWritesIsRefused() {
         server.store().ignoreConditionalWrites(true);
-        try (S3Driver driver = new S3Driver(server.driverConfig().rootPrefix(ROOT_PREFIX).build())) {
+        try (S3Driver driver =
+                new S3Driver(server.driverConfig().rootPrefix(ROOT_PREFIX).build())) {
             assertThatThrownBy(() -> S3CompatibilityCheck.run(driver))
                     .isInstanceOfSatisfying(S3CompatibilityException.class, e -> {
                         assertThat(e.capability()).isEqualTo("If-None-Match: * refuses an overwrite");
@@ -60,8 +68,12 @@ class S3CompatibilityCheckTest {
 
     @Test
     void aMissingBucketIsRefused() {
-        try (S3Driver driver = new S3Driver(S3DriverConfig.builder("no-such-bucket").endpoint(server.endpoint())
-                .pathStyleAccess(true).credentials(server.accessKey(), server.secretKey()).rootPrefix(ROOT_PREFIX).build())) {
+        try (S3Driver driver = new S3Driver(S3DriverConfig.builder("no-such-bucket")
+                .endpoint(server.endpoint())
+                .pathStyleAccess(true)
+                .credentials(server.accessKey(), server.secretKey())
+                .rootPrefix(ROOT_PREFIX)
+                .build())) {
             assertThatThrownBy(() -> S3CompatibilityCheck.run(driver))
                     .isInstanceOfSatisfying(S3CompatibilityException.class, e -> {
                         assertThat(e.capability()).isEqualTo("credentials and bucket");
@@ -73,8 +85,10 @@ class S3CompatibilityCheckTest {
 
     @Test
     void refusedCredentialsAreRefused() {
-        try (S3Driver driver = new S3Driver(server.driverConfig().credentials(server.accessKey(), "wrong-secret")
-                .rootPrefix(ROOT_PREFIX).build())) {
+        try (S3Driver driver = new S3Driver(server.driverConfig()
+                .credentials(server.accessKey(), "wrong-secret")
+                .rootPrefix(ROOT_PREFIX)
+                .build())) {
             assertThatThrownBy(() -> S3CompatibilityCheck.run(driver))
                     .isInstanceOfSatisfying(S3CompatibilityException.class, e -> {
                         assertThat(e.capability()).isEqualTo("credentials and bucket");

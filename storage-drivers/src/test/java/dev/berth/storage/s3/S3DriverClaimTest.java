@@ -22,8 +22,10 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 class S3DriverClaimTest {
     private static final Duration LEASE = Duration.ofSeconds(2);
+
     @RegisterExtension
     static final S3ProxyExtension S3 = S3ProxyExtension.filesystem();
+
     private static S3ProxyServer server;
     private static S3Client bucket;
 
@@ -34,30 +36,39 @@ class S3DriverClaimTest {
     }
 
     private static S3Driver replica() {
-        return new S3Driver(server.driverConfig().rootPrefix("claims").uploadClaimLease(LEASE).build());
+        return new S3Driver(server.driverConfig()
+                .rootPrefix("claims")
+                .uploadClaimLease(LEASE)
+                .build());
     }
 
     @Test
     void aDeadWritersClaimIsTakenOverAfterTheLeaseAndFencesIt() throws Exception {
         String path = "/upload/dead-writer";
-        try (S3Driver one = replica(); S3Driver two = replica()) {
+        try (S3Driver one = replica();
+                S3Driver two = replica()) {
             try (FileWriter first = one.writer(path, false)) {
                 first.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
             }
             FileWriter stalled = one.writer(path, true);
             stalled.write(ByteBuffer.wrap(new byte[] {4}));
 
-            assertThatThrownBy(() -> two.writer(path, true)).as("held by the stalled writer")
+            assertThatThrownBy(() -> two.writer(path, true))
+                    .as("held by the stalled writer")
                     .isInstanceOf(PathNotFoundException.class);
 
             // Once the lease has run out (judged with Last-Modified and Date, to the second), two takes over.
-            try (FileWriter takeover = await().atMost(LEASE.plusSeconds(15)).pollInterval(Duration.ofMillis(250))
-                    .ignoreException(PathNotFoundException.class).until(() -> two.writer(path, true), w -> true)) {
+            try (FileWriter takeover = await().atMost(LEASE.plusSeconds(15))
+                    .pollInterval(Duration.ofMillis(250))
+                    .ignoreException(PathNotFoundException.class)
+                    .until(() -> two.writer(path, true), w -> true)) {
                 assertThat(takeover.size()).isEqualTo(3);
                 takeover.write(ByteBuffer.wrap(new byte[] {9}));
             }
-            assertThatThrownBy(stalled::close).as("the stalled writer must not overwrite the session")
-                    .isInstanceOf(StorageException.class).hasMessageContaining("took over");
+            assertThatThrownBy(stalled::close)
+                    .as("the stalled writer must not overwrite the session")
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("took over");
 
             try (FileWriter last = one.writer(path, true)) {
                 assertThat(last.size()).isEqualTo(4);
@@ -66,14 +77,17 @@ class S3DriverClaimTest {
             assertThat(two.getContent(path)).containsExactly(1, 2, 3, 9);
             two.delete("/upload");
         }
-        assertThat(bucket.listObjectsV2(b -> b.bucket(server.bucket()).prefix("claims/")).contents())
-                .as("nothing left, claims included").isEmpty();
+        assertThat(bucket.listObjectsV2(b -> b.bucket(server.bucket()).prefix("claims/"))
+                        .contents())
+                .as("nothing left, claims included")
+                .isEmpty();
     }
 
     @Test
     void aLiveWriterRenewsItsClaimWhileWriting() throws Exception {
         String path = "/upload/live-writer";
-        try (S3Driver one = replica(); S3Driver two = replica()) {
+        try (S3Driver one = replica();
+                S3Driver two = replica()) {
             try (FileWriter first = one.writer(path, false)) {
                 first.write(ByteBuffer.wrap(new byte[] {1}));
             }
@@ -90,14 +104,17 @@ class S3DriverClaimTest {
                 next.cancel();
             }
         }
-        assertThat(bucket.listObjectsV2(b -> b.bucket(server.bucket()).prefix("claims/")).contents()).isEmpty();
+        assertThat(bucket.listObjectsV2(b -> b.bucket(server.bucket()).prefix("claims/"))
+                        .contents())
+                .isEmpty();
     }
 
     @Test
     void onAServerThatComparesIfMatchLiterallyClaimsStillRenewAndStaleETagsStillFail() throws Exception {
         String path = "/upload/literal-if-match";
         server.store().compareIfMatchLiterally(true);
-        try (S3Driver one = replica(); S3Driver two = replica()) {
+        try (S3Driver one = replica();
+                S3Driver two = replica()) {
             try (FileWriter first = one.writer(path, false)) {
                 first.write(ByteBuffer.wrap(new byte[] {1}));
             }
@@ -109,9 +126,11 @@ class S3DriverClaimTest {
             String key = one.layout().claimKey(path) + "-probe";
             String eTag = one.bucket().putConditionally(path, key, new byte[] {1}, "text/plain", Map.of(), "*", null);
             assertThat(one.bucket().putConditionally(path, key, new byte[] {2}, "text/plain", Map.of(), null, eTag))
-                    .as("current ETag").isNotNull();
+                    .as("current ETag")
+                    .isNotNull();
             assertThat(one.bucket().putConditionally(path, key, new byte[] {3}, "text/plain", Map.of(), null, eTag))
-                    .as("stale ETag").isNull();
+                    .as("stale ETag")
+                    .isNull();
             bucket.deleteObject(b -> b.bucket(server.bucket()).key(key));
 
             try (FileWriter last = two.writer(path, true)) {
@@ -121,6 +140,8 @@ class S3DriverClaimTest {
         } finally {
             server.store().compareIfMatchLiterally(false);
         }
-        assertThat(bucket.listObjectsV2(b -> b.bucket(server.bucket()).prefix("claims/")).contents()).isEmpty();
+        assertThat(bucket.listObjectsV2(b -> b.bucket(server.bucket()).prefix("claims/"))
+                        .contents())
+                .isEmpty();
     }
 }

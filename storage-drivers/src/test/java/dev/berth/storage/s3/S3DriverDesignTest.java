@@ -45,8 +45,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 class S3DriverDesignTest {
     private static final int MIB = 1024 * 1024;
+
     @RegisterExtension
     static final S3ProxyExtension S3 = S3ProxyExtension.filesystem();
+
     private static S3ProxyServer server;
     private static S3Client bucket;
 
@@ -84,7 +86,8 @@ class S3DriverDesignTest {
         SplittableRandom random = new SplittableRandom(42);
         // PATCH bodies of uneven sizes, alternating between two registry replicas that share only the bucket.
         long[] patchSizes = {3L * MIB + 1, 17L * MIB, 1, 25L * MIB - 3, 9L * MIB + 12_345, 30L * MIB};
-        try (S3Driver replicaA = new S3Driver(config); S3Driver replicaB = new S3Driver(config)) {
+        try (S3Driver replicaA = new S3Driver(config);
+                S3Driver replicaB = new S3Driver(config)) {
             long written = 0;
             for (int patch = 0; written < total; patch++) {
                 S3Driver replica = patch % 2 == 0 ? replicaA : replicaB;
@@ -114,13 +117,20 @@ class S3DriverDesignTest {
             long copiesDuringCommitAndMove = server.store().copies();
             long bytesCopiedDuringCommitAndMove = server.store().copiedBytes();
 
-            assertThat(copiesDuringCommitAndMove).as("server-side copies during commit and move").isZero();
-            assertThat(bytesCopiedDuringCommitAndMove).as("bytes copied by the server during commit and move").isZero();
+            assertThat(copiesDuringCommitAndMove)
+                    .as("server-side copies during commit and move")
+                    .isZero();
+            assertThat(bytesCopiedDuringCommitAndMove)
+                    .as("bytes copied by the server during commit and move")
+                    .isZero();
             assertThat(replicaB.stat(blob).size()).isEqualTo(total);
-            assertThat(sha256(replicaA.reader(blob, 0))).as("content read back by digest").isEqualTo(digest);
+            assertThat(sha256(replicaA.reader(blob, 0)))
+                    .as("content read back by digest")
+                    .isEqualTo(digest);
             assertThatThrownBy(() -> replicaA.stat(upload)).isInstanceOf(PathNotFoundException.class);
             // The blob's key holds a 128-byte pointer; the bytes live in exactly one data object.
-            HeadObjectResponse pointer = bucket.headObject(b -> b.bucket(server.bucket()).key(layout.key(blob)));
+            HeadObjectResponse pointer =
+                    bucket.headObject(b -> b.bucket(server.bucket()).key(layout.key(blob)));
             assertThat(pointer.contentLength()).isEqualTo(Pointer.LENGTH);
             assertThat(pointer.contentType()).isEqualTo(Pointer.CONTENT_TYPE);
             List<S3Object> data = hidden("data/");
@@ -128,12 +138,15 @@ class S3DriverDesignTest {
             assertThat(data.get(0).size()).isEqualTo(total);
 
             // The counter is not blind: a server-side copy of the same object shows up in full.
-            bucket.copyObject(b -> b.sourceBucket(server.bucket()).sourceKey(data.get(0).key())
-                    .destinationBucket(server.bucket()).destinationKey(prefix + "-copy"));
+            bucket.copyObject(b -> b.sourceBucket(server.bucket())
+                    .sourceKey(data.get(0).key())
+                    .destinationBucket(server.bucket())
+                    .destinationKey(prefix + "-copy"));
             assertThat(server.store().copies()).isEqualTo(1);
             assertThat(server.store().copiedBytes()).isEqualTo(total);
             bucket.deleteObject(b -> b.bucket(server.bucket()).key(prefix + "-copy"));
-            System.out.printf("100 MiB upload: %d server-side copies, %d bytes copied during commit+move%n",
+            System.out.printf(
+                    "100 MiB upload: %d server-side copies, %d bytes copied during commit+move%n",
                     copiesDuringCommitAndMove, bytesCopiedDuringCommitAndMove);
 
             replicaA.delete("/docker");
@@ -154,9 +167,15 @@ class S3DriverDesignTest {
 
         // UploadPartCopy counts its range.
         String target = prefix + "-part-copy";
-        String uploadId = bucket.createMultipartUpload(b -> b.bucket(server.bucket()).key(target)).uploadId();
-        bucket.uploadPartCopy(b -> b.sourceBucket(server.bucket()).sourceKey(layout.key("/moved"))
-                .destinationBucket(server.bucket()).destinationKey(target).uploadId(uploadId).partNumber(1)
+        String uploadId = bucket.createMultipartUpload(
+                        b -> b.bucket(server.bucket()).key(target))
+                .uploadId();
+        bucket.uploadPartCopy(b -> b.sourceBucket(server.bucket())
+                .sourceKey(layout.key("/moved"))
+                .destinationBucket(server.bucket())
+                .destinationKey(target)
+                .uploadId(uploadId)
+                .partNumber(1)
                 .copySourceRange("bytes=0-1048575"));
         assertThat(server.store().copies()).isEqualTo(2);
         assertThat(server.store().copiedBytes()).isEqualTo(content.length + MIB);
@@ -222,7 +241,8 @@ class S3DriverDesignTest {
         assertThat(driver.getContent("/plain")).isEqualTo(plain);
         // Plain content that happens to be a pointer's bytes (say, a pushed "manifest") stays plain content:
         // nobody can read a blob by forging a pointer to it.
-        byte[] forged = bucket.getObjectAsBytes(b -> b.bucket(server.bucket()).key(layout.key("/blob"))).asByteArray();
+        byte[] forged = bucket.getObjectAsBytes(b -> b.bucket(server.bucket()).key(layout.key("/blob")))
+                .asByteArray();
         assertThat(forged).hasSize(Pointer.LENGTH);
         driver.putContent("/forged", forged);
         assertThat(driver.getContent("/forged")).isEqualTo(forged);
@@ -286,11 +306,17 @@ class S3DriverDesignTest {
         commit(driver, "/uploads/w/data", content);
         crashedMove("/uploads/w/data", "/blobs/d/data", true);
 
-        assertThat(driver.sweepLeftovers(leaked.get(0).lastModified())).as("not older than the cutoff").isZero();
+        assertThat(driver.sweepLeftovers(leaked.get(0).lastModified()))
+                .as("not older than the cutoff")
+                .isZero();
         assertThat(hidden("data/")).hasSize(3);
 
-        assertThat(driver.sweepLeftovers(Instant.now().plus(Duration.ofHours(1)))).isEqualTo(1);
-        assertThat(hidden("data/")).extracting(S3Object::key).doesNotContain(leaked.get(0).key()).hasSize(2);
+        assertThat(driver.sweepLeftovers(Instant.now().plus(Duration.ofHours(1))))
+                .isEqualTo(1);
+        assertThat(hidden("data/"))
+                .extracting(S3Object::key)
+                .doesNotContain(leaked.get(0).key())
+                .hasSize(2);
         assertThat(hidden("owner/")).hasSize(2);
         assertThat(driver.getContent("/blobs/kept/data")).isEqualTo(small);
         assertThat(driver.getContent("/blobs/d/data")).isEqualTo(content);
@@ -329,16 +355,19 @@ class S3DriverDesignTest {
             writer.write(first, 0, first.length); // one 10 MiB part, 2 MiB tail kept in the session on close
         }
         // The dead writer's claim blocks the upload for the claim lease (see S3Driver, "Claims"): a short one here.
-        S3DriverConfig shortLease = config.toBuilder().uploadClaimLease(java.time.Duration.ofSeconds(1)).build();
+        S3DriverConfig shortLease = config.toBuilder()
+                .uploadClaimLease(java.time.Duration.ofSeconds(1))
+                .build();
         try (S3Driver dying = new S3Driver(shortLease)) {
             FileWriter writer = dying.writer("/up/data", true);
             writer.write(lost, 0, lost.length); // uploads parts 2 and 3, then the process dies: no close
         }
         // Taken over once the lease has run out (judged with Last-Modified and Date, to the second).
         try (S3Driver survivor = new S3Driver(shortLease);
-             FileWriter writer = await().atMost(Duration.ofSeconds(15))
-                     .pollInterval(Duration.ofMillis(250)).ignoreException(PathNotFoundException.class)
-                     .until(() -> survivor.writer("/up/data", true), w -> true)) {
+                FileWriter writer = await().atMost(Duration.ofSeconds(15))
+                        .pollInterval(Duration.ofMillis(250))
+                        .ignoreException(PathNotFoundException.class)
+                        .until(() -> survivor.writer("/up/data", true), w -> true)) {
             assertThat(writer.size()).isEqualTo(first.length);
             writer.write(last, 0, last.length);
             writer.commit();
@@ -367,7 +396,9 @@ class S3DriverDesignTest {
         commit(driver, "/blobs/kept/data", random(11 * MIB, 17));
         driver.putContent("/links/kept", "x".getBytes(UTF_8));
 
-        assertThat(driver.purgeUploads(Duration.ofHours(1))).as("nothing is an hour old yet").isZero();
+        assertThat(driver.purgeUploads(Duration.ofHours(1)))
+                .as("nothing is an hour old yet")
+                .isZero();
         assertThat(uploads()).hasSize(2);
         assertThat(hidden("uploads/")).hasSize(2);
 
@@ -393,26 +424,42 @@ class S3DriverDesignTest {
         byte[] small = "{\"manifest\":true}".getBytes(UTF_8);
         commit(driver, "/blobs/x/data", blob);
         driver.putContent("/small", small);
-        assertThat(driver.redirectUrl("/blobs/x/data", Duration.ofMinutes(5))).as("redirects off").isEmpty();
+        assertThat(driver.redirectUrl("/blobs/x/data", Duration.ofMinutes(5)))
+                .as("redirects off")
+                .isEmpty();
 
-        try (S3Driver redirecting = new S3Driver(config.toBuilder().redirect(true).build())) {
-            URI url = redirecting.redirectUrl("/blobs/x/data", Duration.ofMinutes(5)).orElseThrow();
+        try (S3Driver redirecting =
+                new S3Driver(config.toBuilder().redirect(true).build())) {
+            URI url = redirecting
+                    .redirectUrl("/blobs/x/data", Duration.ofMinutes(5))
+                    .orElseThrow();
             assertThat(url.getRawQuery()).contains("X-Amz-Signature=").doesNotContain(server.secretKey());
-            HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
-            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpClient http = HttpClient.newBuilder()
+                    .followRedirects(HttpClient.Redirect.NORMAL)
+                    .build();
+            HttpResponse<byte[]> response =
+                    http.send(HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.body()).isEqualTo(blob);
 
-            URI smallUrl = redirecting.redirectUrl("/small", Duration.ofMinutes(1)).orElseThrow();
-            assertThat(http.send(HttpRequest.newBuilder(smallUrl).GET().build(), HttpResponse.BodyHandlers.ofByteArray()).body())
+            URI smallUrl =
+                    redirecting.redirectUrl("/small", Duration.ofMinutes(1)).orElseThrow();
+            assertThat(http.send(
+                                    HttpRequest.newBuilder(smallUrl).GET().build(),
+                                    HttpResponse.BodyHandlers.ofByteArray())
+                            .body())
                     .isEqualTo(small);
             // Tampering breaks the signature.
             URI tampered = URI.create(url.toString().replace("X-Amz-Expires=", "X-Amz-Expires=1"));
-            assertThat(http.send(HttpRequest.newBuilder(tampered).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode())
+            assertThat(http.send(HttpRequest.newBuilder(tampered).GET().build(), HttpResponse.BodyHandlers.discarding())
+                            .statusCode())
                     .isEqualTo(403);
 
-            assertThat(redirecting.redirectUrl("/small", Duration.ofDays(8))).as("longer than SigV4 allows").isEmpty();
-            assertThatThrownBy(() -> redirecting.redirectUrl("/missing", Duration.ofMinutes(1))).isInstanceOf(PathNotFoundException.class);
+            assertThat(redirecting.redirectUrl("/small", Duration.ofDays(8)))
+                    .as("longer than SigV4 allows")
+                    .isEmpty();
+            assertThatThrownBy(() -> redirecting.redirectUrl("/missing", Duration.ofMinutes(1)))
+                    .isInstanceOf(PathNotFoundException.class);
         }
         driver.delete("/");
         assertNoResidue();
@@ -424,24 +471,31 @@ class S3DriverDesignTest {
     void noSpiPathCanReachTheHiddenNamespace() {
         // The layout relies on '~' being outside the SPI's path alphabet; if that ever changes, this fails.
         assertThatThrownBy(() -> StoragePaths.check("/" + S3Layout.HIDDEN)).isInstanceOf(InvalidPathException.class);
-        assertThatThrownBy(() -> StoragePaths.check("/a/" + S3Layout.HIDDEN + "/data")).isInstanceOf(InvalidPathException.class);
-        assertThatThrownBy(() -> driver.putContent("/" + S3Layout.HIDDEN + "/data/x", new byte[1])).isInstanceOf(InvalidPathException.class);
+        assertThatThrownBy(() -> StoragePaths.check("/a/" + S3Layout.HIDDEN + "/data"))
+                .isInstanceOf(InvalidPathException.class);
+        assertThatThrownBy(() -> driver.putContent("/" + S3Layout.HIDDEN + "/data/x", new byte[1]))
+                .isInstanceOf(InvalidPathException.class);
     }
 
     @Test
     void configurationRejectsPartsBelowTheS3Minimum() {
-        assertThatThrownBy(() -> server.driverConfig().partSize(5 * MIB - 1).build()).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> server.driverConfig().partSize(5 * MIB - 1).build())
+                .isInstanceOf(IllegalArgumentException.class);
         assertThat(server.driverConfig().build().partSize()).isEqualTo(10L * MIB);
-        assertThat(server.driverConfig().rootPrefix("/a/b/").build().rootPrefix()).isEqualTo("a/b");
+        assertThat(server.driverConfig().rootPrefix("/a/b/").build().rootPrefix())
+                .isEqualTo("a/b");
         assertThat(server.driverConfig().build().toString()).doesNotContain(server.secretKey());
     }
 
     @Test
     void serverSideEncryptionIsRequestedForEveryObject() throws Exception {
         // S3Proxy's filesystem store refuses encryption headers; its in-memory store records them.
-        try (S3ProxyServer memory = S3ProxyServer.launchInMemory(); S3Client memoryBucket = memory.newClient();
-                S3Driver encrypting = new S3Driver(memory.driverConfig().rootPrefix(prefix)
-                        .serverSideEncryption(S3DriverConfig.ServerSideEncryption.AES256).build())) {
+        try (S3ProxyServer memory = S3ProxyServer.launchInMemory();
+                S3Client memoryBucket = memory.newClient();
+                S3Driver encrypting = new S3Driver(memory.driverConfig()
+                        .rootPrefix(prefix)
+                        .serverSideEncryption(S3DriverConfig.ServerSideEncryption.AES256)
+                        .build())) {
             encrypting.putContent("/plain", "p".getBytes(UTF_8));
             commit(encrypting, "/multi", random(6 * MIB, 19));
             try (FileWriter unfinished = encrypting.writer("/unfinished", false)) {
@@ -450,12 +504,20 @@ class S3DriverDesignTest {
 
             assertThat(encrypting.getContent("/plain")).asString(UTF_8).isEqualTo("p");
             assertThat(encrypting.stat("/multi").size()).isEqualTo(6 * MIB);
-            List<S3Object> all = memoryBucket.listObjectsV2Paginator(b -> b.bucket(memory.bucket()).prefix(prefix + "/"))
-                    .contents().stream().toList();
+            List<S3Object> all =
+                    memoryBucket
+                            .listObjectsV2Paginator(
+                                    b -> b.bucket(memory.bucket()).prefix(prefix + "/"))
+                            .contents()
+                            .stream()
+                            .toList();
             assertThat(all).hasSizeGreaterThanOrEqualTo(5); // plain, pointer, data, owner, session
             for (S3Object object : all) {
-                assertThat(memoryBucket.headObject(b -> b.bucket(memory.bucket()).key(object.key())).serverSideEncryptionAsString())
-                        .as(object.key()).isEqualTo("AES256");
+                assertThat(memoryBucket
+                                .headObject(b -> b.bucket(memory.bucket()).key(object.key()))
+                                .serverSideEncryptionAsString())
+                        .as(object.key())
+                        .isEqualTo("AES256");
             }
             encrypting.delete("/");
         }
@@ -465,12 +527,16 @@ class S3DriverDesignTest {
 
     /** Leaves the bucket as a crashed move would: owner record moved, and optionally the destination written. */
     private void crashedMove(String source, String dest, boolean destinationWritten) {
-        ResponseBytes<GetObjectResponse> pointer = bucket.getObjectAsBytes(b -> b.bucket(server.bucket()).key(layout.key(source)));
+        ResponseBytes<GetObjectResponse> pointer =
+                bucket.getObjectAsBytes(b -> b.bucket(server.bucket()).key(layout.key(source)));
         String dataId = pointer.response().metadata().get(Pointer.META_TARGET);
         bucket.putObject(b -> b.bucket(server.bucket()).key(layout.ownerKey(dataId)), RequestBody.fromString(dest));
         if (destinationWritten) {
-            bucket.putObject(b -> b.bucket(server.bucket()).key(layout.key(dest))
-                    .contentType(pointer.response().contentType()).metadata(pointer.response().metadata()),
+            bucket.putObject(
+                    b -> b.bucket(server.bucket())
+                            .key(layout.key(dest))
+                            .contentType(pointer.response().contentType())
+                            .metadata(pointer.response().metadata()),
                     RequestBody.fromBytes(pointer.asByteArray()));
         }
     }
@@ -483,19 +549,32 @@ class S3DriverDesignTest {
     }
 
     private List<S3Object> hidden(String area) {
-        return bucket.listObjectsV2Paginator(b -> b.bucket(server.bucket()).prefix(layout.hiddenPrefix() + area)).contents()
-                .stream().toList();
+        return bucket
+                .listObjectsV2Paginator(b -> b.bucket(server.bucket()).prefix(layout.hiddenPrefix() + area))
+                .contents()
+                .stream()
+                .toList();
     }
 
     private List<MultipartUpload> uploads() {
-        return bucket.listMultipartUploadsPaginator(b -> b.bucket(server.bucket()).prefix(prefix + "/")).uploads().stream().toList();
+        return bucket
+                .listMultipartUploadsPaginator(b -> b.bucket(server.bucket()).prefix(prefix + "/"))
+                .uploads()
+                .stream()
+                .toList();
     }
 
     private void assertNoResidue() {
-        assertThat(uploads()).extracting(MultipartUpload::key).as("unfinished multipart uploads").isEmpty();
+        assertThat(uploads())
+                .extracting(MultipartUpload::key)
+                .as("unfinished multipart uploads")
+                .isEmpty();
         assertThat(hidden("")).extracting(S3Object::key).as("hidden namespace").isEmpty();
-        assertThat(bucket.listObjectsV2Paginator(b -> b.bucket(server.bucket()).prefix(prefix + "/")).contents())
-                .extracting(S3Object::key).as("anything").isEmpty();
+        assertThat(bucket.listObjectsV2Paginator(b -> b.bucket(server.bucket()).prefix(prefix + "/"))
+                        .contents())
+                .extracting(S3Object::key)
+                .as("anything")
+                .isEmpty();
     }
 
     private static byte[] random(int length, long seed) {

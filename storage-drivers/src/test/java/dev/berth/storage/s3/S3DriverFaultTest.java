@@ -26,8 +26,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 class S3DriverFaultTest {
     private static final int MIB = 1024 * 1024;
     private static final int MAX_RETRIES = 2;
+
     @RegisterExtension
     static final S3ProxyExtension S3 = S3ProxyExtension.filesystem();
+
     private static S3ProxyServer server;
     private static S3Client bucket;
 
@@ -45,7 +47,8 @@ class S3DriverFaultTest {
         server.start();
         server.store().failNothing();
         prefix = "faults-" + UUID.randomUUID();
-        driver = new S3Driver(server.driverConfig().rootPrefix(prefix)
+        driver = new S3Driver(server.driverConfig()
+                .rootPrefix(prefix)
                 .maxRetries(MAX_RETRIES)
                 .retryBackoff(Duration.ofMillis(20), Duration.ofMillis(200))
                 .connectTimeout(Duration.ofSeconds(1))
@@ -82,14 +85,19 @@ class S3DriverFaultTest {
         operations.put("purgeUploads", () -> driver.purgeUploads(Duration.ofHours(1)));
         for (Map.Entry<String, ThrowingCallable> operation : operations.entrySet()) {
             long start = System.nanoTime();
-            assertThatThrownBy(operation.getValue()).as(operation.getKey()).isInstanceOf(StorageUnavailableException.class);
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).as(operation.getKey() + " fails fast").isLessThan(Duration.ofSeconds(5));
+            assertThatThrownBy(operation.getValue())
+                    .as(operation.getKey())
+                    .isInstanceOf(StorageUnavailableException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .as(operation.getKey() + " fails fast")
+                    .isLessThan(Duration.ofSeconds(5));
         }
         // A writer that was open when the server went away fails on its next part, and on close.
         server.start();
         FileWriter open = driver.writer("/uploads/v/data", false);
         server.stop();
-        assertThatThrownBy(() -> open.write(random(11 * MIB, 2), 0, 11 * MIB)).isInstanceOf(StorageUnavailableException.class);
+        assertThatThrownBy(() -> open.write(random(11 * MIB, 2), 0, 11 * MIB))
+                .isInstanceOf(StorageUnavailableException.class);
         assertThatThrownBy(open::close).isInstanceOf(StorageUnavailableException.class);
 
         server.start();
@@ -115,11 +123,16 @@ class S3DriverFaultTest {
         assertThat(driver.getContent("/throttled")).asString(UTF_8).isEqualTo("ok");
         assertThat(took).isLessThan(Duration.ofSeconds(5));
 
-        for (Map.Entry<Integer, String> error : Map.of(503, "SlowDown", 500, "InternalError").entrySet()) {
+        for (Map.Entry<Integer, String> error :
+                Map.of(503, "SlowDown", 500, "InternalError").entrySet()) {
             server.store().resetCounters();
             server.store().failNext(100, error.getKey(), error.getValue());
-            assertThatThrownBy(() -> driver.getContent("/throttled")).as(error.getValue()).isInstanceOf(StorageUnavailableException.class);
-            assertThat(server.store().requests()).as("attempts for " + error.getValue()).isEqualTo(MAX_RETRIES + 1);
+            assertThatThrownBy(() -> driver.getContent("/throttled"))
+                    .as(error.getValue())
+                    .isInstanceOf(StorageUnavailableException.class);
+            assertThat(server.store().requests())
+                    .as("attempts for " + error.getValue())
+                    .isEqualTo(MAX_RETRIES + 1);
             server.store().failNothing();
         }
         driver.delete("/throttled");
@@ -156,7 +169,12 @@ class S3DriverFaultTest {
         FileWriter writer = driver.writer("/blobs/b/data", false);
         writer.write(random(11 * MIB, 6), 0, 11 * MIB);
         // Everything succeeds up to the pointer, the visibility point.
-        server.store().failNext(100, 503, "SlowDown", (operation, key) -> operation.equals("putBlob") && !key.contains(S3Layout.HIDDEN));
+        server.store()
+                .failNext(
+                        100,
+                        503,
+                        "SlowDown",
+                        (operation, key) -> operation.equals("putBlob") && !key.contains(S3Layout.HIDDEN));
 
         assertThatThrownBy(writer::commit).isInstanceOf(StorageUnavailableException.class);
         server.store().failNothing();
@@ -173,9 +191,14 @@ class S3DriverFaultTest {
     }
 
     private void assertNothingLeft() {
-        assertThat(bucket.listObjectsV2Paginator(b -> b.bucket(server.bucket()).prefix(prefix + "/")).contents())
-                .extracting(S3Object::key).isEmpty();
-        assertThat(bucket.listMultipartUploadsPaginator(b -> b.bucket(server.bucket()).prefix(prefix + "/")).uploads()).isEmpty();
+        assertThat(bucket.listObjectsV2Paginator(b -> b.bucket(server.bucket()).prefix(prefix + "/"))
+                        .contents())
+                .extracting(S3Object::key)
+                .isEmpty();
+        assertThat(bucket.listMultipartUploadsPaginator(
+                                b -> b.bucket(server.bucket()).prefix(prefix + "/"))
+                        .uploads())
+                .isEmpty();
     }
 
     private static byte[] random(int length, long seed) {

@@ -16,8 +16,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 class S3DriverTest extends StorageDriverTestKit {
     private static final String ROOT_PREFIX = "registry";
+
     @RegisterExtension
     static final S3ProxyExtension S3 = S3ProxyExtension.filesystem();
+
     private static S3ProxyServer server;
     private static S3Client bucket;
 
@@ -30,14 +32,25 @@ class S3DriverTest extends StorageDriverTestKit {
     @Override
     protected StorageDriver newDriver() {
         // 8 MiB parts: the 4 GiB case streams in 513 parts.
-        return new S3Driver(server.driverConfig().rootPrefix(ROOT_PREFIX).partSize(8L * 1024 * 1024).build());
+        return new S3Driver(server.driverConfig()
+                .rootPrefix(ROOT_PREFIX)
+                .partSize(8L * 1024 * 1024)
+                .build());
     }
 
     @Override
     protected void assertNoResidue() {
-        assertThat(bucket.listMultipartUploadsPaginator(b -> b.bucket(server.bucket()).prefix(ROOT_PREFIX + "/")).uploads())
-                .extracting(MultipartUpload::key).as("unfinished multipart uploads").isEmpty();
-        assertThat(bucket.listObjectsV2Paginator(b -> b.bucket(server.bucket()).prefix(ROOT_PREFIX + "/" + S3Layout.HIDDEN + "/")).contents())
-                .extracting(S3Object::key).as("data, owner records and sessions").isEmpty();
+        assertThat(bucket.listMultipartUploadsPaginator(
+                                b -> b.bucket(server.bucket()).prefix(ROOT_PREFIX + "/"))
+                        .uploads())
+                .extracting(MultipartUpload::key)
+                .as("unfinished multipart uploads")
+                .isEmpty();
+        assertThat(bucket.listObjectsV2Paginator(
+                                b -> b.bucket(server.bucket()).prefix(ROOT_PREFIX + "/" + S3Layout.HIDDEN + "/"))
+                        .contents())
+                .extracting(S3Object::key)
+                .as("data, owner records and sessions")
+                .isEmpty();
     }
 }

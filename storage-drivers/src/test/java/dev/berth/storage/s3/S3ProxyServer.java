@@ -180,7 +180,8 @@ public final class S3ProxyServer implements AutoCloseable {
                 .region(Region.of(REGION))
                 .endpointOverride(endpoint())
                 .forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .credentialsProvider(
+                        StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
                 .httpClientBuilder(Apache5HttpClient.builder())
                 .build();
     }
@@ -226,8 +227,9 @@ public final class S3ProxyServer implements AutoCloseable {
      */
     public static void main(String[] args) throws Exception {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 9000;
-        S3ProxyServer server = args.length > 1 ? launch(Path.of(args[1]), port) : new S3ProxyServer(
-                Files.createTempDirectory("berth-s3proxy-"), true, port);
+        S3ProxyServer server = args.length > 1
+                ? launch(Path.of(args[1]), port)
+                : new S3ProxyServer(Files.createTempDirectory("berth-s3proxy-"), true, port);
         if (!server.isRunning()) {
             server.startServer();
         }

@@ -16,76 +16,94 @@ import java.util.Objects;
  * @param hostname hostname of the container's UTS namespace
  * @param capabilities the bounding, effective and permitted capability sets (all three alike)
  */
-public record ProcessSpec(List<String> args, List<String> env, String cwd, int uid, int gid, boolean terminal,
-    String hostname, List<String> capabilities) {
+public record ProcessSpec(
+        List<String> args,
+        List<String> env,
+        String cwd,
+        int uid,
+        int gid,
+        boolean terminal,
+        String hostname,
+        List<String> capabilities) {
 
-  /** The PATH that {@code runc spec} and Docker give a container whose image sets none. */
-  public static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /** The PATH that {@code runc spec} and Docker give a container whose image sets none. */
+    public static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-  /** What {@code runc spec} grants: enough for a shell, nothing that changes ownership or identity. */
-  public static final List<String> RUNC_CAPABILITIES = List.of("CAP_AUDIT_WRITE", "CAP_KILL",
-      "CAP_NET_BIND_SERVICE");
+    /** What {@code runc spec} grants: enough for a shell, nothing that changes ownership or identity. */
+    public static final List<String> RUNC_CAPABILITIES = List.of("CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
 
-  /**
-   * What Docker and containerd grant by default, which images written for them expect (an entrypoint that
-   * chowns its data directory and drops to another user needs CHOWN, SETUID and SETGID).
-   */
-  public static final List<String> CONTAINER_ENGINE_CAPABILITIES = List.of("CAP_AUDIT_WRITE", "CAP_KILL",
-      "CAP_NET_BIND_SERVICE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_SETGID",
-      "CAP_SETUID", "CAP_SETPCAP", "CAP_NET_RAW", "CAP_SYS_CHROOT", "CAP_MKNOD", "CAP_SETFCAP");
+    /**
+     * What Docker and containerd grant by default, which images written for them expect (an entrypoint that
+     * chowns its data directory and drops to another user needs CHOWN, SETUID and SETGID).
+     */
+    public static final List<String> CONTAINER_ENGINE_CAPABILITIES = List.of(
+            "CAP_AUDIT_WRITE",
+            "CAP_KILL",
+            "CAP_NET_BIND_SERVICE",
+            "CAP_CHOWN",
+            "CAP_DAC_OVERRIDE",
+            "CAP_FOWNER",
+            "CAP_FSETID",
+            "CAP_SETGID",
+            "CAP_SETUID",
+            "CAP_SETPCAP",
+            "CAP_NET_RAW",
+            "CAP_SYS_CHROOT",
+            "CAP_MKNOD",
+            "CAP_SETFCAP");
 
-  public ProcessSpec {
-    args = List.copyOf(args);
-    env = List.copyOf(env);
-    capabilities = List.copyOf(capabilities);
-    for (String c : capabilities) {
-      if (!c.startsWith("CAP_")) {
-        throw new IllegalArgumentException("capabilities are named CAP_*: " + c);
-      }
+    public ProcessSpec {
+        args = List.copyOf(args);
+        env = List.copyOf(env);
+        capabilities = List.copyOf(capabilities);
+        for (String c : capabilities) {
+            if (!c.startsWith("CAP_")) {
+                throw new IllegalArgumentException("capabilities are named CAP_*: " + c);
+            }
+        }
+        if (args.isEmpty()) {
+            throw new IllegalArgumentException("args must name a program");
+        }
+        Objects.requireNonNull(cwd, "cwd");
+        if (!cwd.startsWith("/")) {
+            throw new IllegalArgumentException("cwd must be absolute: " + cwd);
+        }
+        for (String e : env) {
+            if (e.indexOf('=') <= 0) {
+                throw new IllegalArgumentException("env entries are NAME=value: " + e);
+            }
+        }
+        Objects.requireNonNull(hostname, "hostname");
     }
-    if (args.isEmpty()) {
-      throw new IllegalArgumentException("args must name a program");
+
+    /** With {@code runc spec}'s capabilities. */
+    public ProcessSpec(
+            List<String> args, List<String> env, String cwd, int uid, int gid, boolean terminal, String hostname) {
+        this(args, env, cwd, uid, gid, terminal, hostname, RUNC_CAPABILITIES);
     }
-    Objects.requireNonNull(cwd, "cwd");
-    if (!cwd.startsWith("/")) {
-      throw new IllegalArgumentException("cwd must be absolute: " + cwd);
+
+    /** Runs {@code args} as root in "/", no terminal, with the default PATH and hostname "berth". */
+    public static ProcessSpec of(String... args) {
+        return new ProcessSpec(List.of(args), List.of(DEFAULT_PATH), "/", 0, 0, false, "berth");
     }
-    for (String e : env) {
-      if (e.indexOf('=') <= 0) {
-        throw new IllegalArgumentException("env entries are NAME=value: " + e);
-      }
+
+    public ProcessSpec withEnv(List<String> newEnv) {
+        return new ProcessSpec(args, newEnv, cwd, uid, gid, terminal, hostname, capabilities);
     }
-    Objects.requireNonNull(hostname, "hostname");
-  }
 
-  /** With {@code runc spec}'s capabilities. */
-  public ProcessSpec(List<String> args, List<String> env, String cwd, int uid, int gid, boolean terminal,
-      String hostname) {
-    this(args, env, cwd, uid, gid, terminal, hostname, RUNC_CAPABILITIES);
-  }
+    public ProcessSpec withCwd(String newCwd) {
+        return new ProcessSpec(args, env, newCwd, uid, gid, terminal, hostname, capabilities);
+    }
 
-  /** Runs {@code args} as root in "/", no terminal, with the default PATH and hostname "berth". */
-  public static ProcessSpec of(String... args) {
-    return new ProcessSpec(List.of(args), List.of(DEFAULT_PATH), "/", 0, 0, false, "berth");
-  }
+    public ProcessSpec withUser(int newUid, int newGid) {
+        return new ProcessSpec(args, env, cwd, newUid, newGid, terminal, hostname, capabilities);
+    }
 
-  public ProcessSpec withEnv(List<String> newEnv) {
-    return new ProcessSpec(args, newEnv, cwd, uid, gid, terminal, hostname, capabilities);
-  }
+    public ProcessSpec withHostname(String newHostname) {
+        return new ProcessSpec(args, env, cwd, uid, gid, terminal, newHostname, capabilities);
+    }
 
-  public ProcessSpec withCwd(String newCwd) {
-    return new ProcessSpec(args, env, newCwd, uid, gid, terminal, hostname, capabilities);
-  }
-
-  public ProcessSpec withUser(int newUid, int newGid) {
-    return new ProcessSpec(args, env, cwd, newUid, newGid, terminal, hostname, capabilities);
-  }
-
-  public ProcessSpec withHostname(String newHostname) {
-    return new ProcessSpec(args, env, cwd, uid, gid, terminal, newHostname, capabilities);
-  }
-
-  public ProcessSpec withCapabilities(List<String> newCapabilities) {
-    return new ProcessSpec(args, env, cwd, uid, gid, terminal, hostname, newCapabilities);
-  }
+    public ProcessSpec withCapabilities(List<String> newCapabilities) {
+        return new ProcessSpec(args, env, cwd, uid, gid, terminal, hostname, newCapabilities);
+    }
 }

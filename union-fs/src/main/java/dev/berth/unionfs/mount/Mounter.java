@@ -9,17 +9,17 @@ import java.nio.file.Path;
  */
 public interface Mounter {
 
-  /** Mounts as the spec says; the target directory must exist. */
-  void mount(MountSpec spec) throws IOException;
+    /** Mounts as the spec says; the target directory must exist. */
+    void mount(MountSpec spec) throws IOException;
 
-  /** Detaches the mount at {@code target} (lazy unmount: busy files keep it alive until closed). */
-  void unmount(Path target) throws IOException;
+    /** Detaches the mount at {@code target} (lazy unmount: busy files keep it alive until closed). */
+    void unmount(Path target) throws IOException;
 
-  /** Whether {@code path} is the mount point of some mount, according to /proc/self/mountinfo. */
-  boolean isMountPoint(Path path) throws IOException;
+    /** Whether {@code path} is the mount point of some mount, according to /proc/self/mountinfo. */
+    boolean isMountPoint(Path path) throws IOException;
 
-  /** The Linux implementation, making the system calls through JNA. */
-  static Mounter linux() {
-    return LinuxMounter.INSTANCE;
-  }
+    /** The Linux implementation, making the system calls through JNA. */
+    static Mounter linux() {
+        return LinuxMounter.INSTANCE;
+    }
 }

@@ -13,34 +13,36 @@ import java.security.SecureRandom;
  */
 public final class ShortLinks {
 
-  /** Directory under the overlay root that holds the links. */
-  public static final String LINK_DIR = "l";
+    /** Directory under the overlay root that holds the links. */
+    public static final String LINK_DIR = "l";
 
-  private static final char[] ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".toCharArray();
-  private static final int ID_LENGTH = 26;
-  private static final SecureRandom RANDOM = new SecureRandom();
+    private static final char[] ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".toCharArray();
+    private static final int ID_LENGTH = 26;
+    private static final SecureRandom RANDOM = new SecureRandom();
 
-  private ShortLinks() {}
+    private ShortLinks() {}
 
-  /** Creates a new short link under {@code root/l/} to {@code layerDir}; returns the link's path. */
-  public static Path create(Path root, Path layerDir) throws IOException {
-    Path dir = Files.createDirectories(root.resolve(LINK_DIR));
-    Path target = dir.toAbsolutePath().normalize().relativize(layerDir.toAbsolutePath().normalize());
-    while (true) {
-      Path link = dir.resolve(randomId());
-      try {
-        return Files.createSymbolicLink(link, target);
-      } catch (FileAlreadyExistsException collision) {
-        // 130 random bits: practically never; try another name.
-      }
+    /** Creates a new short link under {@code root/l/} to {@code layerDir}; returns the link's path. */
+    public static Path create(Path root, Path layerDir) throws IOException {
+        Path dir = Files.createDirectories(root.resolve(LINK_DIR));
+        Path target = dir.toAbsolutePath()
+                .normalize()
+                .relativize(layerDir.toAbsolutePath().normalize());
+        while (true) {
+            Path link = dir.resolve(randomId());
+            try {
+                return Files.createSymbolicLink(link, target);
+            } catch (FileAlreadyExistsException collision) {
+                // 130 random bits: practically never; try another name.
+            }
+        }
     }
-  }
 
-  private static String randomId() {
-    char[] id = new char[ID_LENGTH];
-    for (int i = 0; i < ID_LENGTH; i++) {
-      id[i] = ALPHABET[RANDOM.nextInt(ALPHABET.length)];
+    private static String randomId() {
+        char[] id = new char[ID_LENGTH];
+        for (int i = 0; i < ID_LENGTH; i++) {
+            id[i] = ALPHABET[RANDOM.nextInt(ALPHABET.length)];
+        }
+        return new String(id);
     }
-    return new String(id);
-  }
 }

@@ -9,18 +9,18 @@ import java.io.IOException;
  */
 public class ErrnoException extends IOException {
 
-  private final int errno;
+    private final int errno;
 
-  public ErrnoException(String call, String path, int errno) {
-    super(call + " " + path + ": " + LibC.describe(errno));
-    this.errno = errno;
-  }
+    public ErrnoException(String call, String path, int errno) {
+        super(call + " " + path + ": " + LibC.describe(errno));
+        this.errno = errno;
+    }
 
-  public static ErrnoException of(String call, String path, LastErrorException e) {
-    return new ErrnoException(call, path, e.getErrorCode());
-  }
+    public static ErrnoException of(String call, String path, LastErrorException e) {
+        return new ErrnoException(call, path, e.getErrorCode());
+    }
 
-  public int errno() {
-    return errno;
-  }
+    public int errno() {
+        return errno;
+    }
 }

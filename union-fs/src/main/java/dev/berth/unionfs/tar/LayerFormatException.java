@@ -8,7 +8,7 @@ import java.io.IOException;
  * layer, a NUL byte in a name. The layer directory is left partly written; callers discard it.
  */
 public class LayerFormatException extends IOException {
-  public LayerFormatException(String message) {
-    super(message);
-  }
+    public LayerFormatException(String message) {
+        super(message);
+    }
 }

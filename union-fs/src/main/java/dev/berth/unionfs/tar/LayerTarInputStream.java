@@ -26,55 +26,55 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  */
 final class LayerTarInputStream extends TarArchiveInputStream {
 
-  private final InputStream source;
-  private final byte[] scratch = new byte[8192];
+    private final InputStream source;
+    private final byte[] scratch = new byte[8192];
 
-  /** {@code source} must be the stream this reads from, with nothing buffered in between. */
-  LayerTarInputStream(InputStream source, String encoding) {
-    super(source, encoding);
-    this.source = source;
-  }
-
-  /**
-   * Reads what is left of the current entry's data and, when that is safe, its padding, so that the
-   * stream stands at the next header. Idempotent.
-   */
-  void finishEntry() throws IOException {
-    TarArchiveEntry e = getCurrentEntry();
-    if (e == null) {
-      return;
+    /** {@code source} must be the stream this reads from, with nothing buffered in between. */
+    LayerTarInputStream(InputStream source, String encoding) {
+        super(source, encoding);
+        this.source = source;
     }
-    if (e.isDirectory()) {
-      // commons-compress neither reads a directory's data nor skips its padding: nothing to do.
-      if (e.getSize() == 0) {
+
+    /**
+     * Reads what is left of the current entry's data and, when that is safe, its padding, so that the
+     * stream stands at the next header. Idempotent.
+     */
+    void finishEntry() throws IOException {
+        TarArchiveEntry e = getCurrentEntry();
+        if (e == null) {
+            return;
+        }
+        if (e.isDirectory()) {
+            // commons-compress neither reads a directory's data nor skips its padding: nothing to do.
+            if (e.getSize() == 0) {
+                setCurrentEntry(null);
+            }
+            return;
+        }
+        if (e.isSparse()) {
+            while (read(scratch, 0, scratch.length) >= 0) {
+                // discard; commons-compress skips the padding itself
+            }
+            return;
+        }
+        while (read(scratch, 0, scratch.length) >= 0) {
+            // discard the rest of the data
+        }
+        int recordSize = getRecordSize();
+        long padding = (recordSize - e.getSize() % recordSize) % recordSize;
+        while (padding > 0) {
+            int r = source.read(scratch, 0, (int) Math.min(padding, scratch.length));
+            if (r < 0) {
+                break; // a truncated archive: the next getNextEntry() reports it
+            }
+            padding -= r;
+        }
         setCurrentEntry(null);
-      }
-      return;
     }
-    if (e.isSparse()) {
-      while (read(scratch, 0, scratch.length) >= 0) {
-        // discard; commons-compress skips the padding itself
-      }
-      return;
-    }
-    while (read(scratch, 0, scratch.length) >= 0) {
-      // discard the rest of the data
-    }
-    int recordSize = getRecordSize();
-    long padding = (recordSize - e.getSize() % recordSize) % recordSize;
-    while (padding > 0) {
-      int r = source.read(scratch, 0, (int) Math.min(padding, scratch.length));
-      if (r < 0) {
-        break; // a truncated archive: the next getNextEntry() reports it
-      }
-      padding -= r;
-    }
-    setCurrentEntry(null);
-  }
 
-  @Override
-  public TarArchiveEntry getNextEntry() throws IOException {
-    finishEntry();
-    return super.getNextEntry();
-  }
+    @Override
+    public TarArchiveEntry getNextEntry() throws IOException {
+        finishEntry();
+        return super.getNextEntry();
+    }
 }

@@ -18,115 +18,116 @@ import java.util.concurrent.TimeUnit;
  */
 final class ReadAhead extends InputStream {
 
-  private static final int CHUNK = 256 * 1024;
-  private static final int DEPTH = 8;
+    private static final int CHUNK = 256 * 1024;
+    private static final int DEPTH = 8;
 
-  /** {@code len} bytes of {@code b}; chunks of the full size are recycled once read. */
-  private record Chunk(byte[] b, int len) {}
+    /** {@code len} bytes of {@code b}; chunks of the full size are recycled once read. */
+    private record Chunk(byte[] b, int len) {}
 
-  private static final Chunk END = new Chunk(new byte[0], 0);
+    private static final Chunk END = new Chunk(new byte[0], 0);
 
-  private final BlockingQueue<Chunk> chunks = new ArrayBlockingQueue<>(DEPTH);
-  /** Read chunks handed back for reuse, so that the pump does not allocate and zero 256 KiB per read. */
-  private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(DEPTH + 2);
-  private final Thread reader;
-  private volatile boolean closed;
-  private volatile IOException failure;
-  private Chunk current;
-  private int pos;
+    private final BlockingQueue<Chunk> chunks = new ArrayBlockingQueue<>(DEPTH);
+    /** Read chunks handed back for reuse, so that the pump does not allocate and zero 256 KiB per read. */
+    private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(DEPTH + 2);
 
-  ReadAhead(InputStream in) {
-    reader = new Thread(() -> pump(in), "berth-layer-read-ahead");
-    reader.setDaemon(true);
-    reader.start();
-  }
+    private final Thread reader;
+    private volatile boolean closed;
+    private volatile IOException failure;
+    private Chunk current;
+    private int pos;
 
-  private void pump(InputStream in) {
-    try {
-      while (!closed) {
-        byte[] b = free.poll();
-        if (b == null) {
-          b = new byte[CHUNK];
+    ReadAhead(InputStream in) {
+        reader = new Thread(() -> pump(in), "berth-layer-read-ahead");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    private void pump(InputStream in) {
+        try {
+            while (!closed) {
+                byte[] b = free.poll();
+                if (b == null) {
+                    b = new byte[CHUNK];
+                }
+                int n = in.readNBytes(b, 0, b.length);
+                if (n == 0) {
+                    break;
+                }
+                if (!offer(new Chunk(b, n)) || n < b.length) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            failure = e;
+        } catch (RuntimeException e) {
+            failure = new IOException(e);
         }
-        int n = in.readNBytes(b, 0, b.length);
-        if (n == 0) {
-          break;
+        offer(END);
+    }
+
+    /** Waits for room, giving up when the consumer has gone away. */
+    private boolean offer(Chunk c) {
+        try {
+            while (!closed) {
+                if (chunks.offer(c, 100, TimeUnit.MILLISECONDS)) {
+                    return true;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        if (!offer(new Chunk(b, n)) || n < b.length) {
-          break;
+        return false;
+    }
+
+    private boolean fill() throws IOException {
+        if (current != null && pos < current.len()) {
+            return true;
         }
-      }
-    } catch (IOException e) {
-      failure = e;
-    } catch (RuntimeException e) {
-      failure = new IOException(e);
-    }
-    offer(END);
-  }
-
-  /** Waits for room, giving up when the consumer has gone away. */
-  private boolean offer(Chunk c) {
-    try {
-      while (!closed) {
-        if (chunks.offer(c, 100, TimeUnit.MILLISECONDS)) {
-          return true;
+        if (current == END) {
+            return false;
         }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+        if (current != null && current.b().length == CHUNK) {
+            free.offer(current.b());
+        }
+        try {
+            current = chunks.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while reading the layer");
+        }
+        pos = 0;
+        if (current == END) {
+            if (failure != null) {
+                throw failure;
+            }
+            return false;
+        }
+        return true;
     }
-    return false;
-  }
 
-  private boolean fill() throws IOException {
-    if (current != null && pos < current.len()) {
-      return true;
+    @Override
+    public int read() throws IOException {
+        return fill() ? current.b()[pos++] & 0xff : -1;
     }
-    if (current == END) {
-      return false;
-    }
-    if (current != null && current.b().length == CHUNK) {
-      free.offer(current.b());
-    }
-    try {
-      current = chunks.take();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while reading the layer");
-    }
-    pos = 0;
-    if (current == END) {
-      if (failure != null) {
-        throw failure;
-      }
-      return false;
-    }
-    return true;
-  }
 
-  @Override
-  public int read() throws IOException {
-    return fill() ? current.b()[pos++] & 0xff : -1;
-  }
-
-  @Override
-  public int read(byte[] b, int off, int len) throws IOException {
-    if (len == 0) {
-      return 0;
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        if (!fill()) {
+            return -1;
+        }
+        int n = Math.min(len, current.len() - pos);
+        System.arraycopy(current.b(), pos, b, off, n);
+        pos += n;
+        return n;
     }
-    if (!fill()) {
-      return -1;
-    }
-    int n = Math.min(len, current.len() - pos);
-    System.arraycopy(current.b(), pos, b, off, n);
-    pos += n;
-    return n;
-  }
 
-  @Override
-  public void close() {
-    closed = true;
-    chunks.clear();
-    free.clear();
-  }
+    @Override
+    public void close() {
+        closed = true;
+        chunks.clear();
+        free.clear();
+    }
 }

@@ -66,8 +66,12 @@ public class BlobHandler {
     private final boolean deleteEnabled;
     private final RegistryEvents events;
 
-    public BlobHandler(BlobStore blobs, RepositoryLinks links, Blocking blocking, BerthProperties properties,
-                       RegistryEvents events) {
+    public BlobHandler(
+            BlobStore blobs,
+            RepositoryLinks links,
+            Blocking blocking,
+            BerthProperties properties,
+            RegistryEvents events) {
         this.blobs = blobs;
         this.links = links;
         this.blocking = blocking;
@@ -95,13 +99,14 @@ public class BlobHandler {
                     }
                 })
                 .flatMap(unlinked -> unlinked
-                        ? ServerResponse.accepted().header(HttpHeaders.CONTENT_LENGTH, "0").build()
+                        ? ServerResponse.accepted()
+                                .header(HttpHeaders.CONTENT_LENGTH, "0")
+                                .build()
                         : Mono.error(blobUnknown(route.digest())));
     }
 
     /** What storage says about a blob, gathered in one trip to the storage pool. */
-    private record Located(long size, Optional<URI> redirect, Optional<Path> file) {
-    }
+    private record Located(long size, Optional<URI> redirect, Optional<Path> file) {}
 
     private Mono<ServerResponse> serve(ServerRequest request, RegistryRoute route, boolean withBody) {
         Digest digest = route.digest();
@@ -116,20 +121,23 @@ public class BlobHandler {
             }
             String etag = "\"" + digest + "\"";
             if (etag.equals(request.headers().firstHeader(HttpHeaders.IF_NONE_MATCH))) {
-                return ServerResponse.status(HttpStatus.NOT_MODIFIED).header(HttpHeaders.ETAG, etag).build();
+                return ServerResponse.status(HttpStatus.NOT_MODIFIED)
+                        .header(HttpHeaders.ETAG, etag)
+                        .build();
             }
             ByteRange.Result wanted = ByteRange.resolve(request.headers().firstHeader(HttpHeaders.RANGE), blob.size());
             if (wanted instanceof ByteRange.Unsatisfiable) {
-                throw new RegistryException(ErrorCode.RANGE_INVALID,
-                        "range not satisfiable for a blob of " + blob.size() + " bytes",
-                        request.headers().firstHeader(HttpHeaders.RANGE))
+                throw new RegistryException(
+                                ErrorCode.RANGE_INVALID,
+                                "range not satisfiable for a blob of " + blob.size() + " bytes",
+                                request.headers().firstHeader(HttpHeaders.RANGE))
                         .withHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + blob.size());
             }
             ByteRange range = wanted instanceof ByteRange.Partial partial ? partial.range() : null;
             long start = range == null ? 0 : range.start();
             long length = range == null ? blob.size() : range.length();
-            ServerResponse.BodyBuilder response = ServerResponse.status(range == null ? HttpStatus.OK
-                            : HttpStatus.PARTIAL_CONTENT)
+            ServerResponse.BodyBuilder response = ServerResponse.status(
+                            range == null ? HttpStatus.OK : HttpStatus.PARTIAL_CONTENT)
                     .contentType(MediaType.APPLICATION_OCTET_STREAM)
                     .contentLength(length)
                     .header("Docker-Content-Digest", digest.toString())
@@ -155,9 +163,11 @@ public class BlobHandler {
         StorageDriver driver = blobs.driver();
         String path = RegistryLayout.blobData(digest);
         Optional<URI> redirect = forGet && driver instanceof RedirectCapable r
-                ? r.redirectUrl(path, REDIRECT_VALIDITY) : Optional.empty();
+                ? r.redirectUrl(path, REDIRECT_VALIDITY)
+                : Optional.empty();
         Optional<Path> file = forGet && redirect.isEmpty() && driver instanceof LocalFileCapable l
-                ? l.localFile(path) : Optional.empty();
+                ? l.localFile(path)
+                : Optional.empty();
         return new Located(size, redirect, file);
     }
 
@@ -169,12 +179,13 @@ public class BlobHandler {
      * no TLS, no compression): the open channel goes out with {@code sendfile}. Otherwise the open stream is
      * read on the storage pool.
      */
-    private BodyInserter<Void, ReactiveHttpOutputMessage> body(ServerWebExchange exchange, Digest digest,
-                                                             Optional<Path> file, long start, long length) {
+    private BodyInserter<Void, ReactiveHttpOutputMessage> body(
+            ServerWebExchange exchange, Digest digest, Optional<Path> file, long start, long length) {
         return (message, context) -> {
             Optional<HttpServerResponse> connection = file.isPresent() ? regionCapable(message) : Optional.empty();
             if (connection.isPresent()) {
-                return Mono.using(() -> openChannel(file.get(), message, digest),
+                return Mono.using(
+                                () -> openChannel(file.get(), message, digest),
                                 channel -> sendRegion(message, connection.get(), channel, start, length),
                                 BlobHandler::closeQuietly)
                         .subscribeOn(blocking.scheduler())
@@ -211,10 +222,16 @@ public class BlobHandler {
      * Commits status and headers through Spring (and every response decorator), then writes the open channel
      * to the connection as a file region. Netty releases the region once written, which closes the channel.
      */
-    private static Mono<Void> sendRegion(ReactiveHttpOutputMessage message, HttpServerResponse connection,
-                                         FileChannel channel, long start, long length) {
-        return message.setComplete().then(Mono.defer(() -> connection
-                .sendObject(new DefaultFileRegion(channel, start, length)).then()));
+    private static Mono<Void> sendRegion(
+            ReactiveHttpOutputMessage message,
+            HttpServerResponse connection,
+            FileChannel channel,
+            long start,
+            long length) {
+        return message.setComplete()
+                .then(Mono.defer(() -> connection
+                        .sendObject(new DefaultFileRegion(channel, start, length))
+                        .then()));
     }
 
     /**

@@ -14,20 +14,16 @@ record ByteRange(long start, long end) {
     private static final Pattern SINGLE = Pattern.compile("^bytes=(\\d{0,18})-(\\d{0,18})$");
 
     /** Outcome of reading a {@code Range} header. */
-    sealed interface Result permits Whole, Partial, Unsatisfiable {
-    }
+    sealed interface Result permits Whole, Partial, Unsatisfiable {}
 
     /** No usable range: send everything with 200. */
-    record Whole() implements Result {
-    }
+    record Whole() implements Result {}
 
     /** Send {@code range} with 206. */
-    record Partial(ByteRange range) implements Result {
-    }
+    record Partial(ByteRange range) implements Result {}
 
     /** A well-formed range that selects nothing in this blob: 416. */
-    record Unsatisfiable() implements Result {
-    }
+    record Unsatisfiable() implements Result {}
 
     long length() {
         return end - start + 1;

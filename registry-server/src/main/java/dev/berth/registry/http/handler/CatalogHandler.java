@@ -35,13 +35,19 @@ public class CatalogHandler {
 
     public Mono<ServerResponse> list(ServerRequest request, RegistryRoute route) {
         Pagination page = Pagination.of(request, MAX_PAGE);
-        return visibility.getObject().forExchange(request.exchange())
+        return visibility
+                .getObject()
+                .forExchange(request.exchange())
                 .flatMap(visible -> blocking.call(() -> catalog.list(page.last(), page.limit(), visible)))
                 .flatMap(result -> {
                     ServerResponse.BodyBuilder response = ServerResponse.ok().contentType(MediaType.APPLICATION_JSON);
                     if (result.more() && !result.names().isEmpty()) {
-                        response.header(HttpHeaders.LINK, page.nextLink("/v2/_catalog",
-                                result.names().get(result.names().size() - 1), Map.of()));
+                        response.header(
+                                HttpHeaders.LINK,
+                                page.nextLink(
+                                        "/v2/_catalog",
+                                        result.names().get(result.names().size() - 1),
+                                        Map.of()));
                     }
                     return response.bodyValue(Map.of("repositories", result.names()));
                 });

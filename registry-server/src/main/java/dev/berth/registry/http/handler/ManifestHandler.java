@@ -52,8 +52,12 @@ public class ManifestHandler {
     private final BerthProperties properties;
     private final RegistryEvents events;
 
-    public ManifestHandler(ManifestService service, Catalog catalog, Blocking blocking, BerthProperties properties,
-                           RegistryEvents events) {
+    public ManifestHandler(
+            ManifestService service,
+            Catalog catalog,
+            Blocking blocking,
+            BerthProperties properties,
+            RegistryEvents events) {
         this.service = service;
         this.catalog = catalog;
         this.blocking = blocking;
@@ -63,58 +67,79 @@ public class ManifestHandler {
 
     public Mono<ServerResponse> get(ServerRequest request, RegistryRoute route) {
         return blocking.call(() -> {
-            Descriptor d = find(route);
-            negotiate(request, d);
-            return new Found(d, service.manifests().content(d.digest()));
-        }).doOnNext(found -> events.publish(request, Action.PULL, pulled(route, found.descriptor()))).flatMap(found -> {
-            if (notModified(request, found.descriptor())) {
-                return ServerResponse.status(HttpStatus.NOT_MODIFIED)
-                        .headers(h -> identity(h, found.descriptor())).build();
-            }
-            return ServerResponse.ok()
-                    .headers(h -> describe(h, found.descriptor()))
-                    .bodyValue(found.body());
-        });
+                    Descriptor d = find(route);
+                    negotiate(request, d);
+                    return new Found(d, service.manifests().content(d.digest()));
+                })
+                .doOnNext(found -> events.publish(request, Action.PULL, pulled(route, found.descriptor())))
+                .flatMap(found -> {
+                    if (notModified(request, found.descriptor())) {
+                        return ServerResponse.status(HttpStatus.NOT_MODIFIED)
+                                .headers(h -> identity(h, found.descriptor()))
+                                .build();
+                    }
+                    return ServerResponse.ok()
+                            .headers(h -> describe(h, found.descriptor()))
+                            .bodyValue(found.body());
+                });
     }
 
     public Mono<ServerResponse> head(ServerRequest request, RegistryRoute route) {
         return blocking.call(() -> {
-            Descriptor d = find(route);
-            negotiate(request, d);
-            return d;
-        }).flatMap(d -> ServerResponse.ok().headers(h -> describe(h, d)).build());
+                    Descriptor d = find(route);
+                    negotiate(request, d);
+                    return d;
+                })
+                .flatMap(d -> ServerResponse.ok().headers(h -> describe(h, d)).build());
     }
 
     public Mono<ServerResponse> put(ServerRequest request, RegistryRoute route) {
         List<String> tags = tagsToSet(request, route, properties.getManifests().getMaxTagsPerPush());
-        int max = (int) Math.min(Integer.MAX_VALUE, properties.getManifests().getMaxSize().toBytes());
+        int max = (int) Math.min(
+                Integer.MAX_VALUE, properties.getManifests().getMaxSize().toBytes());
         String contentType = request.headers().firstHeader(HttpHeaders.CONTENT_TYPE);
-        return boundedBody(request, max).flatMap(body -> {
-            ParsedManifest parsed = parse(body, contentType);
-            Digest digest = digestOf(body, route);
-            return blocking.call(() -> {
-                List<Digest> missing = service.manifests().missingReferences(route.name(), parsed);
-                if (!missing.isEmpty()) {
-                    throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN,
-                            "manifest references " + missing.size() + " blob(s) or manifest(s) unknown to "
-                                    + "this repository", Map.of("digests", missing.stream().map(Digest::toString).toList()));
-                }
-                return service.push(route.name(), body, parsed, digest, tags);
-            });
-        }).doOnNext(pushed -> events.publishAll(request, Action.PUSH,
-                Event.Target.manifests(route.name(), pushed.descriptor(), pushed.tags())))
-                .flatMap(pushed -> ServerResponse.status(HttpStatus.CREATED).headers(h -> {
-            h.set(HttpHeaders.LOCATION, "/v2/" + route.name() + "/manifests/" + pushed.descriptor().digest());
-            h.set(DOCKER_CONTENT_DIGEST, pushed.descriptor().digest().toString());
-            h.setContentLength(0);
-            if (pushed.subject() != null) {
-                // Tells clients the referrers API recorded the subject, so they skip the tag-schema fallback.
-                h.set(OCI_SUBJECT, pushed.subject().toString());
-            }
-            if (!route.isTag() && !pushed.tags().isEmpty()) {
-                h.set(OCI_TAG, String.join(", ", pushed.tags()));
-            }
-        }).build());
+        return boundedBody(request, max)
+                .flatMap(body -> {
+                    ParsedManifest parsed = parse(body, contentType);
+                    Digest digest = digestOf(body, route);
+                    return blocking.call(() -> {
+                        List<Digest> missing = service.manifests().missingReferences(route.name(), parsed);
+                        if (!missing.isEmpty()) {
+                            throw new RegistryException(
+                                    ErrorCode.MANIFEST_BLOB_UNKNOWN,
+                                    "manifest references " + missing.size() + " blob(s) or manifest(s) unknown to "
+                                            + "this repository",
+                                    Map.of(
+                                            "digests",
+                                            missing.stream()
+                                                    .map(Digest::toString)
+                                                    .toList()));
+                        }
+                        return service.push(route.name(), body, parsed, digest, tags);
+                    });
+                })
+                .doOnNext(pushed -> events.publishAll(
+                        request, Action.PUSH, Event.Target.manifests(route.name(), pushed.descriptor(), pushed.tags())))
+                .flatMap(pushed -> ServerResponse.status(HttpStatus.CREATED)
+                        .headers(h -> {
+                            h.set(
+                                    HttpHeaders.LOCATION,
+                                    "/v2/" + route.name() + "/manifests/"
+                                            + pushed.descriptor().digest());
+                            h.set(
+                                    DOCKER_CONTENT_DIGEST,
+                                    pushed.descriptor().digest().toString());
+                            h.setContentLength(0);
+                            if (pushed.subject() != null) {
+                                // Tells clients the referrers API recorded the subject, so they skip the tag-schema
+                                // fallback.
+                                h.set(OCI_SUBJECT, pushed.subject().toString());
+                            }
+                            if (!route.isTag() && !pushed.tags().isEmpty()) {
+                                h.set(OCI_TAG, String.join(", ", pushed.tags()));
+                            }
+                        })
+                        .build());
     }
 
     public Mono<ServerResponse> delete(ServerRequest request, RegistryRoute route) {
@@ -122,23 +147,26 @@ public class ManifestHandler {
             return Mono.error(new RegistryException(ErrorCode.UNSUPPORTED, "deletes are disabled", null));
         }
         return blocking.call(() -> {
-            boolean deleted = route.isTag()
-                    ? service.tags().untag(route.name(), route.reference())
-                    : service.delete(route.name(), route.digest());
-            if (!deleted) {
-                throw unknown(route);
-            }
-            return Boolean.TRUE;
-        }).doOnNext(ok -> events.publish(request, Action.DELETE, deleted(route)))
-                .flatMap(ok -> ServerResponse.accepted().headers(h -> h.setContentLength(0)).build());
+                    boolean deleted = route.isTag()
+                            ? service.tags().untag(route.name(), route.reference())
+                            : service.delete(route.name(), route.digest());
+                    if (!deleted) {
+                        throw unknown(route);
+                    }
+                    return Boolean.TRUE;
+                })
+                .doOnNext(ok -> events.publish(request, Action.DELETE, deleted(route)))
+                .flatMap(ok -> ServerResponse.accepted()
+                        .headers(h -> h.setContentLength(0))
+                        .build());
     }
 
-    private record Found(Descriptor descriptor, byte[] body) {
-    }
+    private record Found(Descriptor descriptor, byte[] body) {}
 
     /** The target of a delete event: the tag, or the manifest by digest. */
     private static Event.Target deleted(RegistryRoute route) {
-        return route.isTag() ? Event.Target.tag(route.name(), route.reference())
+        return route.isTag()
+                ? Event.Target.tag(route.name(), route.reference())
                 : Event.Target.manifest(route.name(), route.digest());
     }
 
@@ -160,8 +188,8 @@ public class ManifestHandler {
         if (!catalog.exists(route.name())) {
             return new RegistryException(ErrorCode.NAME_UNKNOWN, null, Map.of("name", route.name()));
         }
-        return new RegistryException(ErrorCode.MANIFEST_UNKNOWN, null,
-                Map.of("name", route.name(), "reference", route.reference()));
+        return new RegistryException(
+                ErrorCode.MANIFEST_UNKNOWN, null, Map.of("name", route.name(), "reference", route.reference()));
     }
 
     /**
@@ -182,7 +210,8 @@ public class ManifestHandler {
                 }
             }
         }
-        throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN,
+        throw new RegistryException(
+                ErrorCode.MANIFEST_UNKNOWN,
                 "manifest is " + d.mediaType() + ", which the Accept header does not list",
                 Map.of("digest", d.digest().toString(), "mediaType", d.mediaType()));
     }
@@ -221,7 +250,9 @@ public class ManifestHandler {
         }
         List<String> given = request.queryParams().getOrDefault("tag", List.of());
         if (given.size() > max) {
-            throw new RegistryException(ErrorCode.TAG_INVALID, "at most " + max + " tag parameters per manifest PUT",
+            throw new RegistryException(
+                    ErrorCode.TAG_INVALID,
+                    "at most " + max + " tag parameters per manifest PUT",
                     Map.of("tags", given.size(), "max", max));
         }
         Set<String> tags = new LinkedHashSet<>();
@@ -259,8 +290,11 @@ public class ManifestHandler {
 
     private static RegistryException tooLarge(int max) {
         // MANIFEST_INVALID is the spec's code for a refused manifest; the status says why.
-        return new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest exceeds the size limit of " + max
-                + " bytes", Map.of("limit", max)).withStatus(HttpStatus.PAYLOAD_TOO_LARGE.value());
+        return new RegistryException(
+                        ErrorCode.MANIFEST_INVALID,
+                        "manifest exceeds the size limit of " + max + " bytes",
+                        Map.of("limit", max))
+                .withStatus(HttpStatus.PAYLOAD_TOO_LARGE.value());
     }
 
     private static ParsedManifest parse(byte[] body, String contentType) {
@@ -278,7 +312,9 @@ public class ManifestHandler {
         }
         Digest actual = Digest.compute(route.digest().algorithm(), body);
         if (!actual.equals(route.digest())) {
-            throw new RegistryException(ErrorCode.DIGEST_INVALID, "manifest digest does not match the URL",
+            throw new RegistryException(
+                    ErrorCode.DIGEST_INVALID,
+                    "manifest digest does not match the URL",
                     Map.of("expected", route.digest().toString(), "actual", actual.toString()));
         }
         return actual;

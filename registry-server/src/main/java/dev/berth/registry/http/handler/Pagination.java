@@ -52,7 +52,9 @@ record Pagination(int limit, String last) {
         StringBuilder link = new StringBuilder("<").append(path);
         char sep = '?';
         for (Map.Entry<String, String> e : query.entrySet()) {
-            link.append(sep).append(e.getKey()).append('=')
+            link.append(sep)
+                    .append(e.getKey())
+                    .append('=')
                     .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
             sep = '&';
         }

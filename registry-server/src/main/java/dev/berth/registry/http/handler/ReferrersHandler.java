@@ -42,7 +42,8 @@ public class ReferrersHandler {
     public Mono<ServerResponse> list(ServerRequest request, RegistryRoute route) {
         Pagination page = Pagination.of(request, MAX_PAGE);
         Digest after = cursor(page.last());
-        String artifactType = request.queryParam("artifactType").filter(s -> !s.isEmpty()).orElse(null);
+        String artifactType =
+                request.queryParam("artifactType").filter(s -> !s.isEmpty()).orElse(null);
         Predicate<Descriptor> filter = artifactType == null ? d -> true : d -> artifactType.equals(d.artifactType());
         return blocking.call(() -> referrers.list(route.name(), route.digest(), filter, after, page.limit()))
                 .flatMap(result -> {
@@ -51,15 +52,20 @@ public class ReferrersHandler {
                     index.put("mediaType", MediaTypes.OCI_INDEX);
                     index.put("manifests", result.referrers());
                     byte[] body = OciJson.mapper().writeValueAsBytes(index);
-                    ServerResponse.BodyBuilder response = ServerResponse.ok()
-                            .contentType(MediaType.parseMediaType(MediaTypes.OCI_INDEX));
+                    ServerResponse.BodyBuilder response =
+                            ServerResponse.ok().contentType(MediaType.parseMediaType(MediaTypes.OCI_INDEX));
                     if (artifactType != null) {
                         response.header(OCI_FILTERS_APPLIED, "artifactType");
                     }
                     if (result.more() && !result.referrers().isEmpty()) {
-                        Map<String, String> extra = artifactType == null ? Map.of() : Map.of("artifactType", artifactType);
-                        String last = result.referrers().get(result.referrers().size() - 1).digest().toString();
-                        response.header(HttpHeaders.LINK,
+                        Map<String, String> extra =
+                                artifactType == null ? Map.of() : Map.of("artifactType", artifactType);
+                        String last = result.referrers()
+                                .get(result.referrers().size() - 1)
+                                .digest()
+                                .toString();
+                        response.header(
+                                HttpHeaders.LINK,
                                 page.nextLink("/v2/" + route.name() + "/referrers/" + route.digest(), last, extra));
                     }
                     return response.bodyValue(body);

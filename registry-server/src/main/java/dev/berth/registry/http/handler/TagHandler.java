@@ -36,34 +36,37 @@ public class TagHandler {
     public Mono<ServerResponse> list(ServerRequest request, RegistryRoute route) {
         Pagination page = Pagination.of(request, MAX_PAGE);
         return blocking.call(() -> {
-            List<String> all = tags.list(route.name());
-            if (all.isEmpty() && !catalog.exists(route.name())) {
-                throw new RegistryException(ErrorCode.NAME_UNKNOWN, null, Map.of("name", route.name()));
-            }
-            return all;
-        }).flatMap(all -> {
-            List<String> result = new ArrayList<>();
-            boolean more = false;
-            for (String tag : all) {
-                if (page.last() != null && tag.compareTo(page.last()) <= 0) {
-                    continue;
-                }
-                if (result.size() == page.limit()) {
-                    more = true;
-                    break;
-                }
-                result.add(tag);
-            }
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("name", route.name());
-            body.put("tags", result);
-            ServerResponse.BodyBuilder response = ServerResponse.ok().contentType(MediaType.APPLICATION_JSON);
-            // n=0 asks for nothing: the spec forbids a Link then, and `more` is never set for it.
-            if (more && !result.isEmpty()) {
-                response.header(HttpHeaders.LINK, page.nextLink("/v2/" + route.name() + "/tags/list",
-                        result.get(result.size() - 1), Map.of()));
-            }
-            return response.bodyValue(body);
-        });
+                    List<String> all = tags.list(route.name());
+                    if (all.isEmpty() && !catalog.exists(route.name())) {
+                        throw new RegistryException(ErrorCode.NAME_UNKNOWN, null, Map.of("name", route.name()));
+                    }
+                    return all;
+                })
+                .flatMap(all -> {
+                    List<String> result = new ArrayList<>();
+                    boolean more = false;
+                    for (String tag : all) {
+                        if (page.last() != null && tag.compareTo(page.last()) <= 0) {
+                            continue;
+                        }
+                        if (result.size() == page.limit()) {
+                            more = true;
+                            break;
+                        }
+                        result.add(tag);
+                    }
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("name", route.name());
+                    body.put("tags", result);
+                    ServerResponse.BodyBuilder response = ServerResponse.ok().contentType(MediaType.APPLICATION_JSON);
+                    // n=0 asks for nothing: the spec forbids a Link then, and `more` is never set for it.
+                    if (more && !result.isEmpty()) {
+                        response.header(
+                                HttpHeaders.LINK,
+                                page.nextLink(
+                                        "/v2/" + route.name() + "/tags/list", result.get(result.size() - 1), Map.of()));
+                    }
+                    return response.bodyValue(body);
+                });
     }
 }

@@ -48,8 +48,12 @@ public class UploadHandler {
     private final RegistryEvents events;
     private final MountRule mountRule;
 
-    public UploadHandler(UploadSessions sessions, Blocking blocking, BerthProperties properties,
-                         RegistryEvents events, AuthProperties auth) {
+    public UploadHandler(
+            UploadSessions sessions,
+            Blocking blocking,
+            BerthProperties properties,
+            RegistryEvents events,
+            AuthProperties auth) {
         this.sessions = sessions;
         this.blocking = blocking;
         this.chunkMinLength = properties.getUploads().getChunkMinLength().toBytes();
@@ -78,7 +82,8 @@ public class UploadHandler {
     }
 
     private Mono<ServerResponse> mount(ServerRequest request, String name, Digest digest) {
-        MountRule.Source source = mountRule.source(request.attributes(), request.queryParam("from").orElse(null));
+        MountRule.Source source = mountRule.source(
+                request.attributes(), request.queryParam("from").orElse(null));
         if (source instanceof MountRule.Refused refused) {
             return refuseMount(request, name, refused.reason());
         }
@@ -86,7 +91,8 @@ public class UploadHandler {
         return blocking.call(() -> from == null ? sessions.mount(name, digest) : sessions.mount(name, digest, from))
                 .flatMap(size -> {
                     if (size.isEmpty()) {
-                        return from == null ? startSession(request, name)
+                        return from == null
+                                ? startSession(request, name)
                                 : refuseMount(request, name, "blob not linked in from");
                     }
                     events.publish(request, Action.MOUNT, Event.Target.blob(name, digest, size.getAsLong()));
@@ -102,8 +108,9 @@ public class UploadHandler {
 
     private Mono<ServerResponse> startSession(ServerRequest request, String name) {
         DigestAlgorithm algorithm = request.queryParam("digest-algorithm")
-                .map(id -> DigestAlgorithm.fromId(id).orElseThrow(() -> new RegistryException(
-                        ErrorCode.DIGEST_INVALID, "unsupported digest algorithm", id)))
+                .map(id -> DigestAlgorithm.fromId(id)
+                        .orElseThrow(() ->
+                                new RegistryException(ErrorCode.DIGEST_INVALID, "unsupported digest algorithm", id)))
                 .orElse(DigestAlgorithm.SHA256);
         return blocking.call(() -> sessions.create(name, algorithm))
                 .flatMap(session -> ServerResponse.accepted()
@@ -131,26 +138,27 @@ public class UploadHandler {
     public Mono<ServerResponse> patch(ServerRequest request, RegistryRoute route) {
         ChunkRange range = ChunkRange.parse(request.headers().firstHeader("Content-Range"));
         long declared = request.headers().contentLength().orElse(-1);
-        return session(route).flatMap(session -> Mono.usingWhen(
-                        blocking.call(() -> sessions.open(session)),
-                        upload -> {
-                            checkChunk(upload, range, declared);
-                            return append(upload, request).then(blocking.call(() -> {
-                                sessions.suspend(upload);
-                                checkReceived(upload, range, declared);
-                                return upload.size();
-                            }));
-                        },
-                        upload -> blocking.run(() -> sessions.suspend(upload)),
-                        (upload, error) -> blocking.run(() -> endAfterError(upload, error, false)),
-                        upload -> blocking.run(() -> endAfterError(upload, null, false)))
-                .onErrorMap(UploadException.class, e -> toRegistry(e, session))
-                .flatMap(size -> ServerResponse.accepted()
-                        .header("Location", session.location())
-                        .header("Range", range(size))
-                        .header("Docker-Upload-UUID", session.id())
-                        .header("Content-Length", "0")
-                        .build()));
+        return session(route)
+                .flatMap(session -> Mono.usingWhen(
+                                blocking.call(() -> sessions.open(session)),
+                                upload -> {
+                                    checkChunk(upload, range, declared);
+                                    return append(upload, request).then(blocking.call(() -> {
+                                        sessions.suspend(upload);
+                                        checkReceived(upload, range, declared);
+                                        return upload.size();
+                                    }));
+                                },
+                                upload -> blocking.run(() -> sessions.suspend(upload)),
+                                (upload, error) -> blocking.run(() -> endAfterError(upload, error, false)),
+                                upload -> blocking.run(() -> endAfterError(upload, null, false)))
+                        .onErrorMap(UploadException.class, e -> toRegistry(e, session))
+                        .flatMap(size -> ServerResponse.accepted()
+                                .header("Location", session.location())
+                                .header("Range", range(size))
+                                .header("Docker-Upload-UUID", session.id())
+                                .header("Content-Length", "0")
+                                .build()));
     }
 
     /** PUT: appends the optional final chunk, verifies the whole blob and publishes it. */
@@ -164,7 +172,8 @@ public class UploadHandler {
     public Mono<ServerResponse> cancel(ServerRequest request, RegistryRoute route) {
         return session(route)
                 .flatMap(session -> blocking.call(() -> sessions.delete(session)))
-                .flatMap(deleted -> deleted ? ServerResponse.noContent().build()
+                .flatMap(deleted -> deleted
+                        ? ServerResponse.noContent().build()
                         : Mono.error(new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, null, route.uploadId())));
     }
 
@@ -172,18 +181,22 @@ public class UploadHandler {
      * Appends the request body (if any) and commits the upload as {@code digest}. A single POST discards its
      * session on any failure: the client never learned its location, so nobody could resume it.
      */
-    private Mono<ServerResponse> finish(ServerRequest request, UploadSession session, Digest digest,
-                                       ChunkRange range, boolean discardOnError) {
+    private Mono<ServerResponse> finish(
+            ServerRequest request, UploadSession session, Digest digest, ChunkRange range, boolean discardOnError) {
         long declared = request.headers().contentLength().orElse(-1);
         return Mono.usingWhen(
                         blocking.call(() -> sessions.open(session)),
                         upload -> {
                             checkChunk(upload, range, declared);
-                            return append(upload, request).then(blocking.call(() -> {
-                                checkReceived(upload, range, declared);
-                                return sessions.complete(upload, digest);
-                            })).doOnNext(committed -> events.publish(request, Action.PUSH,
-                                    Event.Target.blob(session.repository(), committed, upload.size())));
+                            return append(upload, request)
+                                    .then(blocking.call(() -> {
+                                        checkReceived(upload, range, declared);
+                                        return sessions.complete(upload, digest);
+                                    }))
+                                    .doOnNext(committed -> events.publish(
+                                            request,
+                                            Action.PUSH,
+                                            Event.Target.blob(session.repository(), committed, upload.size())));
                         },
                         upload -> blocking.run(() -> sessions.suspend(upload)),
                         (upload, error) -> blocking.run(() -> endAfterError(upload, error, discardOnError)),
@@ -215,10 +228,11 @@ public class UploadHandler {
 
     /** Rejects a chunk before reading it: out of order (416), or too large for the blob limit (413). */
     private void checkChunk(UploadWriter upload, ChunkRange range, long declared) {
-        if (range != null && (range.start() != upload.size()
-                || (declared >= 0 && declared != range.length()))) {
-            throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID,
-                    "chunk must start at offset " + upload.size(), range.toString())
+        if (range != null && (range.start() != upload.size() || (declared >= 0 && declared != range.length()))) {
+            throw new RegistryException(
+                            ErrorCode.BLOB_UPLOAD_INVALID,
+                            "chunk must start at offset " + upload.size(),
+                            range.toString())
                     .withStatus(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE.value())
                     .withHeader("Location", upload.session().location())
                     .withHeader("Range", range(upload.size()))
@@ -226,8 +240,10 @@ public class UploadHandler {
         }
         long incoming = declared >= 0 ? declared : range != null ? range.length() : 0;
         if (upload.size() + incoming > sessions.maxBlobSize()) {
-            throw new UploadException(ErrorCode.SIZE_EXCEEDED,
-                    "blob exceeds the maximum size of " + sessions.maxBlobSize() + " bytes", null);
+            throw new UploadException(
+                    ErrorCode.SIZE_EXCEEDED,
+                    "blob exceeds the maximum size of " + sessions.maxBlobSize() + " bytes",
+                    null);
         }
     }
 
@@ -235,8 +251,8 @@ public class UploadHandler {
     private static void checkReceived(UploadWriter upload, ChunkRange range, long declared) {
         long expected = declared >= 0 ? declared : range != null ? range.length() : -1;
         if (expected >= 0 && upload.written() != expected) {
-            throw new UploadException(ErrorCode.SIZE_INVALID,
-                    "received " + upload.written() + " bytes, announced " + expected, null);
+            throw new UploadException(
+                    ErrorCode.SIZE_INVALID, "received " + upload.written() + " bytes, announced " + expected, null);
         }
     }
 
@@ -255,8 +271,9 @@ public class UploadHandler {
 
     private Mono<UploadSession> session(RegistryRoute route) {
         return blocking.call(() -> sessions.find(route.name(), route.uploadId()))
-                .flatMap(found -> found.map(Mono::just).orElseGet(() -> Mono.error(
-                        new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, null, route.uploadId()))));
+                .flatMap(found -> found.map(Mono::just)
+                        .orElseGet(() -> Mono.error(
+                                new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, null, route.uploadId()))));
     }
 
     private static Mono<ServerResponse> created(String name, Digest digest) {
