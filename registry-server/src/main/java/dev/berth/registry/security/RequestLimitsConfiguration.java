@@ -25,25 +25,15 @@ public class RequestLimitsConfiguration {
         return new LimitsCustomizer(limits);
     }
 
-    /**
-     * Largest body slice the HTTP decoder passes on. It only splits what one socket read delivered (it never
-     * waits to fill a slice), so raising it from Netty's 8 KiB costs no memory; the default cut a 100 MiB blob
-     * upload into 12,800 buffers, each handed to the storage pool on its own. Deprecated in Reactor Netty
-     * because Netty 5 drops the setting (and with it the slicing).
-     */
-    static final int BODY_SLICE = 1 << 20;
-
     /** Ordered last so that its decoder settings replace the ones Boot derives from {@code server.*}. */
     private record LimitsCustomizer(LimitsProperties limits)
             implements WebServerFactoryCustomizer<NettyReactiveWebServerFactory>, Ordered {
         @Override
-        @SuppressWarnings("deprecation") // maxChunkSize, see BODY_SLICE
         public void customize(NettyReactiveWebServerFactory factory) {
             factory.addServerCustomizers(server -> {
                 var configured = server.httpRequestDecoder(spec -> spec.maxInitialLineLength(
                                         (int) limits.getMaxInitialLineLength().toBytes())
-                                .maxHeaderSize((int) limits.getMaxHeaderSize().toBytes())
-                                .maxChunkSize(BODY_SLICE))
+                                .maxHeaderSize((int) limits.getMaxHeaderSize().toBytes()))
                         .idleTimeout(limits.getIdleTimeout())
                         .readTimeout(limits.getReadTimeout());
                 configured = configured.doOnChannelInit(slowClientGuards());

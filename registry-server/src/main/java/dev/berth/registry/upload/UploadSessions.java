@@ -204,11 +204,7 @@ public class UploadSessions {
             return;
         }
         upload.markFinished();
-        try {
-            upload.flush();
-        } finally {
-            upload.writer().close();
-        }
+        upload.writer().close();
         RunningDigest digest = upload.digest();
         if (digest != null && upload.written() > 0) {
             UploadSession s = upload.session();
@@ -262,7 +258,6 @@ public class UploadSessions {
         if (upload.finished()) {
             throw new IOException("upload request already ended");
         }
-        upload.flush();
         RunningDigest running = upload.digest();
         upload.markFinished();
         Digest actual;
